@@ -1,0 +1,50 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "retune",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "retune", targets: ["retune"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+    ],
+    targets: [
+        // C libraries, each wrapped by exactly one Swift target.
+        .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+        .systemLibrary(name: "CLibcrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        // Pure front end: lexer, parser, diagnostics. Depends on nothing of ours.
+        .target(name: "Language", swiftSettings: strict),
+        // Terminal: line editor (libedit), signals, colour and TTY detection.
+        .target(name: "Terminal", dependencies: ["CEditLine"], swiftSettings: strict),
+        // Rendering of plain values: tables, charts, progress, exports.
+        .target(name: "Render", swiftSettings: strict),
+        // Datasets: CSV, typed columns, generators, transforms, fingerprints, drift statistics.
+        .target(name: "Tabular", dependencies: ["CLibcrypto"], swiftSettings: strict),
+        // Models, training, metrics.
+        .target(name: "Learning", dependencies: ["Tabular"], swiftSettings: strict),
+        // The SQLite experiment store.
+        .target(name: "Tracking", dependencies: ["Tabular", "Learning", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
+        // Registry, interpreter, workspace, cells: ties everything together.
+        .target(name: "Notebook", dependencies: ["Language", "Terminal", "Render", "Tabular", "Learning", "Tracking"], swiftSettings: strict),
+        // Thin executable: argument parsing and wiring.
+        .executableTarget(name: "retune", dependencies: ["Notebook", "Terminal", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: strict),
+
+        .testTarget(name: "LanguageTests", dependencies: ["Language"]),
+        .testTarget(name: "TerminalTests", dependencies: ["Terminal"]),
+        .testTarget(name: "RenderTests", dependencies: ["Render"]),
+        .testTarget(name: "TabularTests", dependencies: ["Tabular"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LearningTests", dependencies: ["Learning", "Tabular"]),
+        .testTarget(name: "TrackingTests", dependencies: ["Tracking"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Notebook"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

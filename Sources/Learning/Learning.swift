@@ -1,0 +1,2 @@
+// Learning: models, training, metrics.
+import Tabular

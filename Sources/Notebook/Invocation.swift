@@ -1,0 +1,144 @@
+import Foundation
+import Language
+
+/// A validated value of an operand or option.
+public indirect enum ArgValue: Sendable, Hashable {
+    case integer(Int)
+    case number(Double)
+    case string(String)
+    case name(String)
+    case version(model: String?, ref: VersionRef)
+    case runID(Int)
+    case expr(Expr)
+    case flag
+    case list([Argument])
+    case map([MapEntry])
+}
+
+public struct MapEntry: Sendable, Hashable {
+    public var key: String
+    public var keySpan: SourceSpan
+    public var value: Argument
+    public init(key: String, keySpan: SourceSpan, value: Argument) {
+        self.key = key
+        self.keySpan = keySpan
+        self.value = value
+    }
+}
+
+/// A validated value with the span it was written at.
+public struct Argument: Sendable, Hashable {
+    public var value: ArgValue
+    public var span: SourceSpan
+    public init(_ value: ArgValue, span: SourceSpan) {
+        self.value = value
+        self.span = span
+    }
+
+    public var int: Int? {
+        if case .integer(let i) = value { return i }
+        return nil
+    }
+
+    public var double: Double? {
+        switch value {
+        case .integer(let i): return Double(i)
+        case .number(let d): return d
+        default: return nil
+        }
+    }
+
+    /// A string, a name or a choice.
+    public var string: String? {
+        switch value {
+        case .string(let s), .name(let s): return s
+        default: return nil
+        }
+    }
+
+    public var list: [Argument] {
+        if case .list(let items) = value { return items }
+        return [self]
+    }
+
+    public var expr: Expr? {
+        if case .expr(let e) = value { return e }
+        return nil
+    }
+}
+
+/// A command node validated against its `CommandSpec`: typed operands and options with spans.
+public struct Invocation: Sendable {
+    public var node: CommandNode
+    public var spec: CommandSpec
+    public var operands: [Argument]
+    public var options: [String: Argument]
+    /// The folder relative paths resolve against (the script's folder, or the working directory).
+    public var baseDirectory: String
+
+    public init(node: CommandNode, spec: CommandSpec, operands: [Argument], options: [String: Argument],
+                baseDirectory: String) {
+        self.node = node
+        self.spec = spec
+        self.operands = operands
+        self.options = options
+        self.baseDirectory = baseDirectory
+    }
+
+    public func operand(_ index: Int) -> Argument? { index < operands.count ? operands[index] : nil }
+    public func has(_ key: String) -> Bool { options[key] != nil }
+    public func flag(_ key: String) -> Bool { options[key] != nil }
+    public func int(_ key: String) -> Int? { options[key]?.int }
+    public func double(_ key: String) -> Double? { options[key]?.double }
+    public func string(_ key: String) -> String? { options[key]?.string }
+    public func expr(_ key: String) -> Expr? { options[key]?.expr }
+
+    /// The names in a list-valued option (`from a, b`).
+    public func names(_ key: String) -> [String]? {
+        options[key].map { $0.list.compactMap(\.string) }
+    }
+
+    /// The span of an option's value, or of the whole command when it is absent.
+    public func span(_ key: String) -> SourceSpan { options[key]?.span ?? node.span }
+
+    /// A path option or operand resolved against the base directory.
+    public func resolvePath(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        if path.hasPrefix("~/") { return NSString(string: path).expandingTildeInPath }
+        return URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).standardized.path
+    }
+
+    /// A runtime error about an option's value (or the command when absent).
+    public func error(_ message: String, at key: String? = nil, notes: [String] = []) -> Diagnostic {
+        Diagnostic(message, at: key.map { span($0) } ?? node.span, kind: .runtime, notes: notes)
+    }
+
+    /// The value of an option as recorded with runs: given, or the declared default.
+    public func effectiveOptions() -> [(key: String, value: String)] {
+        spec.options.compactMap { opt in
+            if let arg = options[opt.key] { return (opt.key, Invocation.text(of: arg)) }
+            if let d = opt.defaultValue { return (opt.key, d) }
+            return nil
+        }
+    }
+
+    public static func text(of arg: Argument) -> String {
+        switch arg.value {
+        case .integer(let i): return String(i)
+        case .number(let d): return formatNumber(d)
+        case .string(let s), .name(let s): return s
+        case .version(let m, let r): return "\(m ?? "")@\(r)"
+        case .runID(let id): return "#\(id)"
+        case .expr(let e): return ExprPrinter.print(e)
+        case .flag: return "true"
+        case .list(let items): return "[" + items.map(text(of:)).joined(separator: ", ") + "]"
+        case .map(let entries): return "[" + entries.map { "\($0.key): \(text(of: $0.value))" }.joined(separator: ", ") + "]"
+        }
+    }
+
+    /// Shortest round-tripping text of a number (`0.01`, `40`, `1e-06`).
+    public static func formatNumber(_ d: Double) -> String {
+        if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
+        return "\(d)"
+    }
+}

@@ -1,0 +1,1 @@
+// Terminal: line editing over libedit, signals, colour and TTY detection.

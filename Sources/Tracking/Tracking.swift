@@ -1,0 +1,2 @@
+// Tracking: the SQLite experiment store.
+import GRDB

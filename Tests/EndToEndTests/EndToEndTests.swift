@@ -1,0 +1,6 @@
+import Testing
+@testable import Notebook
+
+@Test func EndToEndBuilds() {
+    #expect(Bool(true))
+}

@@ -1,0 +1,6 @@
+import Testing
+@testable import Language
+
+@Test func LanguageBuilds() {
+    #expect(Bool(true))
+}

@@ -1,0 +1,6 @@
+import Testing
+@testable import Learning
+
+@Test func LearningBuilds() {
+    #expect(Bool(true))
+}

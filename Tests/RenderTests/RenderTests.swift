@@ -1,0 +1,6 @@
+import Testing
+@testable import Render
+
+@Test func RenderBuilds() {
+    #expect(Bool(true))
+}

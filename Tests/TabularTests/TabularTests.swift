@@ -1,0 +1,6 @@
+import Testing
+@testable import Tabular
+
+@Test func TabularBuilds() {
+    #expect(Bool(true))
+}

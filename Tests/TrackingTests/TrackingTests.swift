@@ -1,0 +1,6 @@
+import Testing
+@testable import Tracking
+
+@Test func TrackingBuilds() {
+    #expect(Bool(true))
+}

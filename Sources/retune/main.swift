@@ -1,2 +1,100 @@
+import ArgumentParser
+import Foundation
 import Notebook
-print("retune")
+import Terminal
+
+/// Options shared by every mode.
+struct CommonOptions: ParsableArguments {
+    @Option(name: .long, help: "The experiment store (default $RETUNE_STORE or ./retune.db).")
+    var store: String?
+
+    @Option(name: .long, help: "Colour: auto, always or never (auto honours NO_COLOR and TERM=dumb).")
+    var color: ColorMode = .auto
+
+    @Flag(name: .long, help: "In scripts, keep going after an error (the exit code is still non-zero).")
+    var keepGoing = false
+
+    func launch() -> LaunchOptions {
+        var o = LaunchOptions(storePath: store ?? ProcessInfo.processInfo.environment["RETUNE_STORE"] ?? "retune.db")
+        o.color = color
+        o.keepGoing = keepGoing
+        return o
+    }
+}
+
+extension ColorMode: ExpressibleByArgument {}
+
+@main
+struct Retune: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retune",
+        abstract: "A terminal notebook for deciding, with evidence, whether to retrain or fine-tune a model.",
+        discussion: "With a terminal, opens the notebook prompt. With piped input, runs it as a script.",
+        version: RetuneVersion.string,
+        subcommands: [Prompt.self, Run.self],
+        defaultSubcommand: Prompt.self)
+}
+
+/// `retune`, `retune -c "…"`, or a script on stdin.
+struct Prompt: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prompt", abstract: "Open the notebook prompt (the default), or run -c commands.")
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(name: .customShort("c"), help: "Run these commands (separated by ';') and exit.")
+    var commands: String?
+
+    func run() throws {
+        let options = common.launch()
+        let code: Int32
+        if let text = commands {
+            code = App.commands(text, name: "-c", options: options)
+        } else if TerminalInfo.isTTY(STDIN_FILENO) {
+            code = App.interactive(options)
+        } else {
+            let data = FileHandle.standardInput.readDataToEndOfFile()
+            code = App.commands(String(decoding: data, as: UTF8.self), name: "<stdin>", options: options)
+        }
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+/// `retune run FILE…`.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Replay session scripts, echoing each cell notebook-style.")
+
+    @OptionGroup var common: CommonOptions
+
+    @Flag(name: .long, help: "Print output only, without the [n]> command echo.")
+    var noEcho = false
+
+    @Option(name: .long, help: "Compare the transcript with this expected one (fresh temporary store unless --store).")
+    var expect: String?
+
+    @Flag(name: .long, help: "Write the expected transcript (FILE.out) from this replay.")
+    var record = false
+
+    @Option(name: .long, help: "Also write the session as a Markdown notebook to this file.")
+    var transcript: String?
+
+    @Argument(help: "Script files (.retune).")
+    var files: [String]
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("give at least one script file") }
+    }
+
+    func run() throws {
+        var options = common.launch()
+        options.echo = !noEcho
+        var request = App.RunRequest(files: files)
+        request.expect = expect
+        request.record = record
+        request.transcript = transcript
+        request.storeGiven = common.store != nil
+        let code = App.run(request, options: options)
+        if code != 0 { throw ExitCode(code) }
+    }
+}

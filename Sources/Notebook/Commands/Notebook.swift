@@ -1,0 +1,208 @@
+import Foundation
+import Language
+import Render
+
+/// `help`, `set`, `show`, `cells`: the notebook's own commands.
+func notebookCommands() -> [CommandSpec] {
+    [helpCommand, setCommand, showCommand, cellsCommand]
+}
+
+let settingKeys = ["seed", "timer", "format", "progress", "color", "tolerance", "errors"]
+
+let helpCommand = CommandSpec(
+    name: "help", group: .notebook,
+    summary: "List the commands, or show one command's usage, options and examples",
+    synopsis: "help [COMMAND]",
+    operands: [OperandSpec("COMMAND", .name(.any), optional: true, help: "a command name")],
+    help: "Without an operand, lists every command grouped by purpose. With one, prints its usage, its operands, every option with its default, and examples.",
+    examples: ["help", "help finetune"],
+    completer: { session, ctx in Registry.standard.names.filter { $0.hasPrefix(ctx.prefix) } },
+    handler: { inv, session in
+        let registry = Registry.standard
+        if let name = inv.operand(0)?.string {
+            guard let spec = registry.spec(named: name) else {
+                var notes: [String] = []
+                if let s = Suggest.closest(name, among: registry.names) { notes.append("did you mean '\(s)'?") }
+                throw Diagnostic("no command named '\(name)'", at: inv.operand(0)?.span ?? inv.node.span, notes: notes)
+            }
+            session.print(HelpText.command(spec))
+        } else {
+            session.print(HelpText.overview(registry))
+        }
+        return nil
+    })
+
+let setCommand = CommandSpec(
+    name: "set", group: .notebook,
+    summary: "Change a session setting",
+    synopsis: "set KEY VALUE",
+    operands: [OperandSpec("KEY", .choice(settingKeys), help: "the setting"),
+               OperandSpec("VALUE", .any, help: "its new value")],
+    help: """
+    Settings last for the session. Keys:
+      seed N                       default seed for training, splits and sampling (default 42)
+      timer on|off                 print each cell's wall time (default off)
+      format table|vertical|csv|tsv|json|markdown
+                                   how tabular results print (default table; wide tables switch to vertical)
+      progress on|off              live progress bars during training on a terminal (default on)
+      color on|off                 ANSI colour (default: on for a terminal without NO_COLOR)
+      tolerance X                  relative tolerance for numbers in verified replay (default 1e-9)
+      errors stop|continue         stop a script at the first error, or report it and go on (default stop)
+    """,
+    examples: ["set format csv", "set timer on", "set seed 7"],
+    completer: { _, ctx in
+        switch ctx.previousWords.count {
+        case 1: return settingKeys.filter { $0.hasPrefix(ctx.prefix) }
+        default:
+            let key = ctx.previousWords.last ?? ""
+            let values: [String]
+            switch key {
+            case "format": values = Settings.Format.allCases.map(\.rawValue)
+            case "timer", "progress", "color": values = ["on", "off"]
+            case "errors": values = ["stop", "continue"]
+            default: values = []
+            }
+            return values.filter { $0.hasPrefix(ctx.prefix) }
+        }
+    },
+    handler: { inv, session in
+        guard let key = inv.operand(0)?.string, let value = inv.operand(1) else { return nil }
+        let text = Invocation.text(of: value)
+        func onOff() throws -> Bool {
+            switch text {
+            case "on", "true", "yes": return true
+            case "off", "false", "no": return false
+            default: throw Diagnostic("'\(key)' expects on or off, got '\(text)'", at: value.span)
+            }
+        }
+        switch key {
+        case "seed":
+            guard let n = value.int else { throw Diagnostic("seed expects an integer, got '\(text)'", at: value.span) }
+            session.settings.seed = n
+        case "timer": session.settings.timer = try onOff()
+        case "progress": session.settings.progress = try onOff()
+        case "color": session.settings.color = try onOff()
+        case "format":
+            guard let f = Settings.Format(rawValue: text) else {
+                throw Diagnostic("format expects one of \(Settings.Format.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'",
+                                 at: value.span)
+            }
+            session.settings.format = f
+        case "tolerance":
+            guard let x = value.double, x >= 0, x.isFinite else {
+                throw Diagnostic("tolerance expects a non-negative number, got '\(text)'", at: value.span)
+            }
+            session.settings.tolerance = x
+        case "errors":
+            guard text == "stop" || text == "continue" else {
+                throw Diagnostic("errors expects stop or continue, got '\(text)'", at: value.span)
+            }
+            session.settings.onError = text
+        default: break
+        }
+        return nil
+    })
+
+/// What `show` can show, besides settings; other command files add cases through `ShowTargets`.
+let showCommand = CommandSpec(
+    name: "show", group: .notebook,
+    summary: "Show settings, a dataset, a run (#N) or a model version (NAME@V)",
+    synopsis: "show settings | show DATASET | show #RUN | show MODEL[@V]",
+    operands: [OperandSpec("WHAT", .any, help: "settings, a dataset name, a run id or a model version")],
+    help: "One command for looking at anything: `show settings` lists the session settings; `show DATA` describes a dataset; `show #7` prints everything about run 7 (parameters, metrics, curve, lineage, environment); `show price@2` prints a model version's specification, preprocessing, parameters, metrics and lineage.",
+    examples: ["show settings", "show #3", "show price@latest", "show _"],
+    handler: { inv, session in
+        guard let what = inv.operand(0) else { return nil }
+        if case .name("settings") = what.value {
+            session.show(settingsTable(session.settings))
+            return nil
+        }
+        for target in ShowTargets.all {
+            if let result = try target(what, inv, session) { return result.value }
+        }
+        throw Diagnostic("nothing named '\(Invocation.text(of: what))' to show", at: what.span,
+                         notes: ["show takes: settings, a dataset, #RUN or MODEL@V"])
+    })
+
+/// Extension point for `show`: each returns nil when the value is not its kind.
+enum ShowTargets {
+    struct Shown { var value: ResultValue? }
+    typealias Target = @Sendable (Argument, Invocation, Session) throws -> Shown?
+    static var all: [Target] { [] }
+}
+
+func settingsTable(_ s: Settings) -> Table {
+    let onOff = { (b: Bool) -> Cell in .text(b ? "on" : "off") }
+    return Table(headers: ["setting", "value"], rows: [
+        ["seed", .int(s.seed)],
+        ["timer", onOff(s.timer)],
+        ["format", .text(s.format.rawValue)],
+        ["progress", onOff(s.progress)],
+        ["color", onOff(s.color)],
+        ["tolerance", .number(s.tolerance)],
+        ["errors", .text(s.onError)],
+    ])
+}
+
+let cellsCommand = CommandSpec(
+    name: "cells", group: .notebook,
+    summary: "List this session's cells with status and duration",
+    synopsis: "cells",
+    help: "Like IPython's %history: every command of this session with its cell number, status (ok, failed, interrupted) and wall time.",
+    examples: ["cells"],
+    handler: { _, session in
+        let rows: [[Cell]] = session.cells.map { c in
+            [.int(c.number), .text(c.status.rawValue), .number(c.seconds), .text(c.text)]
+        }
+        let table = Table(columns: [Table.Column("cell", alignment: .right), Table.Column("status"),
+                                    Table.Column("seconds", alignment: .right), Table.Column("command")],
+                          rows: rows)
+        session.show(table)
+        return .table(table)
+    })
+
+/// Help text for `help` and `help CMD`.
+public enum HelpText {
+    public static func overview(_ registry: Registry) -> String {
+        var out = "Commands (help COMMAND for usage, options and examples):\n"
+        let width = (registry.names.map(\.count).max() ?? 8) + 2
+        for group in CommandGroup.allCases {
+            let specs = registry.names.compactMap { registry.spec(named: $0) }.filter { $0.group == group }
+            if specs.isEmpty { continue }
+            out += "\n\(group.rawValue)\n"
+            for s in specs {
+                out += "  " + s.name.padding(toLength: width, withPad: " ", startingAt: 0) + s.summary + "\n"
+            }
+        }
+        return out
+    }
+
+    public static func command(_ s: CommandSpec) -> String {
+        var out = "usage: \(s.synopsis)\n\n\(s.summary).\n"
+        if !s.help.isEmpty { out += "\n\(s.help)\n" }
+        if !s.operands.isEmpty {
+            out += "\noperands:\n"
+            let w = (s.operands.map(\.name.count).max() ?? 4) + 2
+            for o in s.operands {
+                let desc = o.help.isEmpty ? o.type.description : "\(o.help) (\(o.type))"
+                out += "  " + o.name.padding(toLength: w, withPad: " ", startingAt: 0) + desc
+                    + (o.optional ? " [optional]" : "") + "\n"
+            }
+        }
+        if !s.options.isEmpty {
+            out += "\noptions:\n"
+            let w = (s.options.map(\.key.count).max() ?? 4) + 2
+            for o in s.options {
+                var line = "  " + o.key.padding(toLength: w, withPad: " ", startingAt: 0)
+                line += o.help.isEmpty ? o.type.description : o.help
+                if o.required { line += " (required)" }
+                if let d = o.defaultValue { line += " [default: \(d)]" }
+                out += line + "\n"
+            }
+        }
+        if !s.examples.isEmpty {
+            out += "\nexamples:\n" + s.examples.map { "  \($0)\n" }.joined()
+        }
+        return out
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+
+/// The command line: modes, exit codes, diagnostics with file:line:col and a caret.
+@Suite struct CLITests {
+    @Test func versionAndHelp() throws {
+        let v = try RetuneBinary.run(["--version"])
+        #expect(v.status == 0)
+        #expect(v.stdout.contains("0.1.0"))
+        let h = try RetuneBinary.run(["--help"])
+        #expect(h.status == 0)
+        #expect(h.stdout.contains("USAGE"))
+    }
+
+    @Test func unknownFlagIsAUsageError() throws {
+        let r = try RetuneBinary.run(["--no-such-flag"])
+        #expect(r.status == 64)
+    }
+
+    @Test func typoOnLineThreeStopsWithExit65() throws {
+        let dir = try RetuneBinary.tempDirectory()
+        let script = dir.appendingPathComponent("typo.retune")
+        try "set seed 3\nset timer off\nsett format csv\nset seed 4\n".write(to: script, atomically: true, encoding: .utf8)
+        let r = try RetuneBinary.run(["run", script.path, "--store", dir.appendingPathComponent("s.db").path])
+        #expect(r.status == 65)
+        #expect(r.stderr.contains("typo.retune:3:1: error: unknown command 'sett'"))
+        #expect(r.stderr.contains("sett format csv\n^~~~"))
+        #expect(r.stderr.contains("did you mean 'set'?"))
+        #expect(!r.stdout.contains("[4]>"))
+        let k = try RetuneBinary.run(["run", "--keep-going", script.path, "--store", dir.appendingPathComponent("s.db").path])
+        #expect(k.status == 65)
+        #expect(k.stdout.contains("[4]> set seed 4"))
+    }
+
+    @Test func commandsFromDashC() throws {
+        let dir = try RetuneBinary.tempDirectory()
+        let r = try RetuneBinary.run(["-c", "set seed 9; show settings", "--store", dir.appendingPathComponent("s.db").path])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("seed"))
+        #expect(r.stdout.contains("9"))
+        #expect(!r.stdout.contains("[1]>"))
+    }
+
+    @Test func pipedStdinIsScriptMode() throws {
+        let dir = try RetuneBinary.tempDirectory()
+        let r = try RetuneBinary.run(["--store", dir.appendingPathComponent("s.db").path],
+                                     stdin: "set format csv\nshow settings\nset seed x\n")
+        #expect(r.status == 70)
+        #expect(r.stdout.contains("setting,value"))
+        #expect(r.stderr.contains("<stdin>:3:10: error: seed expects an integer"))
+        #expect(!r.stdout.contains("retune 0.1.0"))  // no banner
+    }
+
+    @Test func parseErrorInScriptNamesLineAndColumn() throws {
+        let dir = try RetuneBinary.tempDirectory()
+        let script = dir.appendingPathComponent("bad.retune")
+        try "set seed 1\nshow [1, 2\nset seed 2\n".write(to: script, atomically: true, encoding: .utf8)
+        let r = try RetuneBinary.run(["run", script.path, "--store", dir.appendingPathComponent("s.db").path])
+        #expect(r.status == 65)
+        #expect(r.stderr.contains("bad.retune:2:"))
+    }
+}

@@ -1,6 +1,0 @@
-import Testing
-@testable import Notebook
-
-@Test func EndToEndBuilds() {
-    #expect(Bool(true))
-}

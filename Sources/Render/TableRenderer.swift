@@ -138,7 +138,8 @@ public enum TableRenderer {
             let bar = ANSI.style("│", ANSI.dim, on: color)
             func line(_ cells: [String], bold: Bool) -> String {
                 let padded = (0..<n).map { i -> String in
-                    let p = TextWidth.pad(cells[i], to: widths[i], rightAlign: right[i])
+                    let isLastLeft = i == n - 1 && !right[i]
+                    let p = isLastLeft ? cells[i] : TextWidth.pad(cells[i], to: widths[i], rightAlign: right[i])
                     return bold ? ANSI.style(p, ANSI.bold, on: color) : p
                 }
                 return TextWidth.rstrip(padded.joined(separator: " " + bar + " "))

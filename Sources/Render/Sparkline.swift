@@ -56,7 +56,8 @@ public enum Histogram {
         return s + String(repeating: " ", count: max(0, w - used))
     }
 
-    /// One line per bin: `label │██████▍    count`, bars scaled to the largest count.
+    /// One line per bin, `width` columns wide: `label │██████▍    count`, bars scaled to the
+    /// largest count.
     /// Labels are left-aligned to the widest one; counts right-aligned. Lines carry no
     /// trailing spaces.
     public static func lines(labels: [String], counts: [Int], width: Int = 40) -> [String] {
@@ -66,7 +67,7 @@ public enum Histogram {
         let countTexts = counts[..<n].map(String.init)
         let countWidth = countTexts.map(\.count).max() ?? 0
         let maxCount = max(1, counts[..<n].max() ?? 1)
-        let barWidth = max(1, width - labelWidth - countWidth - 4)
+        let barWidth = max(1, width - labelWidth - countWidth - 3)
         return (0..<n).map { i in
             let b = bar(fraction: Double(counts[i]) / Double(maxCount), width: barWidth)
             return TextWidth.pad(labels[i], to: labelWidth) + " │" + b + " "

@@ -54,31 +54,36 @@ public enum ProgressBar {
     public static let erase = "\r\u{1B}[2K"
 
     /// `label  epoch 3/40 [████▌      ]  12%  batch 17/40  loss 0.1234  12.3k rows/s  ETA 0:42`,
-    /// at most `width` columns: when space is short the bar shrinks (minimum 10 cells), then
-    /// the bar and then the trailing fields are dropped, then the line is cut with `…`.
+    /// at most `width` columns. When space is short the bar shrinks (30 cells at most, 10 at
+    /// least), then is left out; then the fields are dropped in the order rows/s, batch, loss,
+    /// ETA (the percentage stays); then the line is cut with `…`.
     public static func line(_ state: ProgressState, width: Int = 80) -> String {
         let pct = Int((state.fraction * 100).rounded(.down))
         let head = (state.label.isEmpty ? "" : state.label + "  ") + "epoch \(state.epoch)/\(state.epochs)"
-        var tail: [String] = [pct < 10 ? "  \(pct)%" : pct < 100 ? " \(pct)%" : "\(pct)%"]
-        if state.batches > 0 { tail.append("batch \(state.batch)/\(state.batches)") }
-        if state.loss.isFinite { tail.append("loss " + NumberFormat.significant(state.loss, digits: 4)) }
+        let pctText = pct < 10 ? "  \(pct)%" : pct < 100 ? " \(pct)%" : "\(pct)%"
+        // Fields in display order, each with its drop rank (lower is dropped first).
+        var fields: [(rank: Int, text: String)] = []
+        if state.batches > 0 { fields.append((1, "batch \(state.batch)/\(state.batches)")) }
+        if state.loss.isFinite { fields.append((2, "loss " + NumberFormat.significant(state.loss, digits: 4))) }
         let rate = state.rowsPerSecond
-        if rate.isFinite { tail.append(NumberFormat.compact(rate) + " rows/s") }
+        if rate.isFinite { fields.append((0, NumberFormat.compact(rate) + " rows/s")) }
         let eta = state.eta
-        tail.append("ETA " + (eta.isFinite ? NumberFormat.duration(eta) : "?"))
+        fields.append((3, "ETA " + (eta.isFinite ? NumberFormat.duration(eta) : "?")))
         let w = max(10, width)
+        func tailText() -> String { ([pctText] + fields.map(\.text)).joined(separator: "  ") }
+
+        let full = tailText()
+        let barCells = min(30, w - (TextWidth.of(head) + 4 + TextWidth.of(full)))
+        if barCells >= 10 {
+            return head + " [" + Histogram.bar(fraction: state.fraction, width: barCells) + "] " + full
+        }
         while true {
-            let tailText = tail.joined(separator: "  ")
-            let fixedWidth = TextWidth.of(head) + 1 + 2 + 1 + TextWidth.of(tailText)
-            let barCells = min(30, w - fixedWidth)
-            if barCells >= 10 {
-                let bar = "[" + Histogram.bar(fraction: state.fraction, width: barCells) + "]"
-                return head + " " + bar + " " + tailText
-            }
-            let plain = head + "  " + tailText
+            let plain = head + "  " + tailText()
             if TextWidth.of(plain) <= w { return plain }
-            if tail.count > 1 { tail.removeLast(); continue }
-            return TextWidth.truncate(plain, to: w)
+            guard let drop = fields.indices.min(by: { fields[$0].rank < fields[$1].rank }) else {
+                return TextWidth.truncate(plain, to: w)
+            }
+            fields.remove(at: drop)
         }
     }
 

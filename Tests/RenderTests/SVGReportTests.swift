@@ -102,3 +102,53 @@ func occurrences(_ needle: String, in haystack: String) -> Int {
         if let h2, let table, let svg { #expect(h2 < table && table < svg) }
     }
 }
+
+/// Checks that every start tag has its matching end tag (void/self-closing tags aside) and
+/// that no raw `<`, `>` or `&` escapes appear in text; returns the first problem found.
+func markupProblem(_ s: String) -> String? {
+    let void: Set<String> = ["meta", "br", "!DOCTYPE"]
+    var stack: [String] = []
+    var i = s.startIndex
+    while i < s.endIndex {
+        let ch = s[i]
+        if ch == "<" {
+            guard let close = s[i...].firstIndex(of: ">") else { return "unclosed tag at \(s.distance(from: s.startIndex, to: i))" }
+            let inner = s[s.index(after: i)..<close]
+            if inner.contains("<") { return "raw < inside tag: \(inner)" }
+            let selfClosing = inner.hasSuffix("/")
+            let name = String(inner.prefix { $0 != " " && $0 != "/" && $0 != "\n" || ($0 == "/" && inner.first == "/") })
+            if name.hasPrefix("/") {
+                let open = String(name.dropFirst())
+                guard stack.last == open else { return "</\(open)> closes <\(stack.last ?? "nothing")>" }
+                stack.removeLast()
+            } else if !selfClosing && !void.contains(name) {
+                stack.append(name)
+            }
+            i = s.index(after: close)
+            continue
+        }
+        if ch == ">" { return "raw > in text" }
+        if ch == "&" {
+            let entity = s[i...].prefix { $0 != ";" && $0 != " " }
+            if !["&amp", "&lt", "&gt", "&quot", "&#39"].contains(String(entity)) { return "bare & in text: \(entity)" }
+        }
+        i = s.index(after: i)
+    }
+    return stack.isEmpty ? nil : "unclosed <\(stack.joined(separator: ", "))>"
+}
+
+@Suite struct MarkupTests {
+    @Test func reportIsBalancedMarkup() {
+        var report = HTMLReport(title: "a < b & \"c\"")
+        report.addHeading("<h>")
+        report.addParagraph("x > y\nnext & last")
+        report.addTable(Table(title: "t<>", headers: ["k&", "v"], rows: [["<i>", 1.5], [.missing, .number(.nan)]], footer: ["f&"]))
+        report.addSVG(SVG.lineChart(series: [PlotSeries(name: "s&<", values: [1, .nan, 3, 2])], title: "T&", xLabel: "x<", yLabel: "y>"))
+        report.addSVG(SVG.barChart(labels: ["a&b", "<c>"], values: [0.3, .nan], thresholds: [0.1, 0.25], title: "P&"))
+        report.addPreformatted("<pre> & </pre>")
+        let html = report.render()
+        #expect(markupProblem(html) == nil)
+        #expect(markupProblem("<p><b>x</p></b>") != nil)     // the checker itself can fail
+        #expect(markupProblem("<p>a & b</p>") != nil)
+    }
+}

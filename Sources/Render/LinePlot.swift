@@ -23,11 +23,27 @@ public struct PlotSeries: Sendable, Hashable {
 
 /// Axis range helpers shared by the terminal and SVG plots.
 enum PlotRange {
+    /// Where `v` lies between `lo` and `hi` (0…1 inside), computed on halves so that the
+    /// span of extreme values cannot overflow to infinity.
+    static func fraction(_ v: Double, _ lo: Double, _ hi: Double) -> Double {
+        (v / 2 - lo / 2) / (hi / 2 - lo / 2)
+    }
+
+    /// `d` rounded and clamped to `lo…hi`; NaN maps to `lo`. Never traps.
+    static func clampedInt(_ d: Double, _ lo: Int, _ hi: Int) -> Int {
+        guard d.isFinite else { return d == .infinity ? hi : lo }
+        let r = d.rounded()
+        if r <= Double(lo) { return lo }
+        if r >= Double(hi) { return hi }
+        return Int(r)
+    }
+
     /// Finite min/max of `values`, widened when degenerate: a constant `c` becomes
     /// `c ± max(|c|·0.1, 1)·pad`.
     static func of(_ values: [Double], pad: Double = 1) -> (Double, Double)? {
         let finite = values.filter(\.isFinite)
         guard var lo = finite.min(), var hi = finite.max() else { return nil }
+        if !(hi - lo).isFinite { lo = max(lo, -1e307); hi = min(hi, 1e307) }
         if lo == hi {
             let d = max(lo.magnitude * 0.1, 1) * pad
             lo -= d
@@ -54,8 +70,8 @@ public enum LinePlot {
     }
 
     /// - Parameters:
-    ///   - width: total width of every output line in columns (at least 20 used).
-    ///   - height: rows of the plotting area (at least 3 used).
+    ///   - width: total width of every output line in columns (20…about 1000 used).
+    ///   - height: rows of the plotting area (3…200 used).
     /// - Returns: lines: optional y label, the plot with y ticks (max, middle, min), the x axis
     ///   with the first and last x, an optional x label, and a legend; newline-terminated.
     public static func render(series: [PlotSeries], width: Int = 80, height: Int = 12, color: Bool = false,
@@ -65,7 +81,7 @@ public enum LinePlot {
         guard let (x0, x1) = PlotRange.of(allX, pad: 0.5), let (y0, y1) = PlotRange.of(allY) else {
             return "(no data to plot)\n"
         }
-        let rows = max(3, height)
+        let rows = min(200, max(3, height))
         let mid = (rows - 1) / 2
         let pixelRows = rows * 4
         // Y tick labels.
@@ -74,7 +90,7 @@ public enum LinePlot {
         let tickTexts = [NumberFormat.significant(y1, digits: 4), NumberFormat.significant(midValue, digits: 4),
                          NumberFormat.significant(y0, digits: 4)]
         let labelWidth = tickTexts.map { TextWidth.of($0) }.max() ?? 1
-        let cols = max(20, width) - labelWidth - 2
+        let cols = max(8, min(1000, max(20, width) - labelWidth - 2))
         let pixelCols = cols * 2
 
         // Canvas: braille bits per cell, owner series per cell, marks per cell.
@@ -83,8 +99,12 @@ public enum LinePlot {
         var markAt = [[Character?]](repeating: [Character?](repeating: nil, count: cols), count: rows)
         let dotBits: [[UInt8]] = [[0x01, 0x02, 0x04, 0x40], [0x08, 0x10, 0x20, 0x80]]
 
-        func px(_ x: Double) -> Int { Int(((x - x0) / (x1 - x0) * Double(pixelCols - 1)).rounded()) }
-        func py(_ y: Double) -> Int { Int(((y1 - y) / (y1 - y0) * Double(pixelRows - 1)).rounded()) }
+        func px(_ x: Double) -> Int {
+            PlotRange.clampedInt(PlotRange.fraction(x, x0, x1) * Double(pixelCols - 1), 0, pixelCols - 1)
+        }
+        func py(_ y: Double) -> Int {
+            PlotRange.clampedInt((1 - PlotRange.fraction(y, y0, y1)) * Double(pixelRows - 1), 0, pixelRows - 1)
+        }
         func set(_ cx: Int, _ cy: Int, series s: Int) {
             guard cx >= 0, cx < pixelCols, cy >= 0, cy < pixelRows else { return }
             let c = cx / 2, r = cy / 4

@@ -32,7 +32,7 @@ public struct ProgressState: Sendable, Hashable {
     public var fraction: Double {
         guard epochs > 0 else { return 0 }
         let within = batches > 0 ? Double(min(max(batch, 0), batches)) / Double(batches) : 0
-        let done = Double(max(epoch - 1, 0)) + within
+        let done = Double(max(epoch, 1) - 1) + within
         return min(1, max(0, done / Double(epochs)))
     }
 
@@ -58,7 +58,7 @@ public enum ProgressBar {
     /// least), then is left out; then the fields are dropped in the order rows/s, batch, loss,
     /// ETA (the percentage stays); then the line is cut with `…`.
     public static func line(_ state: ProgressState, width: Int = 80) -> String {
-        let pct = Int((state.fraction * 100).rounded(.down))
+        let pct = PlotRange.clampedInt((state.fraction * 100).rounded(.down), 0, 100)
         let head = (state.label.isEmpty ? "" : state.label + "  ") + "epoch \(state.epoch)/\(state.epochs)"
         let pctText = pct < 10 ? "  \(pct)%" : pct < 100 ? " \(pct)%" : "\(pct)%"
         // Fields in display order, each with its drop rank (lower is dropped first).

@@ -46,7 +46,7 @@ public enum SVG {
     /// shows as a dot), x and y axes with ticks and grid, axis labels, a title and a legend.
     public static func lineChart(series: [PlotSeries], width: Int = 640, height: Int = 360, title: String? = nil,
                                  xLabel: String? = nil, yLabel: String? = nil) -> String {
-        let w = Double(max(200, width)), h = Double(max(150, height))
+        let w = Double(min(20_000, max(200, width))), h = Double(min(20_000, max(150, height)))
         let left = 64.0, right = 16.0
         let top = title == nil ? 16.0 : 36.0
         let legendRows = series.isEmpty ? 0 : 1 + (series.count - 1) / 4
@@ -56,8 +56,8 @@ public enum SVG {
         let allY = series.flatMap { $0.finitePoints.map(\.1) }
         let (x0, x1) = PlotRange.of(allX, pad: 0.5) ?? (0, 1)
         let (y0, y1) = PlotRange.of(allY) ?? (0, 1)
-        func sx(_ x: Double) -> Double { left + (x - x0) / (x1 - x0) * pw }
-        func sy(_ y: Double) -> Double { top + (y1 - y) / (y1 - y0) * ph }
+        func sx(_ x: Double) -> Double { left + PlotRange.fraction(x, x0, x1) * pw }
+        func sy(_ y: Double) -> Double { top + (1 - PlotRange.fraction(y, y0, y1)) * ph }
 
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" role=\"img\" font-family=\"sans-serif\" font-size=\"11\">\n"
         if let t = title {
@@ -125,7 +125,7 @@ public enum SVG {
     public static func barChart(labels: [String], values: [Double], thresholds: [Double] = [],
                                 title: String? = nil, width: Int = 640) -> String {
         let count = min(labels.count, values.count)
-        let w = Double(max(240, width))
+        let w = Double(min(20_000, max(240, width)))
         let barH = 18.0, gap = 6.0
         let top = title == nil ? 12.0 : 34.0
         let longest = labels.prefix(count).map { TextWidth.of($0) }.max() ?? 0

@@ -14,8 +14,7 @@ public enum Sparkline {
         for v in values {
             guard v.isFinite else { out.append(" "); continue }
             if hi == lo { out.append(levels[3]); continue }
-            let t = (v - lo) / (hi - lo)
-            let idx = min(7, max(0, Int((t * 7).rounded())))
+            let idx = PlotRange.clampedInt(PlotRange.fraction(v, lo, hi) * 7, 0, 7)
             out.append(levels[idx])
         }
         return out
@@ -44,7 +43,7 @@ public enum Histogram {
     /// A bar `fraction` (0…1, clamped) of `width` cells long, with eighth-cell resolution,
     /// padded with spaces to exactly `width` cells. NaN is an empty bar.
     public static func bar(fraction: Double, width: Int) -> String {
-        let w = max(0, width)
+        let w = min(10_000, max(0, width))
         guard fraction.isFinite, w > 0 else { return String(repeating: " ", count: w) }
         let f = min(1, max(0, fraction))
         let eighthsTotal = Int((f * Double(w) * 8).rounded())
@@ -67,7 +66,7 @@ public enum Histogram {
         let countTexts = counts[..<n].map(String.init)
         let countWidth = countTexts.map(\.count).max() ?? 0
         let maxCount = max(1, counts[..<n].max() ?? 1)
-        let barWidth = max(1, width - labelWidth - countWidth - 3)
+        let barWidth = min(10_000, max(1, width - labelWidth - countWidth - 3))
         return (0..<n).map { i in
             let b = bar(fraction: Double(counts[i]) / Double(maxCount), width: barWidth)
             return TextWidth.pad(labels[i], to: labelWidth) + " │" + b + " "

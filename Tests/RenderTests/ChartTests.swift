@@ -93,3 +93,24 @@ func colourCodes(_ s: String) -> Set<String> {
 extension String {
     func trimmingPrefixSpaces() -> String { String(drop { $0 == " " }) }
 }
+
+@Suite struct HostileInputTests {
+    @Test func extremeValuesNeverTrap() {
+        let extreme = [Double.greatestFiniteMagnitude, -Double.greatestFiniteMagnitude, 0, .infinity, .nan]
+        #expect(Sparkline.render(extreme) == "█▁▅  ")
+        let plot = LinePlot.render(series: [PlotSeries(name: "wild", values: extreme)], width: 40, height: 4)
+        #expect(plot.contains("wild"))
+        let svg = SVG.lineChart(series: [PlotSeries(name: "wild", values: extreme)])
+        #expect(!svg.contains("NaN") && !svg.contains("inf"))
+        let bars = SVG.barChart(labels: ["a", "b"], values: [.greatestFiniteMagnitude, -1], thresholds: [.nan])
+        #expect(bars.contains("<rect"))
+        #expect(Histogram.bar(fraction: 0.5, width: Int.max).count == 10_000)
+        #expect(Histogram.lines(labels: ["x"], counts: [Int.max], width: 30) == ["x │███████ \(Int.max)"])
+        let huge = LinePlot.render(series: [PlotSeries(name: "h", values: [1, 2])], width: Int.max, height: Int.max)
+        #expect(huge.split(separator: "\n").count < 210)
+        let odd = ProgressState(label: "x", epoch: Int.min, epochs: -3, batch: -1, batches: Int.min, loss: .infinity,
+                                rows: Int.max, elapsed: -1)
+        #expect(!ProgressBar.line(odd, width: 80).isEmpty)
+        #expect(ProgressBar.line(odd, width: Int.max).count < 400)
+    }
+}

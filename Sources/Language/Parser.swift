@@ -40,8 +40,10 @@ public struct ScriptChunk: Sendable, Hashable {
 
 public enum Parser {
     /// Deepest nesting of brackets, parentheses, `not` and unary minus accepted; deeper input
-    /// is a syntax error rather than a stack overflow.
-    public static let maxDepth = 200
+    /// is a syntax error rather than a stack overflow. Measured: a debug build uses up to ~10 KB
+    /// of stack per level of `[` nesting (release far less), so the limit costs ~1.3 MB at most,
+    /// well inside the 8 MB stacks of the main thread and of the threads tests run on here.
+    public static let maxDepth = 128
 
     /// Parses one or more commands separated by `;` or newlines. `firstLine` is the line number
     /// of the first line of `source` (spans are absolute).
@@ -49,11 +51,12 @@ public enum Parser {
         var state = ParserState(source: source, firstLine: firstLine)
         do {
             return .commands(try state.parseSource())
+        } catch ParseStop.incomplete(let inc) {
+            return .incomplete(inc)
+        } catch ParseStop.failure(let d) {
+            return .failure(d)
         } catch {
-            switch error {
-            case .incomplete(let inc): return .incomplete(inc)
-            case .failure(let d): return .failure(d)
-            }
+            return .failure(.syntax("internal parser error: \(error)", at: .none))
         }
     }
 
@@ -130,21 +133,21 @@ struct ParserState {
 
     /// The current token. Newlines are skipped inside brackets; malformed tokens, unterminated
     /// strings, a trailing `\` and the end of input inside brackets stop the parse.
-    mutating func peek() throws(ParseStop) -> Token {
+    mutating func peek() throws -> Token {
         if !open.isEmpty {
             while tokens[position].kind == .newline, position + 1 < tokens.count { position += 1 }
         }
         let token = tokens[position]
         switch token.kind {
         case .invalid(let message):
-            throw .failure(.syntax(message, at: token.span))
+            throw ParseStop.failure(.syntax(message, at: token.span))
         case .openString:
-            throw .incomplete(Incomplete(reason: .openString(token.span)))
+            throw ParseStop.incomplete(Incomplete(reason: .openString(token.span)))
         case .trailingBackslash:
-            throw .incomplete(Incomplete(reason: .trailingBackslash))
+            throw ParseStop.incomplete(Incomplete(reason: .trailingBackslash))
         case .eof:
             if let (c, span) = open.last {
-                throw .incomplete(Incomplete(reason: .openBracket(c, span)))
+                throw ParseStop.incomplete(Incomplete(reason: .openBracket(c, span)))
             }
         default:
             break
@@ -182,7 +185,7 @@ struct ParserState {
         .failure(.syntax(message, at: span, notes: notes))
     }
 
-    mutating func enter(_ span: SourceSpan) throws(ParseStop) {
+    mutating func enter(_ span: SourceSpan) throws {
         depth += 1
         if depth > Parser.maxDepth {
             throw fail("expression nested too deeply (more than \(Parser.maxDepth) levels)", at: span)
@@ -193,7 +196,7 @@ struct ParserState {
 
     // source  = { sep } [ command { sep { sep } command } { sep } ] EOF
     // sep     = ';' | NEWLINE
-    mutating func parseSource() throws(ParseStop) -> [CommandNode] {
+    mutating func parseSource() throws -> [CommandNode] {
         var commands: [CommandNode] = []
         while true {
             let token = try peek()
@@ -209,7 +212,7 @@ struct ParserState {
     }
 
     // command = IDENT { item }
-    mutating func parseCommand() throws(ParseStop) -> CommandNode {
+    mutating func parseCommand() throws -> CommandNode {
         let verbToken = try peek()
         guard case .identifier(let verb) = verbToken.kind else {
             let notes: [String]
@@ -236,7 +239,7 @@ struct ParserState {
     }
 
     // item = expr { ',' expr }            -- two or more form a sequence
-    mutating func parseItem() throws(ParseStop) -> Expr {
+    mutating func parseItem() throws -> Expr {
         let first = try parseExpr()
         guard isPunct(try peek(), .comma) else { return first }
         var elements = [first]
@@ -249,98 +252,101 @@ struct ParserState {
     }
 
     // MARK: - Expressions
+    //
+    // Binary operators are parsed by precedence climbing, as Lua's lparser.c `subexpr` does;
+    // the table below is the grammar:
+    //
+    //   expr           = orExpr
+    //   orExpr         = andExpr { 'or' andExpr }                           -- priority 1
+    //   andExpr        = notExpr { 'and' notExpr }                          -- priority 2
+    //   notExpr        = 'not' notExpr | comparison                         -- priority 3
+    //   comparison     = additive [ compOp additive ]   -- not chained      -- priority 4
+    //   compOp         = '=' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'like'   ('in' takes a list)
+    //   additive       = multiplicative { ('+' | '-') multiplicative }      -- priority 5
+    //   multiplicative = unary { ('*' | '/') unary }                        -- priority 6
+    //
+    // One function handles every level so that each level of bracket nesting costs few stack
+    // frames.
 
-    // expr = orExpr
-    mutating func parseExpr() throws(ParseStop) -> Expr {
-        try parseOr()
-    }
+    static let notPriority = 3
+    static let comparisonPriority = 4
+    static let unaryPriority = 7
 
-    // orExpr = andExpr { 'or' andExpr }
-    mutating func parseOr() throws(ParseStop) -> Expr {
-        var left = try parseAnd()
-        while try peek().kind == .keyword(.or) {
-            advance()
-            let right = try parseAnd()
-            left = Expr(.binary(.or, left, right), span: left.span.union(right.span))
-        }
-        return left
-    }
-
-    // andExpr = notExpr { 'and' notExpr }
-    mutating func parseAnd() throws(ParseStop) -> Expr {
-        var left = try parseNot()
-        while try peek().kind == .keyword(.and) {
-            advance()
-            let right = try parseNot()
-            left = Expr(.binary(.and, left, right), span: left.span.union(right.span))
-        }
-        return left
-    }
-
-    // notExpr = 'not' notExpr | comparison
-    mutating func parseNot() throws(ParseStop) -> Expr {
-        let token = try peek()
-        guard token.kind == .keyword(.not) else { return try parseComparison() }
-        try enter(token.span)
-        defer { depth -= 1 }
-        advance()
-        let operand = try parseNot()
-        return Expr(.unary(.not, operand), span: token.span.union(operand.span))
-    }
-
-    static func comparisonOperator(_ token: Token) -> BinaryOperator? {
+    /// The binary operator a token stands for, with its priority.
+    static func binaryOperator(_ token: Token) -> (BinaryOperator, Int)? {
         switch token.kind {
-        case .punct(.equal): return .equal
-        case .punct(.notEqual): return .notEqual
-        case .punct(.less): return .less
-        case .punct(.lessEqual): return .lessEqual
-        case .punct(.greater): return .greater
-        case .punct(.greaterEqual): return .greaterEqual
-        case .keyword(.in): return .in
-        case .keyword(.like): return .like
+        case .keyword(.or): return (.or, 1)
+        case .keyword(.and): return (.and, 2)
+        case .punct(.equal): return (.equal, 4)
+        case .punct(.notEqual): return (.notEqual, 4)
+        case .punct(.less): return (.less, 4)
+        case .punct(.lessEqual): return (.lessEqual, 4)
+        case .punct(.greater): return (.greater, 4)
+        case .punct(.greaterEqual): return (.greaterEqual, 4)
+        case .keyword(.in): return (.in, 4)
+        case .keyword(.like): return (.like, 4)
+        case .punct(.plus): return (.add, 5)
+        case .punct(.minus): return (.subtract, 5)
+        case .punct(.star): return (.multiply, 6)
+        case .punct(.slash): return (.divide, 6)
         default: return nil
         }
     }
 
-    // comparison = additive [ compOp additive ]      -- not chained; `in` needs a list
-    // compOp     = '=' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'like'
-    mutating func parseComparison() throws(ParseStop) -> Expr {
-        let left = try parseAdditive()
-        let opToken = try peek()
-        guard let op = ParserState.comparisonOperator(opToken) else { return left }
-        advance()
-        let right = try parseAdditive()
-        if op == .in {
-            switch right.kind {
-            case .list: break
-            default:
-                throw fail("expected a list after 'in', found '\(Lexer.clip(text(right.span)))'", at: right.span,
-                           notes: ["write e.g. 'kind in [retrain, finetune]'"])
-            }
-        }
-        let next = try peek()
-        if ParserState.comparisonOperator(next) != nil {
-            throw fail("comparisons cannot be chained: unexpected \(describe(next))", at: next.span,
-                       notes: ["join comparisons with 'and'"])
-        }
-        return Expr(.binary(op, left, right), span: left.span.union(right.span))
+    // expr = orExpr
+    mutating func parseExpr() throws -> Expr {
+        try parseSubexpression(limit: 0)
     }
 
-    // additive = multiplicative { ('+' | '-') multiplicative }
-    mutating func parseAdditive() throws(ParseStop) -> Expr {
-        var left = try parseMultiplicative()
+    // subexpression(limit) = ( 'not' subexpression(3) | '-' subexpression(7) | operand )
+    //                        { binop subexpression(priority(binop)) }
+    //   -- only operators whose priority is greater than `limit` are taken; `not` only where a
+    //   -- notExpr may stand (limit <= 3); unary minus binds tighter than every binary operator.
+    mutating func parseSubexpression(limit: Int) throws -> Expr {
+        var left: Expr
+        let first = try peek()
+        if first.kind == .keyword(.not) && limit <= ParserState.notPriority {
+            try enter(first.span)
+            advance()
+            let operand = try parseSubexpression(limit: ParserState.notPriority)
+            depth -= 1
+            left = Expr(.unary(.not, operand), span: first.span.union(operand.span))
+        } else if first.kind == .punct(.minus) {
+            try enter(first.span)
+            advance()
+            let operand = try parseSubexpression(limit: ParserState.unaryPriority)
+            depth -= 1
+            left = Expr(.unary(.negate, operand), span: first.span.union(operand.span))
+        } else {
+            left = try parseOperand()
+        }
+        var comparisons = 0
         while true {
             let token = try peek()
-            let op: BinaryOperator
-            switch token.kind {
-            case .punct(.plus): op = .add
-            case .punct(.minus): op = .subtract
-            default: return left
+            guard let (op, priority) = ParserState.binaryOperator(token), priority > limit else { return left }
+            // `a *` followed by something that cannot start an operand: the `*` is a star item.
+            if op == .multiply && !ParserState.startsOperand(peekSecond()) { return left }
+            if priority == ParserState.comparisonPriority {
+                comparisons += 1
+                if comparisons > 1 { throw chainedComparison(token) }
             }
             advance()
-            let right = try parseMultiplicative()
+            let right = try parseSubexpression(limit: priority)
+            if op == .in, !right.isList { throw expectedList(right) }
             left = Expr(.binary(op, left, right), span: left.span.union(right.span))
         }
+    }
+
+    @inline(never)
+    func chainedComparison(_ token: Token) -> ParseStop {
+        fail("comparisons cannot be chained: unexpected \(describe(token))", at: token.span,
+             notes: ["join comparisons with 'and'"])
+    }
+
+    @inline(never)
+    func expectedList(_ right: Expr) -> ParseStop {
+        fail("expected a list after 'in', found '\(Lexer.clip(text(right.span)))'", at: right.span,
+             notes: ["write e.g. 'kind in [retrain, finetune]'"])
     }
 
     /// Whether a token can begin an operand (used to tell `a * b` from `a *` followed by
@@ -354,167 +360,161 @@ struct ParserState {
         }
     }
 
-    // multiplicative = unary { ('*' | '/') unary }
-    mutating func parseMultiplicative() throws(ParseStop) -> Expr {
-        var left = try parseUnary()
-        while true {
-            let token = try peek()
-            let op: BinaryOperator
-            switch token.kind {
-            case .punct(.star):
-                guard ParserState.startsOperand(peekSecond()) else { return left }
-                op = .multiply
-            case .punct(.slash): op = .divide
-            default: return left
-            }
-            advance()
-            let right = try parseUnary()
-            left = Expr(.binary(op, left, right), span: left.span.union(right.span))
-        }
-    }
-
-    // unary = '-' unary | primary
-    mutating func parseUnary() throws(ParseStop) -> Expr {
-        let token = try peek()
-        guard token.kind == .punct(.minus) else { return try parsePrimary() }
-        try enter(token.span)
-        defer { depth -= 1 }
-        advance()
-        let operand = try parseUnary()
-        return Expr(.unary(.negate, operand), span: token.span.union(operand.span))
-    }
-
-    // primary = NUMBER | STRING | DOTTED | RUNID | VERSION | CELLREF | '*'
-    //         | IDENT [ '(' [ expr { ',' expr } ] ')' ]      -- no space before '(' in a call
-    //         | list | '(' expr ')'
-    mutating func parsePrimary() throws(ParseStop) -> Expr {
+    // operand = atom | list | call | '(' expr ')'
+    // atom    = NUMBER | STRING | IDENT | DOTTED | RUNID | VERSION | CELLREF | '*'
+    mutating func parseOperand() throws -> Expr {
         let token = try peek()
         switch token.kind {
-        case .number(let value, let text):
-            advance()
-            return Expr(.number(value, text: text), span: token.span)
-        case .string(let s):
-            advance()
-            return Expr(.string(s), span: token.span)
-        case .dotted(let parts):
-            advance()
-            return Expr(.dotted(parts), span: token.span)
-        case .runID(let id):
-            advance()
-            return Expr(.runID(id), span: token.span)
-        case .version(let model, let ref):
-            advance()
-            return Expr(.version(model: model, ref: ref), span: token.span)
-        case .cellRef(let n):
-            advance()
-            return Expr(.cellRef(n), span: token.span)
-        case .punct(.star):
-            advance()
-            return Expr(.star, span: token.span)
-        case .identifier(let name):
-            advance()
-            let next = tokens[position]
-            if next.kind == .punct(.leftParen) && !next.spaceBefore {
-                return try parseCall(name: name, nameSpan: token.span)
-            }
-            return Expr(.identifier(name), span: token.span)
         case .punct(.leftBracket):
             return try parseList()
         case .punct(.leftParen):
             return try parseParenthesised()
-        case .keyword(let k):
-            throw fail("expected a value, found the keyword '\(k.rawValue)'", at: token.span)
+        case .identifier:
+            let next = peekSecond()
+            if next.kind == .punct(.leftParen) && !next.spaceBefore {
+                return try parseCall()
+            }
         default:
-            throw fail("expected a value, found \(describe(token))", at: token.span)
+            break
+        }
+        let atom = try ParserState.atom(token, self)
+        advance()
+        return atom
+    }
+
+    /// A single-token operand, or the error for a token that cannot start one.
+    @inline(never)
+    static func atom(_ token: Token, _ state: ParserState) throws -> Expr {
+        switch token.kind {
+        case .number(let value, let text): return Expr(.number(value, text: text), span: token.span)
+        case .string(let s): return Expr(.string(s), span: token.span)
+        case .identifier(let name): return Expr(.identifier(name), span: token.span)
+        case .dotted(let parts): return Expr(.dotted(parts), span: token.span)
+        case .runID(let id): return Expr(.runID(id), span: token.span)
+        case .version(let model, let ref): return Expr(.version(model: model, ref: ref), span: token.span)
+        case .cellRef(let n): return Expr(.cellRef(n), span: token.span)
+        case .punct(.star): return Expr(.star, span: token.span)
+        case .keyword(let k): throw state.fail("expected a value, found the keyword '\(k.rawValue)'", at: token.span)
+        default: throw state.fail("expected a value, found \(state.describe(token))", at: token.span)
         }
     }
 
     /// Consumes the closing bracket of the innermost open bracket or reports a mismatch.
-    mutating func close(_ punct: Punct) throws(ParseStop) -> SourceSpan {
+    mutating func close(_ punct: Punct) throws -> SourceSpan {
         let token = try peek()
-        guard let (c, openSpan) = open.last else { return token.span }
-        guard token.kind == .punct(punct) else {
-            throw fail("expected '\(punct.rawValue)' to close '\(c)' at \(openSpan.start), found \(describe(token))",
-                       at: token.span)
-        }
+        guard token.kind == .punct(punct), !open.isEmpty else { throw mismatch(punct, token) }
         open.removeLast()
         depth -= 1
         advance()
         return token.span
     }
 
-    mutating func openBracket(_ c: Character, _ token: Token) throws(ParseStop) {
-        try enter(token.span)
-        open.append((c, token.span))
-        advance()
+    @inline(never)
+    func mismatch(_ punct: Punct, _ token: Token) -> ParseStop {
+        guard let (c, openSpan) = open.last else { return fail("unexpected \(describe(token))", at: token.span) }
+        return fail("expected '\(punct.rawValue)' to close '\(c)' at \(openSpan.start), found \(describe(token))",
+                    at: token.span)
     }
 
-    // call = IDENT '(' [ expr { ',' expr } ] ')'
-    mutating func parseCall(name: String, nameSpan: SourceSpan) throws(ParseStop) -> Expr {
-        try openBracket("(", tokens[position])
+    /// Consumes an opening bracket or parenthesis and returns its span.
+    mutating func openBracket(_ c: Character) throws -> SourceSpan {
+        let span = tokens[position].span
+        try enter(span)
+        open.append((c, span))
+        advance()
+        return span
+    }
+
+    /// Parses `expr { ',' expr }` up to (not including) the closing token.
+    mutating func parseExpressionList(into list: inout [Expr]) throws {
+        list.append(try parseExpr())
+        while try peek().kind == .punct(.comma) {
+            advance()
+            list.append(try parseExpr())
+        }
+    }
+
+    // call = IDENT '(' [ expr { ',' expr } ] ')'       -- no space between IDENT and '('
+    mutating func parseCall() throws -> Expr {
+        let nameToken = tokens[position]
+        advance()
+        _ = try openBracket("(")
         var arguments: [Expr] = []
-        if !isPunct(try peek(), .rightParen) {
-            arguments.append(try parseExpr())
-            while isPunct(try peek(), .comma) {
-                advance()
-                arguments.append(try parseExpr())
-            }
+        if try peek().kind != .punct(.rightParen) {
+            try parseExpressionList(into: &arguments)
         }
         let end = try close(.rightParen)
-        return Expr(.call(name: name, arguments: arguments), span: nameSpan.union(end))
+        return Expr(.call(name: nameToken.identifierName, arguments: arguments), span: nameToken.span.union(end))
     }
 
     // parenthesised = '(' expr ')'
-    mutating func parseParenthesised() throws(ParseStop) -> Expr {
-        let openToken = try peek()
-        try openBracket("(", openToken)
+    mutating func parseParenthesised() throws -> Expr {
+        let start = try openBracket("(")
         var inner = try parseExpr()
         let end = try close(.rightParen)
-        inner.span = openToken.span.union(end)
+        inner.span = start.union(end)
         return inner
     }
 
     // list = '[' ']'
     //      | '[' expr { ',' expr } [ ',' ] ']'
     //      | '[' expr ':' expr { ',' expr ':' expr } [ ',' ] ']'     -- a map
-    mutating func parseList() throws(ParseStop) -> Expr {
-        let openToken = try peek()
-        try openBracket("[", openToken)
-        if isPunct(try peek(), .rightBracket) {
+    mutating func parseList() throws -> Expr {
+        let start = try openBracket("[")
+        if try peek().kind == .punct(.rightBracket) {
             let end = try close(.rightBracket)
-            return Expr(.list([]), span: openToken.span.union(end))
+            return Expr(.list([]), span: start.union(end))
         }
         let first = try parseExpr()
-        if isPunct(try peek(), .colon) {
+        if try peek().kind == .punct(.colon) {
             advance()
             var pairs = [Pair(key: first, value: try parseExpr())]
-            while isPunct(try peek(), .comma) {
+            while try peek().kind == .punct(.comma) {
                 advance()
-                if isPunct(try peek(), .rightBracket) { break }
+                if try peek().kind == .punct(.rightBracket) { break }
                 let key = try parseExpr()
                 let colon = try peek()
-                guard colon.kind == .punct(.colon) else {
-                    throw fail("expected ':' after a map key, found \(describe(colon))", at: colon.span,
-                               notes: ["a map is written [key: value, …]"])
-                }
+                guard colon.kind == .punct(.colon) else { throw expectedColon(colon) }
                 advance()
                 pairs.append(Pair(key: key, value: try parseExpr()))
             }
             let end = try close(.rightBracket)
-            return Expr(.map(pairs), span: openToken.span.union(end))
+            return Expr(.map(pairs), span: start.union(end))
         }
         var elements = [first]
-        while isPunct(try peek(), .comma) {
+        while try peek().kind == .punct(.comma) {
             advance()
-            if isPunct(try peek(), .rightBracket) { break }
+            if try peek().kind == .punct(.rightBracket) { break }
             elements.append(try parseExpr())
             let next = try peek()
-            if next.kind == .punct(.colon) {
-                throw fail("unexpected ':' in a list", at: next.span,
-                           notes: ["a map needs 'key: value' in every entry"])
-            }
+            if next.kind == .punct(.colon) { throw colonInList(next) }
         }
         let end = try close(.rightBracket)
-        return Expr(.list(elements), span: openToken.span.union(end))
+        return Expr(.list(elements), span: start.union(end))
+    }
+
+    @inline(never)
+    func expectedColon(_ token: Token) -> ParseStop {
+        fail("expected ':' after a map key, found \(describe(token))", at: token.span,
+             notes: ["a map is written [key: value, …]"])
+    }
+
+    @inline(never)
+    func colonInList(_ token: Token) -> ParseStop {
+        fail("unexpected ':' in a list", at: token.span, notes: ["a map needs 'key: value' in every entry"])
+    }
+}
+
+extension Token {
+    var identifierName: String {
+        if case .identifier(let name) = kind { return name }
+        return ""
+    }
+}
+
+extension Expr {
+    var isList: Bool {
+        if case .list = kind { return true }
+        return false
     }
 }

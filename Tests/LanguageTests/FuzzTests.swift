@@ -80,10 +80,16 @@ import Testing
                 Issue.record("expected a nesting failure for \(opener)")
             }
         }
-        // Deep but legal.
-        let depth = Parser.maxDepth - 1
-        let nested = "f " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
-        #expect((try? commands(nested))?.count == 1)
+        // Deep but legal, for every kind of nesting.
+        let depth = Parser.maxDepth
+        for (opener, closer) in [("[", "]"), ("(", ")"), ("min(", ")"), ("- ", ""), ("not ", ""), ("[a: ", "]"), ("(-", ")")] {
+            let nested = "f " + String(repeating: opener, count: depth / 2) + "1" + String(repeating: closer, count: depth / 2)
+            #expect((try? commands(nested))?.count == 1, "\(opener)")
+        }
+        let limit = "f " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
+        #expect((try? commands(limit))?.count == 1)
+        let over = "f " + String(repeating: "[", count: depth + 1) + String(repeating: "]", count: depth + 1)
+        #expect(failure(over)?.message == "expression nested too deeply (more than \(depth) levels)")
     }
 
     @Test func everyPrefixOfTheDesignScript() {

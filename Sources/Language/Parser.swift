@@ -45,6 +45,9 @@ public enum Parser {
     /// well inside the 8 MB stacks of the main thread and of the threads tests run on here.
     public static let maxDepth = 128
 
+    /// The most physical lines `splitScript` joins into one chunk.
+    public static let maxChunkLines = 1000
+
     /// Parses one or more commands separated by `;` or newlines. `firstLine` is the line number
     /// of the first line of `source` (spans are absolute).
     public static func parse(_ source: String, firstLine: Int = 1) -> ParseResult {
@@ -64,6 +67,10 @@ public enum Parser {
     /// chunk is incomplete (open bracket or string, trailing `\`); blank and comment-only lines
     /// between chunks are skipped. A chunk still incomplete at the end of the script is returned
     /// as is, so that parsing it reports the error.
+    ///
+    /// A chunk is cut after `maxChunkLines` physical lines even if still incomplete (parsing it
+    /// then reports what was left open), which keeps the cost of a script with an early
+    /// unclosed quote linear rather than quadratic.
     public static func splitScript(_ source: String) -> [ScriptChunk] {
         let lines = source.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         var chunks: [ScriptChunk] = []
@@ -76,7 +83,7 @@ public enum Parser {
             }
             pending.append(line)
             let text = pending.joined(separator: "\n")
-            if case .incomplete = parse(text, firstLine: pendingFirst) { continue }
+            if pending.count < maxChunkLines, case .incomplete = parse(text, firstLine: pendingFirst) { continue }
             chunks.append(ScriptChunk(text: text, firstLine: pendingFirst))
             pending = []
         }

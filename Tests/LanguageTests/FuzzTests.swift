@@ -102,3 +102,45 @@ import Testing
         #expect(Parser.splitScript(script).count == DesignExampleTests.cases.count + 2)
     }
 }
+
+import Foundation
+
+@Suite struct SessionScriptTests {
+    /// The repository's `sessions/` directory (absent until scripts exist).
+    static func sessionScripts() -> [(String, String)] {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("sessions")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+        return names.sorted().filter { $0.hasSuffix(".retune") }.compactMap { name in
+            guard let data = FileManager.default.contents(atPath: root.appendingPathComponent(name).path) else { return nil }
+            return (name, String(decoding: data, as: UTF8.self))
+        }
+    }
+
+    @Test func everyPrefixOfEverySessionScriptParsesWithoutTrapping() {
+        for (name, script) in SessionScriptTests.sessionScripts() {
+            let chars = Array(script)
+            // Every prefix for scripts of ordinary size; a sample of prefixes for huge ones.
+            let step = max(1, chars.count / 4000)
+            for n in stride(from: 0, through: chars.count, by: step) {
+                let prefix = String(chars[0..<n])
+                for chunk in Parser.splitScript(prefix) {
+                    _ = Parser.parse(chunk.text, firstLine: chunk.firstLine)
+                }
+            }
+            // The whole script: every chunk parses (sessions must be valid scripts).
+            for chunk in Parser.splitScript(script) {
+                if case .commands = Parser.parse(chunk.text, firstLine: chunk.firstLine) { continue }
+                Issue.record("\(name):\(chunk.firstLine) does not parse: \(chunk.text)")
+            }
+        }
+    }
+
+    @Test func longUnclosedScriptSplitsInBoundedChunks() {
+        let script = "load \"never closed\n" + String(repeating: "show x\n", count: 3000)
+        let chunks = Parser.splitScript(script)
+        #expect(chunks.first?.firstLine == 1)
+        #expect(chunks.count > 1)
+        #expect(chunks.first.map { $0.text.split(separator: "\n", omittingEmptySubsequences: false).count } == Parser.maxChunkLines)
+    }
+}

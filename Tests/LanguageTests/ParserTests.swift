@@ -95,6 +95,17 @@ import Testing
         #expect(try one("f [[1], [[2]]]") == "f | [[1], [[2]]]")
     }
 
+    @Test func docsExamples() throws {
+        #expect(try one("runs where kind in [retrain, finetune] and not param.lr > 0.01")
+            == "runs | where | (and (in kind [retrain, finetune]) (not (> dot(param.lr) 0.01)))")
+        #expect(try one("f a and not b or c") == "f | (or (and a (not b)) c)")
+        #expect(try one("show _3") == "show | _3")
+        #expect(try one("f -a.b * -2") == "f | (* (neg dot(a.b)) -2)")
+        #expect(try one("f - - x") == "f | (neg (neg x))")
+        #expect(failure("f a = not b")?.message == "expected a value, found the keyword 'not'")
+        #expect(failure("f - not b")?.message == "expected a value, found the keyword 'not'")
+    }
+
     @Test func callNeedsNoSpaceBeforeParenthesis() throws {
         #expect(try one("runs where (a > 1) and b") == "runs | where | (and (> a 1) b)")
         #expect(try one("f min (x)") == "f | min | x")

@@ -525,3 +525,11 @@ extension Expr {
         return false
     }
 }
+
+extension ParseResult {
+    /// True when the input ended unfinished (the REPL then asks for a continuation line).
+    public var isIncomplete: Bool {
+        if case .incomplete = self { return true }
+        return false
+    }
+}

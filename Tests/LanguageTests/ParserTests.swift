@@ -255,6 +255,8 @@ import Testing
     }
 
     @Test func trailingBackslash() {
+        #expect(Parser.parse("a \\").isIncomplete)
+        #expect(!Parser.parse("a b").isIncomplete)
         #expect(incomplete("train m \\") == .trailingBackslash)
         #expect(incomplete("train m \\   ") == .trailingBackslash)
         #expect(incomplete("a 1 \\\n b \\") == .trailingBackslash)

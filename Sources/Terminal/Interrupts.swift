@@ -48,6 +48,15 @@ public enum Interrupts {
         sigaction(SIGINT, &action, nil)
     }
 
+    /// Installs the handler with the default policy unless one is installed already (so a
+    /// caller's earlier `install(exitOnDoublePress:)` choice is kept).
+    public static func installIfNeeded() {
+        if !signalState.installed.load(ordering: .acquiring) { install() }
+    }
+
+    /// Whether the handler is installed.
+    public static var isInstalled: Bool { signalState.installed.load(ordering: .acquiring) }
+
     /// Whether a Ctrl-C arrived and was not consumed or cleared yet.
     public static func pending() -> Bool {
         signalState.pending.load(ordering: .relaxed)

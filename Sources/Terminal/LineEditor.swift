@@ -97,7 +97,7 @@ public final class LineEditor {
     private let cName: UnsafeMutablePointer<CChar>?
     private let cBreaks: UnsafeMutablePointer<CChar>?
 
-    /// Creates the editor, installs the SIGINT handler (`Interrupts.install()`) with libedit's
+    /// Creates the editor, installs the SIGINT handler (`Interrupts.installIfNeeded()`) with libedit's
     /// own signal handling off, and loads the history file if there is one.
     public init(programName: String, historyPath: String?, historyLimit: Int = HistoryFile.defaultLimit,
                 completer: @escaping (CompletionRequest) -> [String]) {
@@ -108,7 +108,7 @@ public final class LineEditor {
         self.cName = strdup(programName)
         self.cBreaks = strdup(CompletionRequest.wordBreakCharacters)
 
-        Interrupts.install()
+        Interrupts.installIfNeeded()
         // Before libedit initialises: no handlers of its own that would fight ours.
         retune_rl_set_catch_signals(0)
         retune_rl_set_catch_sigwinch(0)
@@ -206,6 +206,17 @@ private let completionCallback: @convention(c) (UnsafePointer<CChar>?, Int32, In
     }
     var seen = Set<String>()
     let matches = completer(request).filter { !$0.isEmpty && seen.insert($0).inserted }
+    // What follows a unique match: nothing after a folder, the closing quote after a quoted
+    // path, else a space.
+    let append: UInt8
+    if matches.count == 1, matches[0].hasSuffix("/") {
+        append = 0
+    } else if request.insideQuote {
+        append = UInt8(ascii: "\"")
+    } else {
+        append = UInt8(ascii: " ")
+    }
+    retune_rl_set_append_character(Int32(append))
     return makeMatchArray(matches)
 }
 

@@ -20,7 +20,7 @@ public struct ScriptReader {
             if bytes.last == 0x0D { bytes.removeLast() }
             return String(decoding: bytes, as: UTF8.self)
         }
-        if text.utf8.last == 0x0A { lines.removeLast() }
+        if text.isEmpty || text.utf8.last == 0x0A { lines.removeLast() }
         var index = 0
         self.source = {
             guard index < lines.count else { return nil }

@@ -1,1 +1,0 @@
-// Terminal: line editing over libedit, signals, colour and TTY detection.

@@ -1,6 +1,0 @@
-import Testing
-@testable import Terminal
-
-@Test func TerminalBuilds() {
-    #expect(Bool(true))
-}

@@ -16,6 +16,7 @@ enum ClosedForm {
         var iterations: Int
         var converged: Bool
         var flops: Double
+        var warnings: [String] = []
     }
 
     /// θ of a single-layer model in class-major order: for class k, [b_k, w_1k … w_pk].
@@ -62,13 +63,15 @@ enum ClosedForm {
             let s = anchor.squareRoot()
             for j in 0..<q { a[(n + ridgeRows + j) * q + j] = s; b[n + ridgeRows + j] = s * parent[j] }
         }
-        let (x, dep) = LinearAlgebra.leastSquares(a, rows: m, cols: q, b)
-        guard let x else {
-            let name = (dep ?? 0) == 0 ? "the intercept" : "feature '\(d.featureNames[(dep ?? 1) - 1])'"
-            throw LearningError.singular("\(name) is a linear combination of the columns before it (collinear or constant); drop it or use l2")
+        let (x, dependent) = LinearAlgebra.leastSquares(a, rows: m, cols: q, b)
+        if dependent.contains(0) { throw LearningError.singular("no rows to fit the intercept") }
+        var warnings: [String] = []
+        if !dependent.isEmpty {
+            let names = dependent.map { "'\(d.featureNames[$0 - 1])'" }.joined(separator: ", ")
+            warnings.append("\(names) \(dependent.count == 1 ? "is a linear combination" : "are linear combinations") of earlier columns (collinear, constant, or a one-hot level implied by the others): coefficient fixed at 0")
         }
         let flops = 2.0 * Double(m) * Double(q) * Double(q)
-        return Fit(layer: layer(from: x, inputs: p, outputs: 1), iterations: 1, converged: true, flops: flops)
+        return Fit(layer: layer(from: x, inputs: p, outputs: 1), iterations: 1, converged: true, flops: flops, warnings: warnings)
     }
 
     /// Stable log(1 + e^z).
@@ -184,7 +187,8 @@ enum ClosedForm {
             for _ in 0..<40 {
                 for i in 0..<dim { candidate[i] = theta[i] - t * step[i] }
                 fNew = objective(candidate)
-                if fNew.isFinite && fNew <= f + 1e-4 * t * zip(g, step).reduce(0) { $0 - $1.0 * $1.1 } + 1e-12 * abs(f) {
+                let slope = zip(g, step).reduce(0.0) { $0 - $1.0 * $1.1 }
+                if fNew.isFinite && fNew <= f + 1e-4 * t * slope + 1e-12 * abs(f) {
                     accepted = true
                     break
                 }

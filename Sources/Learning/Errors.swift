@@ -26,7 +26,7 @@ public enum LearningError: Error, CustomStringConvertible, Sendable, Equatable {
             return "model '\(model)' is defined differently: \(diffs.joined(separator: "; "))"
         case .diverged(let epoch, let batch, let loss):
             return "training diverged at epoch \(epoch), batch \(batch) (loss \(loss)); try a lower learning rate"
-        case .singular(let m): return "the least-squares problem is singular: \(m)"
+        case .singular(let m): return "singular system: \(m)"
         case .notEnoughData(let m): return m
         case .badWeights(let m): return "cannot read model weights: \(m)"
         case .classMismatch(let m): return m

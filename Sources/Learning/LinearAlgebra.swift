@@ -2,46 +2,55 @@ import Foundation
 
 /// Small dense Float64 linear algebra for the closed-form solvers.
 enum LinearAlgebra {
-    /// Least squares `min ‖A·x − b‖` by Householder QR (A row-major m × n, m ≥ n). Returns nil
-    /// and the index of the first (numerically) dependent column when A is rank deficient.
-    static func leastSquares(_ aIn: [Double], rows m: Int, cols n: Int, _ bIn: [Double]) -> (x: [Double]?, dependentColumn: Int?) {
+    /// Least squares `min ‖A·x − b‖` by Householder QR (A row-major m × n). A column that is
+    /// (numerically) a linear combination of the columns before it is skipped and its
+    /// coefficient fixed at 0 (the "basic" solution, as R's `lm` does for aliased terms); its
+    /// index is returned in `dependent`.
+    static func leastSquares(_ aIn: [Double], rows m: Int, cols n: Int, _ bIn: [Double]) -> (x: [Double], dependent: [Int]) {
         var a = aIn
         var b = bIn
-        var rdiag = [Double](repeating: 0, count: n)
         var colNorms = [Double](repeating: 0, count: n)
         for j in 0..<n {
             var s = 0.0
             for i in 0..<m { s += a[i * n + j] * a[i * n + j] }
             colNorms[j] = s.squareRoot()
         }
+        var active: [Int] = []      // columns kept, in order; active[r] has its pivot at row r
+        var rdiag: [Double] = []
+        var dependent: [Int] = []
         for k in 0..<n {
+            let r = active.count
             var norm = 0.0
-            for i in k..<m { norm = hypot(norm, a[i * n + k]) }
-            if norm == 0 || norm <= 1e-12 * max(colNorms[k], 1e-300) { return (nil, k) }
-            if a[k * n + k] < 0 { norm = -norm }
-            for i in k..<m { a[i * n + k] /= norm }
-            a[k * n + k] += 1
+            if r < m { for i in r..<m { norm = hypot(norm, a[i * n + k]) } }
+            if r >= m || norm == 0 || norm <= 1e-11 * colNorms[k] || colNorms[k] == 0 {
+                dependent.append(k)
+                continue
+            }
+            if a[r * n + k] < 0 { norm = -norm }
+            for i in r..<m { a[i * n + k] /= norm }
+            a[r * n + k] += 1
             for j in (k + 1)..<max(n, k + 1) where j < n {
                 var s = 0.0
-                for i in k..<m { s += a[i * n + k] * a[i * n + j] }
-                s = -s / a[k * n + k]
-                for i in k..<m { a[i * n + j] += s * a[i * n + k] }
+                for i in r..<m { s += a[i * n + k] * a[i * n + j] }
+                s = -s / a[r * n + k]
+                for i in r..<m { a[i * n + j] += s * a[i * n + k] }
             }
             var s = 0.0
-            for i in k..<m { s += a[i * n + k] * b[i] }
-            s = -s / a[k * n + k]
-            for i in k..<m { b[i] += s * a[i * n + k] }
-            rdiag[k] = -norm
+            for i in r..<m { s += a[i * n + k] * b[i] }
+            s = -s / a[r * n + k]
+            for i in r..<m { b[i] += s * a[i * n + k] }
+            rdiag.append(-norm)
+            active.append(k)
         }
         var x = [Double](repeating: 0, count: n)
-        var k = n - 1
-        while k >= 0 {
-            var s = b[k]
-            for j in (k + 1)..<max(n, k + 1) where j < n { s -= a[k * n + j] * x[j] }
-            x[k] = s / rdiag[k]
-            k -= 1
+        var r = active.count - 1
+        while r >= 0 {
+            var s = b[r]
+            for t in (r + 1)..<max(active.count, r + 1) where t < active.count { s -= a[r * n + active[t]] * x[active[t]] }
+            x[active[r]] = s / rdiag[r]
+            r -= 1
         }
-        return (x, nil)
+        return (x, dependent)
     }
 
     /// Solves the symmetric positive definite system `H·x = g` by Cholesky (H row-major n × n).

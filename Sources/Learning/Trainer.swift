@@ -219,6 +219,7 @@ public enum Trainer {
                                             l2: spec.l2, anchor: options.resolvedAnchor, parent: parentTheta)
                 if !fit.converged { warnings.append("Newton did not converge in \(fit.iterations) iterations") }
             }
+            warnings += fit.warnings
             model = TrainedModel(spec: spec, preprocessor: preprocessor, task: task, layers: [fit.layer], output: output,
                                  targetMean: 0, targetStd: 1, precision: .float64, kernel: "float64-reference")
             examples = design.rows * fit.iterations

@@ -73,7 +73,6 @@ enum Iterative {
             }
         }
         let p = net.paramCount
-        let firstParam = freeze < layers ? net.weightOffset[freeze] : p
         let anchor = Float(options.resolvedAnchor)
         let reference = UnsafeMutablePointer<Float>.allocate(capacity: max(p, 1))
         let epochStart = UnsafeMutablePointer<Float>.allocate(capacity: max(p, 1))
@@ -193,7 +192,7 @@ enum Iterative {
                 if options.resolvedSchedule == .cosine {
                     stepLR = baseLR * 0.5 * (1 + cos(Double.pi * Double(step - 1) / Double(max(totalSteps, 1))))
                 }
-                update(net: net, from: freeze, firstParam: firstParam, decay: decay, anchor: anchor, reference: reference,
+                update(net: net, from: freeze, decay: decay, anchor: anchor, reference: reference,
                        optimizer: optimizer, momentum: momentum, lr: stepLR, step: step, m1: m1, m2: m2)
                 lossSum += loss
                 lossRows += b
@@ -258,7 +257,7 @@ enum Iterative {
         task == .regression ? l * std * std : l
     }
 
-    static func update(net: Network, from freeze: Int, firstParam: Int, decay: Float, anchor: Float,
+    static func update(net: Network, from freeze: Int, decay: Float, anchor: Float,
                        reference: UnsafeMutablePointer<Float>, optimizer: TrainOptions.Optimizer, momentum: Float,
                        lr: Double, step: Int, m1: UnsafeMutablePointer<Float>, m2: UnsafeMutablePointer<Float>) {
         let w = net.params, g = net.grads
@@ -289,6 +288,5 @@ enum Iterative {
                 }
             }
         }
-        _ = firstParam
     }
 }

@@ -109,7 +109,8 @@ public struct ModelSpec: Codable, Hashable, Sendable {
         return out
     }
 
-    /// Resolves the feature columns against a dataset.
+    /// Resolves the feature columns against a dataset. `*` (all but the target) also leaves out
+    /// the dataset's time column.
     public func featureColumns(in data: Dataset) throws -> [String] {
         switch features {
         case .columns(let c):
@@ -118,7 +119,7 @@ public struct ModelSpec: Codable, Hashable, Sendable {
             }
             return c
         case .allButTarget:
-            let c = data.columnNames.filter { $0 != target }
+            let c = data.columnNames.filter { $0 != target && $0 != data.time }
             if c.isEmpty { throw LearningError.preprocessing(.noFeatures) }
             return c
         }

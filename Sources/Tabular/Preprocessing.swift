@@ -247,7 +247,7 @@ public struct Preprocessor: Codable, Sendable, Hashable {
             }
         }
         if allColumns {
-            for name in data.columnNames where !known.contains(name) && name != target {
+            for name in data.columnNames where !known.contains(name) && name != target && name != data.time {
                 out.append(.newColumn(name))
             }
         }

@@ -253,3 +253,42 @@ import Tabular
         #expect(mlp.describeParameters().map(\.shape) == ["2×16", "16", "16×8", "8", "8×1", "1"])
     }
 }
+
+@Suite struct DataHandlingTests {
+    @Test func missingFeatureValuesNeedImpute() throws {
+        var data = Synthetic.linear(rows: 40, seed: 1)
+        var x1 = try #require(data.column(named: "x1")?.doubles)
+        x1[3] = .nan; x1[7] = .nan
+        data.columns[0] = .numeric("x1", x1)
+        let spec = ModelSpec(name: "lin", family: .linear, target: "y", features: .columns(["x1", "x2"]))
+        #expect(throws: LearningError.preprocessing(.missingValues(column: "x1", rows: 2))) {
+            try Trainer.train(spec: spec, data: data, options: TrainOptions())
+        }
+        let dropped = try Trainer.train(spec: spec, data: data, options: TrainOptions(impute: .drop))
+        #expect(dropped.trainRows == 38 && !dropped.warnings.isEmpty)
+        let imputed = try Trainer.train(spec: spec, data: data, options: TrainOptions(impute: .median))
+        #expect(imputed.trainRows == 40)
+        let pred = try dropped.model.predict(data)
+        #expect(pred.values[3].isNaN && !pred.values[4].isNaN && pred.droppedRows == 2)
+    }
+
+    @Test func allButTargetSkipsTimeColumnAndOneHotAliasingIsWarned() throws {
+        var data = Synthetic.linear(rows: 60, seed: 1)
+        data.columns.append(.numeric("when", (0..<60).map(Double.init)))
+        data.time = "when"
+        let result = try Trainer.train(spec: ModelSpec(name: "lin", family: .linear, target: "y"), data: data, options: TrainOptions())
+        #expect(result.model.preprocessor.featureNames == ["x1", "x2", "g=a", "g=b", "g=c"])
+        #expect(result.warnings.contains { $0.contains("'g=c'") })
+        #expect(try #require(result.trainMetrics["r2"]) > 0.99)
+    }
+
+    @Test func effectiveOptionsAreRecorded() {
+        let mlp = ModelSpec(name: "m", family: .mlp, target: "y", hidden: [4])
+        let values = TrainOptions(epochs: 3).effectiveValues(for: mlp)
+        let dict = Dictionary(uniqueKeysWithValues: values.map { ($0.key, $0.value) })
+        #expect(dict["epochs"] == "3" && dict["optimizer"] == "adam" && dict["lr"] == "0.001" && dict["kernel"] == GEMM.kernelName)
+        #expect(TrainOptions.defaults.map(\.key).contains("early_stop"))
+        let exact = TrainOptions().effectiveValues(for: ModelSpec(name: "l", family: .linear, target: "y"))
+        #expect(exact.first?.key == "solver" && !exact.contains { $0.key == "lr" })
+    }
+}

@@ -145,6 +145,13 @@ public enum Trainer {
             if let replay {
                 schema += parent.preprocessor.schemaDifferences(with: replay).map { "replay data: \($0)" }
             }
+            for (label, set) in [("", data), ("replay data: ", replay)] {
+                guard let set else { continue }
+                let newClasses = parent.preprocessor.unseenClasses(in: set)
+                if !newClasses.isEmpty {
+                    schema.append("\(label)target '\(spec.target)' has new class\(newClasses.count == 1 ? "" : "es") \(newClasses.map { "'\($0)'" }.joined(separator: ", "))")
+                }
+            }
             if !schema.isEmpty { throw LearningError.schemaChanged(model: spec.name, differences: schema) }
             if let imp = options.impute, imp != parent.preprocessor.impute {
                 throw LearningError.invalidOption("impute \(imp.rawValue) differs from the parent's impute \(parent.preprocessor.impute.rawValue): fine-tuning reuses the parent's preprocessing; retrain instead")

@@ -254,6 +254,24 @@ public struct Preprocessor: Codable, Sendable, Hashable {
         return out
     }
 
+    /// Class labels of the target in `data` that are not among the fitted classes (empty for
+    /// regression or when the target column is absent).
+    public func unseenClasses(in data: Dataset) -> [String] {
+        guard let classes, let target, let t = data.column(named: target) else { return [] }
+        let known = Set(classes)
+        var seen = Set<String>()
+        var out: [String] = []
+        for r in 0..<t.count where !t.isMissing(r) {
+            let label: String
+            switch t.storage {
+            case .numeric(let v): label = Preprocessor.classLabel(v[r])
+            case .categorical(let c, let levels): label = levels[Int(c[r])]
+            }
+            if !known.contains(label) && seen.insert(label).inserted { out.append(label) }
+        }
+        return out
+    }
+
     /// Transforms `data` into a design matrix. With `requireTarget` the target column must
     /// exist; otherwise `y` is nil when it is absent.
     public func transform(_ data: Dataset, requireTarget: Bool = false) throws -> DesignMatrix {
@@ -335,6 +353,9 @@ public struct Preprocessor: Codable, Sendable, Hashable {
             var out = [Double](repeating: 0, count: rows)
             switch t.storage {
             case .numeric(let v):
+                for r in sourceRows where !v[r].isFinite {
+                    throw PreprocessingError.nonFiniteValue(column: t.name, row: r, value: v[r])
+                }
                 if let classes {
                     var index: [String: Int] = [:]
                     for (j, l) in classes.enumerated() { index[l] = j }

@@ -292,3 +292,28 @@ import Tabular
         #expect(exact.first?.key == "solver" && !exact.contains { $0.key == "lr" })
     }
 }
+
+@Suite struct FineTuneGuards {
+    @Test func newClassOnFineTuneIsASchemaError() throws {
+        let spec = ModelSpec(name: "s", family: .softmax, target: "species")
+        let data = Synthetic.threeClass(rows: 90, seed: 1)
+        guard case .categorical(let codes, _) = try #require(data.column(named: "species")).storage else {
+            Issue.record("species should be categorical"); return
+        }
+        let two = data.learningSubset((0..<90).filter { codes[$0] != 2 }, name: "")
+        let parent = try Trainer.train(spec: spec, data: two, options: TrainOptions()).model
+        #expect(parent.classes == ["adelie", "gentoo"])
+        #expect {
+            try Trainer.train(spec: spec, data: data, options: TrainOptions(optimizer: .adam, epochs: 1), parent: parent)
+        } throws: { "\($0)".contains("'chinstrap'") && "\($0)".contains("retrain") }
+    }
+
+    @Test func infiniteTargetIsAnError() throws {
+        var data = Synthetic.linear(rows: 20, seed: 1)
+        var y = try #require(data.column(named: "y")?.doubles)
+        y[4] = .infinity
+        data.columns[3] = .numeric("y", y)
+        #expect { try Trainer.train(spec: ModelSpec(name: "l", family: .linear, target: "y"), data: data, options: TrainOptions()) }
+            throws: { "\($0)".contains("row 5") }
+    }
+}

@@ -109,7 +109,7 @@ public struct TrainOptions: Codable, Hashable, Sendable {
         }
         if let a = anchor, !(a >= 0) || a.isNaN { throw bad("anchor must be ≥ 0, got \(a)") }
         if let r = replayFraction {
-            if !(r > 0) || !r.isFinite { throw bad("replay fraction must be > 0, got \(r)") }
+            if !(r > 0 && r <= 100) { throw bad("replay fraction must be in (0, 100], got \(r)") }
             if !hasReplaySet { throw bad("replay \(r) needs a dataset to replay from (replay F from DATA)") }
         }
         if let e = epochs, e < 1 || e > 1_000_000 { throw bad("epochs must be in 1…1000000, got \(e)") }

@@ -97,6 +97,13 @@ extension TrainedModel {
             layers.append(DenseLayer(inputs: shape[0], outputs: shape[1], weights: w, bias: b))
         }
         if offset != bytes.count - 8 { throw LearningError.badWeights("\(bytes.count - 8 - offset) unexpected trailing bytes") }
+        for l in 1..<max(layers.count, 1) where l < layers.count && layers[l].inputs != layers[l - 1].outputs {
+            throw LearningError.badWeights("layer \(l + 1) takes \(layers[l].inputs) inputs but layer \(l) produces \(layers[l - 1].outputs)")
+        }
+        let expectedOutputs = meta.output == .softmax ? (meta.preprocessor.classes?.count ?? 0) : 1
+        if layers.last?.outputs != expectedOutputs {
+            throw LearningError.badWeights("the last layer has \(layers.last?.outputs ?? 0) outputs; a \(meta.output.rawValue) output needs \(expectedOutputs)")
+        }
         if layers.first?.inputs != meta.preprocessor.designWidth {
             throw LearningError.badWeights("first layer takes \(layers.first?.inputs ?? 0) inputs but the preprocessing produces \(meta.preprocessor.designWidth)")
         }

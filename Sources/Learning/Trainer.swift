@@ -173,6 +173,7 @@ public enum Trainer {
             replayDesign = try wrapPreprocessing { try preprocessor.transform(replay, requireTarget: true) }
             if replayDesign?.rows == 0 { throw LearningError.notEnoughData("replay dataset '\(replay.name)' has no usable rows") }
         }
+        if trainDesign.cols == 0 { throw LearningError.preprocessing(.noFeatures) }
         if trainDesign.rows == 0 { throw LearningError.notEnoughData("dataset '\(data.name)' has no usable training rows") }
         if trainDesign.droppedRows > 0 {
             warnings.append("\(trainDesign.droppedRows) training row\(trainDesign.droppedRows == 1 ? "" : "s") left out (missing target\(preprocessor.impute == .drop ? " or feature" : ""))")

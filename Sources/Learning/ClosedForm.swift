@@ -17,6 +17,7 @@ enum ClosedForm {
         var converged: Bool
         var flops: Double
         var warnings: [String] = []
+        var interrupted = false
     }
 
     /// θ of a single-layer model in class-major order: for class k, [b_k, w_1k … w_pk].
@@ -81,7 +82,8 @@ enum ClosedForm {
 
     /// Binary (classes == 2, one logit) or multinomial (K logits) Newton with backtracking.
     static func newton(_ d: DesignMatrix, y: [Double], classes: Int, binary: Bool, l2: Double,
-                       anchor: Double, parent: [Double]?, maxIterations: Int = 200) throws -> Fit {
+                       anchor: Double, parent: [Double]?, maxIterations: Int = 200,
+                       shouldStop: () -> Bool = { false }) throws -> Fit {
         let n = d.rows, p = d.cols, q = p + 1
         let k = binary ? 1 : classes
         let dim = k * q
@@ -124,7 +126,9 @@ enum ClosedForm {
         var f = objective(theta)
         var flops = 0.0
         var probs = [Double](repeating: 0, count: k)
+        var interrupted = false
         while iterations < maxIterations {
+            if shouldStop() { interrupted = true; break }
             iterations += 1
             var g = [Double](repeating: 0, count: dim)
             var h = [Double](repeating: 0, count: dim * dim)
@@ -201,6 +205,7 @@ enum ClosedForm {
             f = fNew
             if stepMax <= 1e-13 * max(1, thetaMax) { converged = true; break }
         }
-        return Fit(layer: layer(from: theta, inputs: p, outputs: k), iterations: iterations, converged: converged, flops: flops)
+        return Fit(layer: layer(from: theta, inputs: p, outputs: k), iterations: iterations, converged: converged, flops: flops,
+                   interrupted: interrupted)
     }
 }

@@ -224,8 +224,11 @@ public enum Trainer {
                 fit = try ClosedForm.linear(design, y: y, l2: spec.l2, anchor: options.resolvedAnchor, parent: parentTheta)
             default:
                 fit = try ClosedForm.newton(design, y: y, classes: outputs == 1 ? 2 : outputs, binary: output == .sigmoid,
-                                            l2: spec.l2, anchor: options.resolvedAnchor, parent: parentTheta)
-                if !fit.converged { warnings.append("Newton did not converge in \(fit.iterations) iterations") }
+                                            l2: spec.l2, anchor: options.resolvedAnchor, parent: parentTheta,
+                                            shouldStop: control.shouldStop)
+                if fit.interrupted { status = .interrupted } else if !fit.converged {
+                    warnings.append("Newton did not converge in \(fit.iterations) iterations")
+                }
             }
             warnings += fit.warnings
             model = TrainedModel(spec: spec, preprocessor: preprocessor, task: task, layers: [fit.layer], output: output,

@@ -1,0 +1,211 @@
+import Foundation
+import Tabular
+
+/// Closed-form fits in Float64 on the standardised design (intercept first in θ).
+///
+/// Objectives (θ = [intercept, w], X standardised by the preprocessor):
+/// - linear exact:   Σ (y − θ·[1,x])² + l2·‖w‖² + anchor·‖θ − θ_parent‖²
+///   (equivalently ½ of it: the halves of the loss and of λ/2·‖·‖² cancel the same way), solved
+///   by Householder QR on the design augmented with √l2 and √anchor rows;
+/// - logistic/softmax (Newton): Σ logloss + l2/2·‖w‖² + anchor/2·‖θ − θ_parent‖².
+/// The anchor includes the intercept. anchor → 0 is a retrain on the data with the parent's
+/// preprocessing; anchor → ∞ returns the parent's parameters.
+enum ClosedForm {
+    struct Fit {
+        var layer: DenseLayer
+        var iterations: Int
+        var converged: Bool
+        var flops: Double
+        var warnings: [String] = []
+        var interrupted = false
+    }
+
+    /// θ of a single-layer model in class-major order: for class k, [b_k, w_1k … w_pk].
+    static func theta(of layer: DenseLayer) -> [Double] {
+        let p = layer.inputs, k = layer.outputs
+        var t = [Double](repeating: 0, count: k * (p + 1))
+        for c in 0..<k {
+            t[c * (p + 1)] = layer.bias[c]
+            for j in 0..<p { t[c * (p + 1) + 1 + j] = layer.weights[j * k + c] }
+        }
+        return t
+    }
+
+    static func layer(from t: [Double], inputs p: Int, outputs k: Int) -> DenseLayer {
+        var w = [Double](repeating: 0, count: p * k)
+        var b = [Double](repeating: 0, count: k)
+        for c in 0..<k {
+            b[c] = t[c * (p + 1)]
+            for j in 0..<p { w[j * k + c] = t[c * (p + 1) + 1 + j] }
+        }
+        return DenseLayer(inputs: p, outputs: k, weights: w, bias: b)
+    }
+
+    static func linear(_ d: DesignMatrix, y: [Double], l2: Double, anchor: Double, parent: [Double]?) throws -> Fit {
+        let n = d.rows, p = d.cols, q = p + 1
+        let ridgeRows = l2 > 0 ? p : 0
+        let anchorRows = (anchor > 0 && parent != nil) ? q : 0
+        let m = n + ridgeRows + anchorRows
+        if m < q {
+            throw LearningError.notEnoughData("least squares needs at least \(q) rows for \(p) features and an intercept, got \(n)")
+        }
+        var a = [Double](repeating: 0, count: m * q)
+        var b = [Double](repeating: 0, count: m)
+        for i in 0..<n {
+            a[i * q] = 1
+            for j in 0..<p { a[i * q + 1 + j] = d.x[i * p + j] }
+            b[i] = y[i]
+        }
+        if ridgeRows > 0 {
+            let s = l2.squareRoot()
+            for j in 0..<p { a[(n + j) * q + 1 + j] = s }
+        }
+        if anchorRows > 0, let parent {
+            let s = anchor.squareRoot()
+            for j in 0..<q { a[(n + ridgeRows + j) * q + j] = s; b[n + ridgeRows + j] = s * parent[j] }
+        }
+        let (x, dependent) = LinearAlgebra.leastSquares(a, rows: m, cols: q, b)
+        if dependent.contains(0) { throw LearningError.singular("no rows to fit the intercept") }
+        var warnings: [String] = []
+        if !dependent.isEmpty {
+            let names = dependent.map { "'\(d.featureNames[$0 - 1])'" }.joined(separator: ", ")
+            warnings.append("\(names) \(dependent.count == 1 ? "is a linear combination" : "are linear combinations") of earlier columns (collinear, constant, or a one-hot level implied by the others): coefficient fixed at 0")
+        }
+        let flops = 2.0 * Double(m) * Double(q) * Double(q)
+        return Fit(layer: layer(from: x, inputs: p, outputs: 1), iterations: 1, converged: true, flops: flops, warnings: warnings)
+    }
+
+    /// Stable log(1 + e^z).
+    @inline(__always) static func softplus(_ z: Double) -> Double {
+        z > 0 ? z + log1p(exp(-z)) : log1p(exp(z))
+    }
+
+    /// Binary (classes == 2, one logit) or multinomial (K logits) Newton with backtracking.
+    static func newton(_ d: DesignMatrix, y: [Double], classes: Int, binary: Bool, l2: Double,
+                       anchor: Double, parent: [Double]?, maxIterations: Int = 200,
+                       shouldStop: () -> Bool = { false }) throws -> Fit {
+        let n = d.rows, p = d.cols, q = p + 1
+        let k = binary ? 1 : classes
+        let dim = k * q
+        var theta = parent ?? [Double](repeating: 0, count: dim)
+        let a = parent != nil ? anchor : 0
+        let yi = y.map { Int($0) }
+
+        func row(_ i: Int, _ j: Int) -> Double { j == 0 ? 1 : d.x[i * p + j - 1] }
+
+        func objective(_ t: [Double]) -> Double {
+            var f = 0.0
+            var z = [Double](repeating: 0, count: k)
+            for i in 0..<n {
+                for c in 0..<k {
+                    var s = t[c * q]
+                    for j in 0..<p { s += t[c * q + 1 + j] * d.x[i * p + j] }
+                    z[c] = s
+                }
+                if binary {
+                    f += softplus(z[0]) - (yi[i] == 1 ? z[0] : 0)
+                } else {
+                    var m = -Double.infinity
+                    for c in 0..<k { m = max(m, z[c]) }
+                    var s = 0.0
+                    for c in 0..<k { s += exp(z[c] - m) }
+                    f += m + log(s) - z[yi[i]]
+                }
+            }
+            for c in 0..<k {
+                for j in 1..<q { f += 0.5 * l2 * t[c * q + j] * t[c * q + j] }
+            }
+            if a > 0, let parent {
+                for i in 0..<dim { f += 0.5 * a * (t[i] - parent[i]) * (t[i] - parent[i]) }
+            }
+            return f
+        }
+
+        var iterations = 0
+        var converged = false
+        var f = objective(theta)
+        var flops = 0.0
+        var probs = [Double](repeating: 0, count: k)
+        var interrupted = false
+        while iterations < maxIterations {
+            if shouldStop() { interrupted = true; break }
+            iterations += 1
+            var g = [Double](repeating: 0, count: dim)
+            var h = [Double](repeating: 0, count: dim * dim)
+            for i in 0..<n {
+                for c in 0..<k {
+                    var s = theta[c * q]
+                    for j in 0..<p { s += theta[c * q + 1 + j] * d.x[i * p + j] }
+                    probs[c] = s
+                }
+                if binary {
+                    let pr = OutputMath.sigmoid(probs[0])
+                    let r = pr - (yi[i] == 1 ? 1 : 0)
+                    let w = pr * (1 - pr)
+                    for j in 0..<q {
+                        let xj = row(i, j)
+                        g[j] += r * xj
+                        let wx = w * xj
+                        for l in j..<q { h[j * dim + l] += wx * row(i, l) }
+                    }
+                } else {
+                    OutputMath.softmaxRow(&probs, offset: 0, width: k)
+                    for c in 0..<k {
+                        let r = probs[c] - (yi[i] == c ? 1 : 0)
+                        for j in 0..<q { g[c * q + j] += r * row(i, j) }
+                        for c2 in c..<k {
+                            let w = probs[c] * ((c == c2 ? 1 : 0) - probs[c2])
+                            if w == 0 { continue }
+                            for j in 0..<q {
+                                let wx = w * row(i, j)
+                                let rowBase = (c * q + j) * dim + c2 * q
+                                for l in 0..<q { h[rowBase + l] += wx * row(i, l) }
+                            }
+                        }
+                    }
+                }
+            }
+            flops += Double(n) * Double(dim) * Double(dim)
+            // symmetrise (upper → lower), add penalties
+            for r in 0..<dim {
+                for c in (r + 1)..<max(dim, r + 1) where c < dim { h[c * dim + r] = h[r * dim + c] }
+            }
+            for c in 0..<k {
+                for j in 1..<q { g[c * q + j] += l2 * theta[c * q + j]; h[(c * q + j) * dim + c * q + j] += l2 }
+            }
+            if a > 0, let parent {
+                for i in 0..<dim { g[i] += a * (theta[i] - parent[i]); h[i * dim + i] += a }
+            }
+            var gmax = 0.0
+            for v in g { gmax = max(gmax, abs(v)) }
+            if !gmax.isFinite { throw LearningError.diverged(epoch: 1, batch: iterations, loss: f) }
+            if gmax <= 1e-10 * max(1, Double(n) * 1e-3) { converged = true; break }
+            guard let step = LinearAlgebra.robustSolve(h, n: dim, g) else {
+                throw LearningError.singular("the Newton system is singular (is a class perfectly separated with l2 0?); use l2 > 0")
+            }
+            flops += Double(dim) * Double(dim) * Double(dim) / 3
+            var t = 1.0
+            var accepted = false
+            var candidate = theta
+            var fNew = f
+            for _ in 0..<40 {
+                for i in 0..<dim { candidate[i] = theta[i] - t * step[i] }
+                fNew = objective(candidate)
+                let slope = zip(g, step).reduce(0.0) { $0 - $1.0 * $1.1 }
+                if fNew.isFinite && fNew <= f + 1e-4 * t * slope + 1e-12 * abs(f) {
+                    accepted = true
+                    break
+                }
+                t *= 0.5
+            }
+            if !accepted { converged = gmax < 1e-6; break }
+            var stepMax = 0.0, thetaMax = 0.0
+            for i in 0..<dim { stepMax = max(stepMax, abs(t * step[i])); thetaMax = max(thetaMax, abs(candidate[i])) }
+            theta = candidate
+            f = fNew
+            if stepMax <= 1e-13 * max(1, thetaMax) { converged = true; break }
+        }
+        return Fit(layer: layer(from: theta, inputs: p, outputs: k), iterations: iterations, converged: converged, flops: flops,
+                   interrupted: interrupted)
+    }
+}

@@ -1,0 +1,292 @@
+import Foundation
+import Tabular
+
+/// First-order training (SGD with momentum or Adam) of single-layer models and MLPs in Float32
+/// through `GEMM.sgemm`, on preallocated buffers.
+///
+/// Objective per batch: mean loss (MSE on the standardised target for regression, log loss
+/// for classification) + l2/(2n)·‖w‖² for linear/logistic/softmax (so that the optimum is the
+/// one of `Σ loss + l2/2·‖w‖²`) + weight_decay/2·‖w‖² + anchor/2·‖θ − θ_parent‖² (L2-SP, on
+/// every trainable parameter including biases). Frozen layers get no update and no gradient.
+enum Iterative {
+    struct Run {
+        var model: TrainedModel
+        var curve: [EpochRecord]
+        var status: TrainingStatus
+        var examples: Int
+        var flops: Double
+        var warnings: [String]
+    }
+
+    static func run(spec: ModelSpec, task: ModelSpec.Task, output: OutputKind, outputs: Int,
+                    preprocessor: Preprocessor, train: DesignMatrix, y: [Double],
+                    valid: DesignMatrix?, replay: DesignMatrix?, parent: TrainedModel?,
+                    options: TrainOptions, control: TrainingControl) throws -> Run {
+        let n = train.rows, d = train.cols
+        let sizes = [d] + spec.hidden + [outputs]
+        let replayCount = replay.map { _ in Int((Double(n) * options.resolvedReplay).rounded()) } ?? 0
+        let epochRows = n + replayCount
+        let batch = max(1, min(options.resolvedBatch, epochRows))
+        let batches = (epochRows + batch - 1) / batch
+        let epochs = options.resolvedEpochs
+        let totalSteps = epochs * batches
+        let net = Network(sizes: sizes, activation: spec.activation, output: output, capacity: batch)
+        let layers = net.layerCount
+        let freeze = options.resolvedFreeze
+        let dropout = Float(spec.dropout)
+        var rng = LearningRandom(seed: options.resolvedSeed)
+
+        // Target scaling (regression).
+        var yMean = 0.0, yStd = 1.0
+        if task == .regression {
+            if let parent { yMean = parent.targetMean; yStd = parent.targetStd } else {
+                var s = 0.0
+                for v in y { s += v }
+                yMean = s / Double(n)
+                var ss = 0.0
+                for v in y { ss += (v - yMean) * (v - yMean) }
+                yStd = (ss / Double(n)).squareRoot()
+                if !(yStd > 0) || !yStd.isFinite { yStd = 1 }
+            }
+        }
+        func scaled(_ v: Double) -> Float { task == .regression ? Float((v - yMean) / yStd) : Float(v) }
+        let x32 = train.x.map { Float($0) }
+        let y32 = y.map(scaled)
+        let rx32 = replay?.x.map { Float($0) } ?? []
+        let ry32 = replay?.y?.map(scaled) ?? []
+
+        // Initialisation.
+        if let parent {
+            net.load(parent.layers)
+        } else if layers > 1 {
+            for l in 0..<layers {
+                let nIn = sizes[l], nOut = sizes[l + 1]
+                let w = net.params + net.weightOffset[l]
+                let last = l == layers - 1
+                if spec.activation == .tanh || last {
+                    let limit = (6.0 / Double(nIn + nOut)).squareRoot()
+                    for i in 0..<(nIn * nOut) { w[i] = Float((rng.nextDouble() * 2 - 1) * limit) }
+                } else {
+                    let std = (2.0 / Double(nIn)).squareRoot()
+                    for i in 0..<(nIn * nOut) { w[i] = Float(rng.nextGaussian() * std) }
+                }
+            }
+        }
+        let p = net.paramCount
+        let anchor = Float(options.resolvedAnchor)
+        let reference = UnsafeMutablePointer<Float>.allocate(capacity: max(p, 1))
+        let epochStart = UnsafeMutablePointer<Float>.allocate(capacity: max(p, 1))
+        let best = UnsafeMutablePointer<Float>.allocate(capacity: max(p, 1))
+        let m1 = UnsafeMutablePointer<Float>.allocate(capacity: max(p, 1))
+        let m2 = UnsafeMutablePointer<Float>.allocate(capacity: max(p, 1))
+        let yBatch = UnsafeMutablePointer<Float>.allocate(capacity: batch)
+        defer {
+            reference.deallocate(); epochStart.deallocate(); best.deallocate()
+            m1.deallocate(); m2.deallocate(); yBatch.deallocate()
+        }
+        reference.update(from: net.params, count: p)
+        m1.initialize(repeating: 0, count: max(p, 1))
+        m2.initialize(repeating: 0, count: max(p, 1))
+        var hasBest = false
+        var bestLoss = Double.infinity
+        var sinceBest = 0
+
+        let l2PerRow = spec.family == .mlp ? 0 : Float(spec.l2 / Double(n))
+        let decay = Float(options.resolvedWeightDecay) + l2PerRow
+        let optimizer = options.resolvedOptimizer
+        let momentum = Float(options.resolvedMomentum)
+        let baseLR = options.resolvedLR
+        var flopsPerExample = 0.0
+        for l in 0..<layers { flopsPerExample += Double(sizes[l] * sizes[l + 1]) * (l >= freeze ? 6 : 2) }
+
+        var order = [Int](repeating: 0, count: epochRows)
+        var curve: [EpochRecord] = []
+        var status = TrainingStatus.finished
+        var step = 0
+        var examples = 0
+        let out = net.inputs[layers]
+        let delta = net.delta[layers - 1]
+        let input = net.inputs[0]
+        let started = Date()
+
+        epochLoop: for epoch in 1...epochs {
+            epochStart.update(from: net.params, count: p)
+            for i in 0..<n { order[i] = i }
+            if replayCount > 0, let replay {
+                // Without replacement when possible, else with replacement.
+                if replayCount <= replay.rows {
+                    var pool = Array(0..<replay.rows)
+                    for i in 0..<replayCount {
+                        let j = i + rng.nextInt(below: replay.rows - i)
+                        pool.swapAt(i, j)
+                        order[n + i] = n + pool[i]
+                    }
+                } else {
+                    for i in 0..<replayCount { order[n + i] = n + rng.nextInt(below: replay.rows) }
+                }
+            }
+            rng.shuffle(&order)
+            var lossSum = 0.0
+            var lossRows = 0
+            var lr = baseLR
+            if options.resolvedSchedule == .step {
+                let e = epoch - 1
+                if e >= max(1, epochs / 2) { lr *= 0.1 }
+                if e >= max(1, (3 * epochs) / 4) { lr *= 0.1 }
+            }
+            for bi in 0..<batches {
+                if control.shouldStop() { status = .interrupted; break epochLoop }
+                let start = bi * batch
+                let b = min(batch, epochRows - start)
+                for r in 0..<b {
+                    let src = order[start + r]
+                    let dst = input + r &* d
+                    if src < n {
+                        x32.withUnsafeBufferPointer { xs in for j in 0..<d { dst[j] = xs[src &* d &+ j] } }
+                        yBatch[r] = y32[src]
+                    } else {
+                        let s = src - n
+                        rx32.withUnsafeBufferPointer { xs in for j in 0..<d { dst[j] = xs[s &* d &+ j] } }
+                        yBatch[r] = ry32[s]
+                    }
+                }
+                net.forward(rows: b, dropout: dropout, rng: &rng)
+                var loss = 0.0
+                let invB = 1 / Float(b)
+                switch output {
+                case .identity:
+                    for r in 0..<b {
+                        let diff = out[r] - yBatch[r]
+                        loss += Double(diff) * Double(diff)
+                        delta[r] = 2 * diff * invB
+                    }
+                case .sigmoid:
+                    for r in 0..<b {
+                        let z = Double(out[r])
+                        let t = Double(yBatch[r])
+                        loss += ClosedForm.softplus(z) - t * z
+                        delta[r] = Float(OutputMath.sigmoid(z) - t) * invB
+                    }
+                case .softmax:
+                    let k = outputs
+                    for r in 0..<b {
+                        let row = out + r &* k
+                        let drow = delta + r &* k
+                        var mx = -Float.infinity
+                        for c in 0..<k { mx = max(mx, row[c]) }
+                        var s: Float = 0
+                        for c in 0..<k { let e = expf(row[c] - mx); drow[c] = e; s += e }
+                        let cls = Int(yBatch[r])
+                        loss += Double(mx) + log(Double(s)) - Double(row[cls])
+                        for c in 0..<k { drow[c] = (drow[c] / s - (c == cls ? 1 : 0)) * invB }
+                    }
+                }
+                if !loss.isFinite {
+                    net.params.update(from: epochStart, count: p)
+                    status = .diverged(epoch: epoch, batch: bi + 1)
+                    break epochLoop
+                }
+                net.backward(rows: b, firstTrainable: freeze, dropout: dropout > 0)
+                step += 1
+                var stepLR = lr
+                if options.resolvedSchedule == .cosine {
+                    stepLR = baseLR * 0.5 * (1 + cos(Double.pi * Double(step - 1) / Double(max(totalSteps, 1))))
+                }
+                update(net: net, from: freeze, decay: decay, anchor: anchor, reference: reference,
+                       optimizer: optimizer, momentum: momentum, lr: stepLR, step: step, m1: m1, m2: m2)
+                lossSum += loss
+                lossRows += b
+                examples += b
+                if bi == batches - 1 || bi % max(1, batches / 20) == 0 {
+                    let elapsed = Date().timeIntervalSince(started)
+                    control.onProgress(TrainingProgress(epoch: epoch, epochs: epochs, batch: bi + 1, batches: batches,
+                                                        loss: reportLoss(loss / Double(b), task: task, std: yStd),
+                                                        rowsPerSecond: elapsed > 0 ? Double(examples) / elapsed : 0))
+                }
+            }
+            let trainLoss = reportLoss(lossSum / Double(max(lossRows, 1)), task: task, std: yStd)
+            var validRecord: [String: Double] = [:]
+            if let valid, valid.rows > 0, let vy = valid.y {
+                var z = net.predict(valid.x, rows: valid.rows)
+                let finished = OutputMath.finish(output, &z, rows: valid.rows, width: outputs, mean: yMean, std: yStd)
+                let m: [String: Double]
+                switch task {
+                case .regression: m = Metrics.regression(y: vy, predicted: finished)
+                case .classification:
+                    let probs = OutputMath.probabilities(output, finished, rows: valid.rows, classes: preprocessor.classes?.count ?? 2)
+                    m = Metrics.classification(y: vy.map { Int($0) }, probabilities: probs, classes: preprocessor.classes?.count ?? 2)
+                }
+                let vl = Metrics.loss(m, task: task)
+                validRecord["valid_loss"] = vl
+                for (k, v) in m { validRecord["valid_\(k)"] = v }
+                if options.earlyStop != nil {
+                    if vl < bestLoss {
+                        bestLoss = vl
+                        best.update(from: net.params, count: p)
+                        hasBest = true
+                        sinceBest = 0
+                    } else {
+                        sinceBest += 1
+                    }
+                }
+            }
+            let record = EpochRecord(epoch: epoch, step: step, trainLoss: trainLoss, valid: validRecord,
+                                     timestamp: Date(), learningRate: lr)
+            curve.append(record)
+            control.onEpoch(record)
+            if let patience = options.earlyStop, sinceBest >= patience { break }
+        }
+        var warnings: [String] = []
+        if hasBest, status == .finished {
+            net.params.update(from: best, count: p)
+            if let bestEpoch = curve.firstIndex(where: { $0.valid["valid_loss"] == bestLoss }) {
+                warnings.append("early stopping kept the weights of epoch \(bestEpoch + 1) (valid_loss \(bestLoss))")
+            }
+        }
+        if case .diverged(let e, let b) = status {
+            warnings.append("training diverged at epoch \(e), batch \(b) (non-finite loss); the weights from the start of that epoch are kept; try a lower learning rate")
+        }
+        let model = TrainedModel(spec: spec, preprocessor: preprocessor, task: task, layers: net.exportLayers(),
+                                 output: output, targetMean: yMean, targetStd: yStd, precision: .float32,
+                                 kernel: GEMM.kernelName)
+        return Run(model: model, curve: curve, status: status, examples: examples,
+                   flops: flopsPerExample * Double(examples), warnings: warnings)
+    }
+
+    static func reportLoss(_ l: Double, task: ModelSpec.Task, std: Double) -> Double {
+        task == .regression ? l * std * std : l
+    }
+
+    static func update(net: Network, from freeze: Int, decay: Float, anchor: Float,
+                       reference: UnsafeMutablePointer<Float>, optimizer: TrainOptions.Optimizer, momentum: Float,
+                       lr: Double, step: Int, m1: UnsafeMutablePointer<Float>, m2: UnsafeMutablePointer<Float>) {
+        let w = net.params, g = net.grads
+        let beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8
+        let lrF = Float(lr)
+        let c1 = Float(1 - pow(0.9, Double(step)))
+        let c2 = Float(1 - pow(0.999, Double(step)))
+        let adamLR = lrF * c2.squareRoot() / c1
+        let epsHat = eps * c2.squareRoot()
+        for l in freeze..<net.layerCount {
+            let wStart = net.weightOffset[l]
+            let bStart = net.biasOffset[l]
+            let end = bStart + net.sizes[l + 1]
+            for i in wStart..<end {
+                var gi = g[i]
+                if i < bStart { gi += decay * w[i] }
+                if anchor > 0 { gi += anchor * (w[i] - reference[i]) }
+                switch optimizer {
+                case .sgd:
+                    let v = momentum * m1[i] + gi
+                    m1[i] = v
+                    w[i] -= lrF * v
+                case .adam:
+                    let a = beta1 * m1[i] + (1 - beta1) * gi
+                    let b = beta2 * m2[i] + (1 - beta2) * gi * gi
+                    m1[i] = a; m2[i] = b
+                    w[i] -= adamLR * a / (b.squareRoot() + epsHat)
+                }
+            }
+        }
+    }
+}

@@ -1,2 +1,0 @@
-// Learning: models, training, metrics.
-import Tabular

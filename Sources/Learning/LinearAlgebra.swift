@@ -1,0 +1,102 @@
+import Foundation
+
+/// Small dense Float64 linear algebra for the closed-form solvers.
+enum LinearAlgebra {
+    /// Least squares `min ‖A·x − b‖` by Householder QR (A row-major m × n). A column that is
+    /// (numerically) a linear combination of the columns before it is skipped and its
+    /// coefficient fixed at 0 (the "basic" solution, as R's `lm` does for aliased terms); its
+    /// index is returned in `dependent`.
+    static func leastSquares(_ aIn: [Double], rows m: Int, cols n: Int, _ bIn: [Double]) -> (x: [Double], dependent: [Int]) {
+        var a = aIn
+        var b = bIn
+        var colNorms = [Double](repeating: 0, count: n)
+        for j in 0..<n {
+            var s = 0.0
+            for i in 0..<m { s += a[i * n + j] * a[i * n + j] }
+            colNorms[j] = s.squareRoot()
+        }
+        var active: [Int] = []      // columns kept, in order; active[r] has its pivot at row r
+        var rdiag: [Double] = []
+        var dependent: [Int] = []
+        for k in 0..<n {
+            let r = active.count
+            var norm = 0.0
+            if r < m { for i in r..<m { norm = hypot(norm, a[i * n + k]) } }
+            if r >= m || norm == 0 || norm <= 1e-11 * colNorms[k] || colNorms[k] == 0 {
+                dependent.append(k)
+                continue
+            }
+            if a[r * n + k] < 0 { norm = -norm }
+            for i in r..<m { a[i * n + k] /= norm }
+            a[r * n + k] += 1
+            for j in (k + 1)..<max(n, k + 1) where j < n {
+                var s = 0.0
+                for i in r..<m { s += a[i * n + k] * a[i * n + j] }
+                s = -s / a[r * n + k]
+                for i in r..<m { a[i * n + j] += s * a[i * n + k] }
+            }
+            var s = 0.0
+            for i in r..<m { s += a[i * n + k] * b[i] }
+            s = -s / a[r * n + k]
+            for i in r..<m { b[i] += s * a[i * n + k] }
+            rdiag.append(-norm)
+            active.append(k)
+        }
+        var x = [Double](repeating: 0, count: n)
+        var r = active.count - 1
+        while r >= 0 {
+            var s = b[r]
+            for t in (r + 1)..<max(active.count, r + 1) where t < active.count { s -= a[r * n + active[t]] * x[active[t]] }
+            x[active[r]] = s / rdiag[r]
+            r -= 1
+        }
+        return (x, dependent)
+    }
+
+    /// Solves the symmetric positive definite system `H·x = g` by Cholesky (H row-major n × n).
+    /// Returns nil when H is not positive definite.
+    static func choleskySolve(_ hIn: [Double], n: Int, _ g: [Double]) -> [Double]? {
+        var l = hIn
+        for j in 0..<n {
+            var d = l[j * n + j]
+            for k in 0..<j { d -= l[j * n + k] * l[j * n + k] }
+            if !(d > 0) || !d.isFinite { return nil }
+            let djj = d.squareRoot()
+            l[j * n + j] = djj
+            for i in (j + 1)..<max(n, j + 1) where i < n {
+                var s = l[i * n + j]
+                for k in 0..<j { s -= l[i * n + k] * l[j * n + k] }
+                l[i * n + j] = s / djj
+            }
+        }
+        var y = g
+        for i in 0..<n {
+            var s = y[i]
+            for k in 0..<i { s -= l[i * n + k] * y[k] }
+            y[i] = s / l[i * n + i]
+        }
+        var i = n - 1
+        while i >= 0 {
+            var s = y[i]
+            for k in (i + 1)..<max(n, i + 1) where k < n { s -= l[k * n + i] * y[k] }
+            y[i] = s / l[i * n + i]
+            i -= 1
+        }
+        return y
+    }
+
+    /// Cholesky solve with increasing diagonal jitter when H is only semi-definite.
+    static func robustSolve(_ h: [Double], n: Int, _ g: [Double]) -> [Double]? {
+        if let x = choleskySolve(h, n: n, g) { return x }
+        var maxDiag = 0.0
+        for i in 0..<n { maxDiag = max(maxDiag, abs(h[i * n + i])) }
+        var jitter = max(maxDiag, 1) * 1e-12
+        for _ in 0..<12 {
+            var hj = h
+            for i in 0..<n { hj[i * n + i] += jitter }
+            if let x = choleskySolve(hj, n: n, g) { return x }
+            jitter *= 10
+        }
+        return nil
+    }
+}

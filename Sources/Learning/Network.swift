@@ -1,0 +1,200 @@
+import Foundation
+
+/// A dense network in Float32 on preallocated row-major buffers, driven through `GEMM.sgemm`.
+/// Parameters live in one contiguous buffer: for layer l, weights (in × out) then bias (out).
+final class Network {
+    let sizes: [Int]
+    let activation: ModelSpec.Activation
+    let output: OutputKind
+    let capacity: Int
+    let paramCount: Int
+    let weightOffset: [Int]
+    let biasOffset: [Int]
+    let params: UnsafeMutablePointer<Float>
+    let grads: UnsafeMutablePointer<Float>
+    /// inputs[0] is the input batch; inputs[l] (l ≥ 1) is the activated output of layer l − 1.
+    var inputs: [UnsafeMutablePointer<Float>] = []
+    /// Pre-activation output of each layer (capacity × sizes[l + 1]).
+    var pre: [UnsafeMutablePointer<Float>] = []
+    /// Gradient with respect to each layer's pre-activation output.
+    var delta: [UnsafeMutablePointer<Float>] = []
+    /// Dropout scale per hidden unit (0 or 1/(1 − p)).
+    var masks: [UnsafeMutablePointer<Float>] = []
+    var layerCount: Int { sizes.count - 1 }
+
+    init(sizes: [Int], activation: ModelSpec.Activation, output: OutputKind, capacity: Int) {
+        self.sizes = sizes
+        self.activation = activation
+        self.output = output
+        self.capacity = max(capacity, 1)
+        var wo: [Int] = [], bo: [Int] = []
+        var off = 0
+        for l in 0..<(sizes.count - 1) {
+            wo.append(off); off += sizes[l] * sizes[l + 1]
+            bo.append(off); off += sizes[l + 1]
+        }
+        weightOffset = wo; biasOffset = bo; paramCount = off
+        params = .allocate(capacity: max(off, 1)); params.initialize(repeating: 0, count: max(off, 1))
+        grads = .allocate(capacity: max(off, 1)); grads.initialize(repeating: 0, count: max(off, 1))
+        for l in 0..<sizes.count {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: self.capacity * sizes[l])
+            p.initialize(repeating: 0, count: self.capacity * sizes[l])
+            inputs.append(p)
+        }
+        for l in 0..<(sizes.count - 1) {
+            let n = self.capacity * sizes[l + 1]
+            let a = UnsafeMutablePointer<Float>.allocate(capacity: n); a.initialize(repeating: 0, count: n)
+            let d = UnsafeMutablePointer<Float>.allocate(capacity: n); d.initialize(repeating: 0, count: n)
+            let m = UnsafeMutablePointer<Float>.allocate(capacity: n); m.initialize(repeating: 1, count: n)
+            pre.append(a); delta.append(d); masks.append(m)
+        }
+    }
+
+    convenience init(model: TrainedModel, capacity: Int = 512) {
+        var sizes = [model.layers.first?.inputs ?? model.preprocessor.designWidth]
+        for l in model.layers { sizes.append(l.outputs) }
+        self.init(sizes: sizes, activation: model.spec.activation, output: model.output, capacity: capacity)
+        load(model.layers)
+    }
+
+    deinit {
+        params.deallocate(); grads.deallocate()
+        for p in inputs { p.deallocate() }
+        for p in pre { p.deallocate() }
+        for p in delta { p.deallocate() }
+        for p in masks { p.deallocate() }
+    }
+
+    func load(_ layers: [DenseLayer]) {
+        for (l, layer) in layers.enumerated() where l < layerCount {
+            for i in 0..<min(layer.weights.count, sizes[l] * sizes[l + 1]) { params[weightOffset[l] + i] = Float(layer.weights[i]) }
+            for i in 0..<min(layer.bias.count, sizes[l + 1]) { params[biasOffset[l] + i] = Float(layer.bias[i]) }
+        }
+    }
+
+    func exportLayers() -> [DenseLayer] {
+        (0..<layerCount).map { l in
+            let nw = sizes[l] * sizes[l + 1]
+            return DenseLayer(inputs: sizes[l], outputs: sizes[l + 1],
+                              weights: (0..<nw).map { Double(params[weightOffset[l] + $0]) },
+                              bias: (0..<sizes[l + 1]).map { Double(params[biasOffset[l] + $0]) })
+        }
+    }
+
+    /// Forward pass on the first `rows` rows of `inputs[0]`. With `dropout > 0` and a PRNG,
+    /// hidden activations are masked (inverted dropout).
+    func forward(rows: Int) {
+        var unused = LearningRandom(seed: 0)
+        forward(rows: rows, dropout: 0, rng: &unused)
+    }
+
+    func forward(rows: Int, dropout: Float, rng: inout LearningRandom) {
+        for l in 0..<layerCount {
+            let nIn = sizes[l], nOut = sizes[l + 1]
+            let z = pre[l]
+            let b = params + biasOffset[l]
+            for r in 0..<rows {
+                let row = z + r &* nOut
+                for o in 0..<nOut { row[o] = b[o] }
+            }
+            GEMM.sgemm(transA: false, transB: false, m: rows, n: nOut, k: nIn, alpha: 1,
+                       a: UnsafePointer(inputs[l]), lda: nIn, b: UnsafePointer(params + weightOffset[l]), ldb: nOut,
+                       beta: 1, c: z, ldc: nOut)
+            let count = rows &* nOut
+            let h = inputs[l + 1]
+            if l < layerCount - 1 {
+                switch activation {
+                case .relu:
+                    for i in 0..<count { let v = z[i]; h[i] = v > 0 ? v : 0 }
+                case .tanh:
+                    for i in 0..<count { h[i] = tanhf(z[i]) }
+                case .gelu:
+                    let c = Float(Activations.geluC)
+                    for i in 0..<count { let x = z[i]; h[i] = 0.5 * x * (1 + tanhf(c * (x + 0.044715 * x * x * x))) }
+                }
+                if dropout > 0 {
+                    let m = masks[l]
+                    let keep = 1 / (1 - dropout)
+                    for i in 0..<count {
+                        let s: Float = Float(rng.nextDouble()) < dropout ? 0 : keep
+                        m[i] = s
+                        h[i] *= s
+                    }
+                }
+            } else {
+                for i in 0..<count { h[i] = z[i] }
+            }
+        }
+    }
+
+    /// Backward pass from `delta[last]` (already set) for layers ≥ `firstTrainable`.
+    func backward(rows: Int, firstTrainable: Int, dropout: Bool) {
+        var l = layerCount - 1
+        while l >= firstTrainable {
+            let nIn = sizes[l], nOut = sizes[l + 1]
+            let d = delta[l]
+            GEMM.sgemm(transA: true, transB: false, m: nIn, n: nOut, k: rows, alpha: 1,
+                       a: UnsafePointer(inputs[l]), lda: nIn, b: UnsafePointer(d), ldb: nOut,
+                       beta: 0, c: grads + weightOffset[l], ldc: nOut)
+            let gb = grads + biasOffset[l]
+            for o in 0..<nOut { gb[o] = 0 }
+            for r in 0..<rows {
+                let row = d + r &* nOut
+                for o in 0..<nOut { gb[o] += row[o] }
+            }
+            if l > firstTrainable {
+                let prev = delta[l - 1]
+                GEMM.sgemm(transA: false, transB: true, m: rows, n: nIn, k: nOut, alpha: 1,
+                           a: UnsafePointer(d), lda: nOut, b: UnsafePointer(params + weightOffset[l]), ldb: nOut,
+                           beta: 0, c: prev, ldc: nIn)
+                let z = pre[l - 1]
+                let count = rows &* nIn
+                switch activation {
+                case .relu:
+                    for i in 0..<count where z[i] <= 0 { prev[i] = 0 }
+                case .tanh:
+                    for i in 0..<count { let t = tanhf(z[i]); prev[i] *= 1 - t * t }
+                case .gelu:
+                    let c = Float(Activations.geluC)
+                    for i in 0..<count {
+                        let x = z[i]
+                        let t = tanhf(c * (x + 0.044715 * x * x * x))
+                        prev[i] *= 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x)
+                    }
+                }
+                if dropout {
+                    let m = masks[l - 1]
+                    for i in 0..<count { prev[i] *= m[i] }
+                }
+            }
+            l -= 1
+        }
+    }
+
+    /// Inference on a Float64 design matrix, in chunks of `capacity` rows; returns the finished
+    /// outputs (see `TrainedModel.rawOutputs`).
+    func predict(_ x: [Double], rows: Int, mean: Double = 0, std: Double = 1) -> [Double] {
+        let nIn = sizes[0], nOut = sizes[layerCount]
+        var out = [Double](repeating: 0, count: rows * nOut)
+        var start = 0
+        while start < rows {
+            let b = min(capacity, rows - start)
+            let dst = inputs[0]
+            for i in 0..<(b * nIn) { dst[i] = Float(x[start * nIn + i]) }
+            forward(rows: b)
+            let h = inputs[layerCount]
+            for i in 0..<(b * nOut) { out[start * nOut + i] = Double(h[i]) }
+            start += b
+        }
+        return out
+    }
+}
+
+extension TrainedModel {
+    /// Float32 inference path (outputs finished: unscaled regression or probabilities).
+    func forward32(_ x: [Double], rows: Int) -> [Double] {
+        let net = Network(model: self)
+        var z = net.predict(x, rows: rows)
+        return OutputMath.finish(output, &z, rows: rows, width: outputWidth, mean: targetMean, std: targetStd)
+    }
+}

@@ -1,0 +1,271 @@
+import Foundation
+import Tabular
+
+/// One point of a training curve: written to the store by the caller as it happens.
+public struct EpochRecord: Sendable, Hashable, Codable {
+    public var epoch: Int
+    /// Optimiser steps (batches) so far; Newton iterations for closed-form models.
+    public var step: Int
+    public var trainLoss: Double
+    /// `valid_loss`, `valid_rmse`, `valid_accuracy`, … (empty without validation data).
+    public var valid: [String: Double]
+    public var timestamp: Date
+    public var learningRate: Double?
+}
+
+/// Progress of the current epoch, for progress bars.
+public struct TrainingProgress: Sendable, Hashable {
+    public var epoch: Int
+    public var epochs: Int
+    public var batch: Int
+    public var batches: Int
+    public var loss: Double
+    public var rowsPerSecond: Double
+}
+
+/// Callbacks and cancellation for one training run.
+public struct TrainingControl {
+    /// Checked before every batch: returning true stops the run (status `interrupted`).
+    public var shouldStop: @Sendable () -> Bool
+    public var onEpoch: (EpochRecord) -> Void
+    public var onProgress: (TrainingProgress) -> Void
+
+    public init(shouldStop: @escaping @Sendable () -> Bool = { false },
+                onEpoch: @escaping (EpochRecord) -> Void = { _ in },
+                onProgress: @escaping (TrainingProgress) -> Void = { _ in }) {
+        self.shouldStop = shouldStop
+        self.onEpoch = onEpoch
+        self.onProgress = onProgress
+    }
+}
+
+public enum TrainingStatus: Sendable, Hashable, CustomStringConvertible {
+    case finished
+    case interrupted
+    case diverged(epoch: Int, batch: Int)
+
+    public var description: String {
+        switch self {
+        case .finished: return "finished"
+        case .interrupted: return "interrupted"
+        case .diverged(let e, let b): return "diverged at epoch \(e), batch \(b): try a lower learning rate"
+        }
+    }
+
+    /// `finished`, `interrupted` or `diverged` (for a status column).
+    public var name: String {
+        switch self {
+        case .finished: return "finished"
+        case .interrupted: return "interrupted"
+        case .diverged: return "diverged"
+        }
+    }
+}
+
+public struct TrainingCost: Sendable, Hashable, Codable {
+    public var wallSeconds: Double
+    /// Rows pushed through the model (epochs × rows incl. replay) or rows × iterations.
+    public var examplesProcessed: Int
+    /// Estimated floating-point operations (forward + backward ≈ 6 · weights per example for
+    /// iterative training; 2·m·q² for QR; n·d² + d³/3 per Newton iteration).
+    public var estimatedFLOPs: Double
+}
+
+public struct TrainingResult: Sendable {
+    public var model: TrainedModel
+    public var curve: [EpochRecord]
+    /// Metrics on the training rows at the end (with the returned weights).
+    public var trainMetrics: [String: Double]
+    /// Metrics on the validation rows at the end (empty without validation data).
+    public var validMetrics: [String: Double]
+    public var status: TrainingStatus
+    public var cost: TrainingCost
+    public var warnings: [String]
+    /// Number of training rows (after preprocessing drops, before replay).
+    public var trainRows: Int
+    public var validRows: Int
+    /// Every effective option value, for recording with the run.
+    public var parameters: [(key: String, value: String)]
+}
+
+extension Dataset {
+    /// The given rows of every column (keeps target, time and provenance).
+    func learningSubset(_ rows: [Int], name suffix: String) -> Dataset {
+        let cols = columns.map { c -> Column in
+            switch c.storage {
+            case .numeric(let v): return Column(name: c.name, type: c.type, storage: .numeric(rows.map { v[$0] }))
+            case .categorical(let codes, let levels):
+                return Column(name: c.name, type: c.type, storage: .categorical(codes: rows.map { codes[$0] }, levels: levels))
+            }
+        }
+        return Dataset(name: name + suffix, columns: cols, target: target, time: time, provenance: provenance)
+    }
+}
+
+public enum Trainer {
+    /// Trains a model version.
+    ///
+    /// - `parent == nil`: train / retrain — preprocessing fitted on DATA (minus the validation
+    ///   fraction) and a fresh seeded initialisation.
+    /// - `parent != nil`: fine-tune — the parent's preprocessing unchanged and its weights as
+    ///   the starting point; a schema change is an error telling the user to retrain.
+    public static func train(spec: ModelSpec, data: Dataset, options: TrainOptions, valid: Dataset? = nil,
+                             parent: TrainedModel? = nil, replay: Dataset? = nil,
+                             control: TrainingControl = TrainingControl()) throws -> TrainingResult {
+        let started = Date()
+        try spec.validate()
+        try options.validate(for: spec, fineTune: parent != nil, hasValidSet: valid != nil, hasReplaySet: replay != nil)
+        var warnings: [String] = []
+        guard data.column(named: spec.target) != nil else {
+            throw LearningError.unknownColumn(name: spec.target, dataset: data.name)
+        }
+        let task = try spec.resolvedTask(in: data)
+
+        // Validation split (seeded shuffle) when a fraction is given.
+        var trainData = data
+        var validData = valid
+        if let f = options.validFraction {
+            var idx = Array(0..<data.rowCount)
+            var rng = LearningRandom(seed: options.resolvedSeed ^ 0x5EED_0F_7A11D)
+            rng.shuffle(&idx)
+            let nValid = Int((Double(idx.count) * f).rounded())
+            if nValid < 1 || nValid >= idx.count {
+                throw LearningError.notEnoughData("valid \(f) of \(idx.count) rows leaves no training or no validation rows")
+            }
+            validData = data.learningSubset(idx[0..<nValid].sorted(), name: "[valid]")
+            trainData = data.learningSubset(idx[nValid...].sorted(), name: "[train]")
+        }
+
+        // Preprocessing.
+        let preprocessor: Preprocessor
+        if let parent {
+            let diffs = spec.differences(from: parent.spec)
+            if !diffs.isEmpty { throw LearningError.specMismatch(model: spec.name, differences: diffs) }
+            var schema = parent.preprocessor.schemaDifferences(with: data).map(\.description)
+            if let replay {
+                schema += parent.preprocessor.schemaDifferences(with: replay).map { "replay data: \($0)" }
+            }
+            for (label, set) in [("", data), ("replay data: ", replay)] {
+                guard let set else { continue }
+                let newClasses = parent.preprocessor.unseenClasses(in: set)
+                if !newClasses.isEmpty {
+                    schema.append("\(label)target '\(spec.target)' has new class\(newClasses.count == 1 ? "" : "es") \(newClasses.map { "'\($0)'" }.joined(separator: ", "))")
+                }
+            }
+            if !schema.isEmpty { throw LearningError.schemaChanged(model: spec.name, differences: schema) }
+            if let imp = options.impute, imp != parent.preprocessor.impute {
+                throw LearningError.invalidOption("impute \(imp.rawValue) differs from the parent's impute \(parent.preprocessor.impute.rawValue): fine-tuning reuses the parent's preprocessing; retrain instead")
+            }
+            preprocessor = parent.preprocessor
+        } else {
+            let features = try spec.featureColumns(in: data)
+            let allColumns: Bool = { if case .allButTarget = spec.features { return true } else { return false } }()
+            preprocessor = try wrapPreprocessing {
+                try Preprocessor.fit(trainData, features: features, target: spec.target,
+                                     classification: task == .classification, impute: options.resolvedImpute,
+                                     allColumns: allColumns)
+            }
+        }
+        let trainDesign = try wrapPreprocessing { try preprocessor.transform(trainData, requireTarget: true) }
+        let validDesign: DesignMatrix? = try validData.map { v in try wrapPreprocessing { try preprocessor.transform(v, requireTarget: true) } }
+        var replayDesign: DesignMatrix? = nil
+        if let replay, options.resolvedReplay > 0 {
+            replayDesign = try wrapPreprocessing { try preprocessor.transform(replay, requireTarget: true) }
+            if replayDesign?.rows == 0 { throw LearningError.notEnoughData("replay dataset '\(replay.name)' has no usable rows") }
+        }
+        if trainDesign.cols == 0 { throw LearningError.preprocessing(.noFeatures) }
+        if trainDesign.rows == 0 { throw LearningError.notEnoughData("dataset '\(data.name)' has no usable training rows") }
+        if trainDesign.droppedRows > 0 {
+            warnings.append("\(trainDesign.droppedRows) training row\(trainDesign.droppedRows == 1 ? "" : "s") left out (missing target\(preprocessor.impute == .drop ? " or feature" : ""))")
+        }
+        let unseen = trainDesign.unseenCategoryCount + (validDesign?.unseenCategoryCount ?? 0) + (replayDesign?.unseenCategoryCount ?? 0)
+        if unseen > 0 { warnings.append("\(unseen) categorical value\(unseen == 1 ? "" : "s") not in the training vocabulary encoded as all zeros") }
+        guard let yTrain = trainDesign.y else { throw LearningError.unknownColumn(name: spec.target, dataset: data.name) }
+
+        // Output layer.
+        var output = OutputKind.identity
+        var outputs = 1
+        if task == .classification {
+            let k = preprocessor.classes?.count ?? 0
+            if k < 2 { throw LearningError.notEnoughData("the target '\(spec.target)' has \(k) class\(k == 1 ? "" : "es") in the training data; classification needs at least 2") }
+            if spec.family == .logistic && k > 2 {
+                throw LearningError.invalidSpec("logistic is binary but '\(spec.target)' has \(k) classes; use softmax")
+            }
+            if spec.family == .softmax || (spec.family == .mlp && k > 2) { output = .softmax; outputs = k } else { output = .sigmoid }
+        }
+        if let parent, parent.output != output || parent.outputWidth != outputs {
+            throw LearningError.classMismatch("the parent predicts \(parent.outputWidth) output(s) but the data needs \(outputs); retrain instead")
+        }
+
+        var model: TrainedModel
+        var curve: [EpochRecord] = []
+        var status = TrainingStatus.finished
+        var examples = 0
+        var flops = 0.0
+
+        if spec.isClosedForm(options: options) {
+            var design = trainDesign
+            var y = yTrain
+            if let rd = replayDesign, let ry = rd.y {
+                // Closed form: replay rows are appended once (F × |DATA| rows, seeded sample).
+                let count = Int((Double(trainDesign.rows) * options.resolvedReplay).rounded())
+                var rng = LearningRandom(seed: options.resolvedSeed ^ 0x2E_97A4)
+                for _ in 0..<count {
+                    let r = rng.nextInt(below: rd.rows)
+                    design.x.append(contentsOf: rd.x[(r * rd.cols)..<((r + 1) * rd.cols)])
+                    y.append(ry[r])
+                }
+                design.rows += count
+            }
+            let parentTheta = parent.flatMap { $0.layers.first }.map { ClosedForm.theta(of: $0) }
+            let fit: ClosedForm.Fit
+            switch spec.family {
+            case .linear:
+                fit = try ClosedForm.linear(design, y: y, l2: spec.l2, anchor: options.resolvedAnchor, parent: parentTheta)
+            default:
+                fit = try ClosedForm.newton(design, y: y, classes: outputs == 1 ? 2 : outputs, binary: output == .sigmoid,
+                                            l2: spec.l2, anchor: options.resolvedAnchor, parent: parentTheta,
+                                            shouldStop: control.shouldStop)
+                if fit.interrupted { status = .interrupted } else if !fit.converged {
+                    warnings.append("Newton did not converge in \(fit.iterations) iterations")
+                }
+            }
+            warnings += fit.warnings
+            model = TrainedModel(spec: spec, preprocessor: preprocessor, task: task, layers: [fit.layer], output: output,
+                                 targetMean: 0, targetStd: 1, precision: .float64, kernel: "float64-reference")
+            examples = design.rows * fit.iterations
+            flops = fit.flops
+            let trainM = Metrics.evaluate(model, design: trainDesign)
+            var validM: [String: Double] = [:]
+            if let vd = validDesign, vd.rows > 0 {
+                let m = Metrics.evaluate(model, design: vd)
+                validM["valid_loss"] = Metrics.loss(m, task: task)
+                for (k, v) in m { validM["valid_\(k)"] = v }
+            }
+            let record = EpochRecord(epoch: 1, step: fit.iterations, trainLoss: Metrics.loss(trainM, task: task),
+                                     valid: validM, timestamp: Date(), learningRate: nil)
+            curve.append(record)
+            control.onEpoch(record)
+        } else {
+            let run = try Iterative.run(spec: spec, task: task, output: output, outputs: outputs,
+                                        preprocessor: preprocessor, train: trainDesign, y: yTrain,
+                                        valid: validDesign, replay: replayDesign, parent: parent,
+                                        options: options, control: control)
+            model = run.model
+            curve = run.curve
+            status = run.status
+            examples = run.examples
+            flops = run.flops
+            warnings += run.warnings
+        }
+
+        let trainMetrics = Metrics.evaluate(model, design: trainDesign)
+        var validMetrics: [String: Double] = [:]
+        if let vd = validDesign, vd.rows > 0 { validMetrics = Metrics.evaluate(model, design: vd) }
+        let wall = Date().timeIntervalSince(started)
+        return TrainingResult(model: model, curve: curve, trainMetrics: trainMetrics, validMetrics: validMetrics,
+                              status: status, cost: TrainingCost(wallSeconds: wall, examplesProcessed: examples, estimatedFLOPs: flops),
+                              warnings: warnings, trainRows: trainDesign.rows, validRows: validDesign?.rows ?? 0,
+                              parameters: options.effectiveValues(for: spec))
+    }
+}

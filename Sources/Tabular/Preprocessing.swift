@@ -1,0 +1,377 @@
+/// Preprocessing for models: fitted on training data, stored with every model version and
+/// reused unchanged by fine-tuning.
+///
+/// - Numeric features (integer, float, boolean, date, datetime) are standardised with the
+///   training mean and the *population* standard deviation (`ddof = 0`); a standard deviation
+///   of 0 (or non-finite) is replaced by 1.
+/// - Categorical features are one-hot encoded with the vocabulary seen in training (levels in
+///   the column's level order). At transform time an unseen category maps to all zeros and is
+///   counted in `DesignMatrix.unseenCategoryCount` (the caller turns it into a warning); a
+///   missing category also maps to all zeros (not counted as unseen).
+/// - A missing numeric value is an error naming the column and the number of rows, unless an
+///   impute strategy was chosen at fit time: `mean` / `median` (training statistics, stored)
+///   or `drop` (rows with a missing numeric feature are left out).
+/// - Rows with a missing target are always left out (`DesignMatrix.droppedRows` counts them
+///   together with rows dropped by `impute drop`).
+
+public enum ImputeStrategy: String, Codable, Sendable, Hashable, CaseIterable {
+    case none, mean, median, drop
+}
+
+public enum PreprocessingError: Error, CustomStringConvertible, Sendable, Equatable {
+    case noFeatures
+    case unknownColumn(name: String, dataset: String)
+    case missingValues(column: String, rows: Int)
+    case nonNumericTarget(column: String)
+    case emptyTraining(dataset: String)
+    case columnTypeChanged(column: String, expected: String, found: String)
+    case nonFiniteValue(column: String, row: Int, value: Double)
+
+    public var description: String {
+        switch self {
+        case .noFeatures:
+            return "no feature columns: the model needs at least one input column besides the target"
+        case .unknownColumn(let name, let dataset):
+            return "column '\(name)' does not exist in dataset '\(dataset)'"
+        case .missingValues(let column, let rows):
+            return "column '\(column)' has \(rows) missing value\(rows == 1 ? "" : "s"); choose impute mean|median|drop or remove those rows"
+        case .nonNumericTarget(let column):
+            return "target '\(column)' is categorical but the model is a regression; use a classification family (logistic, softmax, mlp task classification)"
+        case .emptyTraining(let dataset):
+            return "dataset '\(dataset)' has no usable rows (after dropping rows with missing values)"
+        case .columnTypeChanged(let column, let expected, let found):
+            return "column '\(column)' was \(expected) when the preprocessing was fitted but is \(found) now"
+        case .nonFiniteValue(let column, let row, let value):
+            return "column '\(column)' row \(row + 1) holds the non-finite value \(value)"
+        }
+    }
+}
+
+/// One difference between the schema a preprocessor was fitted on and a dataset.
+public enum SchemaDifference: Sendable, Hashable, CustomStringConvertible {
+    case missingColumn(String)
+    case newColumn(String)
+    case typeChanged(column: String, from: String, to: String)
+    case newCategories(column: String, levels: [String])
+
+    public var description: String {
+        switch self {
+        case .missingColumn(let c): return "missing column '\(c)'"
+        case .newColumn(let c): return "new column '\(c)'"
+        case .typeChanged(let c, let from, let to): return "column '\(c)' changed type from \(from) to \(to)"
+        case .newCategories(let c, let levels):
+            return "column '\(c)' has new categor\(levels.count == 1 ? "y" : "ies") \(levels.map { "'\($0)'" }.joined(separator: ", "))"
+        }
+    }
+
+    /// The column the difference is about.
+    public var column: String {
+        switch self {
+        case .missingColumn(let c), .newColumn(let c): return c
+        case .typeChanged(let c, _, _), .newCategories(let c, _): return c
+        }
+    }
+}
+
+/// A row-major Float64 design matrix produced by `Preprocessor.transform`.
+public struct DesignMatrix: Sendable, Hashable {
+    /// rows × cols, row-major.
+    public var x: [Double]
+    public var rows: Int
+    public var cols: Int
+    /// Regression: the raw target. Classification: the class index, or -1 for a class label
+    /// that was not seen in training. nil when the dataset has no target column.
+    public var y: [Double]?
+    /// Number of categorical cells whose category was not in the training vocabulary.
+    public var unseenCategoryCount: Int
+    /// Names of the design columns (`col` for numbers, `col=level` for one-hot columns).
+    public var featureNames: [String]
+    /// For every design row, the row of the source dataset it came from.
+    public var sourceRows: [Int]
+    /// Source rows left out (missing target, or `impute drop`).
+    public var droppedRows: Int
+}
+
+public struct Preprocessor: Codable, Sendable, Hashable {
+    public enum Kind: Codable, Sendable, Hashable {
+        /// Standardised numeric input; `fill` is the imputation value for missing entries.
+        case numeric(mean: Double, std: Double, fill: Double?)
+        /// One-hot encoded categorical input with its training vocabulary.
+        case categorical(levels: [String])
+    }
+
+    public struct Feature: Codable, Sendable, Hashable {
+        public var name: String
+        public var type: ColumnType
+        public var kind: Kind
+    }
+
+    public var features: [Feature]
+    public var target: String?
+    /// Class labels for a classification target (index = class id); nil for regression.
+    public var classes: [String]?
+    public var impute: ImputeStrategy
+    /// True when the features were "every column but the target": then a new column in later
+    /// data is a schema difference.
+    public var allColumns: Bool
+
+    /// Names of the design columns, in order.
+    public var featureNames: [String] {
+        features.flatMap { f -> [String] in
+            switch f.kind {
+            case .numeric: return [f.name]
+            case .categorical(let levels): return levels.map { "\(f.name)=\($0)" }
+            }
+        }
+    }
+
+    public var designWidth: Int {
+        features.reduce(0) { acc, f in
+            switch f.kind {
+            case .numeric: return acc + 1
+            case .categorical(let levels): return acc + levels.count
+            }
+        }
+    }
+
+    /// The label used for a class value of a numeric target (`0`, `1`, `2.5`).
+    public static func classLabel(_ v: Double) -> String {
+        if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
+        return String(v)
+    }
+
+    /// Fits the preprocessing on `data` for the given feature columns.
+    public static func fit(_ data: Dataset, features: [String], target: String?, classification: Bool,
+                           impute: ImputeStrategy = .none, allColumns: Bool = false) throws -> Preprocessor {
+        if features.isEmpty { throw PreprocessingError.noFeatures }
+        var columns: [Column] = []
+        for name in features {
+            guard let c = data.column(named: name) else {
+                throw PreprocessingError.unknownColumn(name: name, dataset: data.name)
+            }
+            columns.append(c)
+        }
+        // Rows usable for fitting: target present, and (drop) no missing numeric feature.
+        var usable = [Bool](repeating: true, count: data.rowCount)
+        var classes: [String]? = nil
+        if let target {
+            guard let t = data.column(named: target) else {
+                throw PreprocessingError.unknownColumn(name: target, dataset: data.name)
+            }
+            for r in 0..<t.count where t.isMissing(r) { usable[r] = false }
+            switch t.storage {
+            case .numeric(let v):
+                if classification {
+                    var seen = Set<Double>()
+                    for r in 0..<v.count where usable[r] { seen.insert(v[r]) }
+                    classes = seen.sorted().map(classLabel)
+                }
+            case .categorical(let codes, let levels):
+                guard classification else { throw PreprocessingError.nonNumericTarget(column: target) }
+                var seen = [Bool](repeating: false, count: levels.count)
+                for r in 0..<codes.count where usable[r] { seen[Int(codes[r])] = true }
+                classes = levels.indices.filter { seen[$0] }.map { levels[$0] }
+            }
+        }
+        for c in columns {
+            if case .numeric(let v) = c.storage {
+                for r in 0..<v.count where !v[r].isNaN && !v[r].isFinite {
+                    throw PreprocessingError.nonFiniteValue(column: c.name, row: r, value: v[r])
+                }
+                if impute == .drop {
+                    for r in 0..<v.count where v[r].isNaN { usable[r] = false }
+                } else if impute == .none {
+                    var missing = 0
+                    for r in 0..<v.count where v[r].isNaN && usable[r] { missing += 1 }
+                    if missing > 0 { throw PreprocessingError.missingValues(column: c.name, rows: missing) }
+                }
+            }
+        }
+        if !usable.contains(true) { throw PreprocessingError.emptyTraining(dataset: data.name) }
+
+        var fitted: [Feature] = []
+        for c in columns {
+            switch c.storage {
+            case .numeric(let v):
+                var present: [Double] = []
+                present.reserveCapacity(v.count)
+                for r in 0..<v.count where usable[r] && !v[r].isNaN { present.append(v[r]) }
+                if present.isEmpty { throw PreprocessingError.missingValues(column: c.name, rows: v.count) }
+                var sum = 0.0
+                for x in present { sum += x }
+                let mean = sum / Double(present.count)
+                var ss = 0.0
+                for x in present { ss += (x - mean) * (x - mean) }
+                var std = (ss / Double(present.count)).squareRoot()
+                if !(std > 0) || !std.isFinite { std = 1 }
+                var fill: Double? = nil
+                switch impute {
+                case .mean: fill = mean
+                case .median:
+                    let s = present.sorted()
+                    let m = s.count / 2
+                    fill = s.count % 2 == 1 ? s[m] : (s[m - 1] + s[m]) / 2
+                case .none, .drop: fill = nil
+                }
+                fitted.append(Feature(name: c.name, type: c.type, kind: .numeric(mean: mean, std: std, fill: fill)))
+            case .categorical(let codes, let levels):
+                var seen = [Bool](repeating: false, count: levels.count)
+                for r in 0..<codes.count where usable[r] && codes[r] >= 0 { seen[Int(codes[r])] = true }
+                let vocab = levels.indices.filter { seen[$0] }.map { levels[$0] }
+                fitted.append(Feature(name: c.name, type: c.type, kind: .categorical(levels: vocab)))
+            }
+        }
+        return Preprocessor(features: fitted, target: target, classes: classes, impute: impute, allColumns: allColumns)
+    }
+
+    /// Differences between the schema this preprocessor was fitted on and `data`: missing
+    /// feature columns, new columns (only when the features were "all columns but the target"),
+    /// type changes (numeric ↔ categorical) and categories absent from the training vocabulary.
+    public func schemaDifferences(with data: Dataset) -> [SchemaDifference] {
+        var out: [SchemaDifference] = []
+        let known = Set(features.map(\.name))
+        for f in features {
+            guard let c = data.column(named: f.name) else { out.append(.missingColumn(f.name)); continue }
+            switch (f.kind, c.storage) {
+            case (.numeric, .numeric): break
+            case (.categorical(let vocab), .categorical(let codes, let levels)):
+                let vocabSet = Set(vocab)
+                var used = [Bool](repeating: false, count: levels.count)
+                for code in codes where code >= 0 { used[Int(code)] = true }
+                let new = levels.indices.filter { used[$0] && !vocabSet.contains(levels[$0]) }.map { levels[$0] }
+                if !new.isEmpty { out.append(.newCategories(column: f.name, levels: new)) }
+            case (.numeric, .categorical):
+                out.append(.typeChanged(column: f.name, from: "numeric", to: "categorical"))
+            case (.categorical, .numeric):
+                out.append(.typeChanged(column: f.name, from: "categorical", to: "numeric"))
+            }
+        }
+        if allColumns {
+            for name in data.columnNames where !known.contains(name) && name != target && name != data.time {
+                out.append(.newColumn(name))
+            }
+        }
+        return out
+    }
+
+    /// Class labels of the target in `data` that are not among the fitted classes (empty for
+    /// regression or when the target column is absent).
+    public func unseenClasses(in data: Dataset) -> [String] {
+        guard let classes, let target, let t = data.column(named: target) else { return [] }
+        let known = Set(classes)
+        var seen = Set<String>()
+        var out: [String] = []
+        for r in 0..<t.count where !t.isMissing(r) {
+            let label: String
+            switch t.storage {
+            case .numeric(let v): label = Preprocessor.classLabel(v[r])
+            case .categorical(let c, let levels): label = levels[Int(c[r])]
+            }
+            if !known.contains(label) && seen.insert(label).inserted { out.append(label) }
+        }
+        return out
+    }
+
+    /// Transforms `data` into a design matrix. With `requireTarget` the target column must
+    /// exist; otherwise `y` is nil when it is absent.
+    public func transform(_ data: Dataset, requireTarget: Bool = false) throws -> DesignMatrix {
+        var columns: [Column] = []
+        for f in features {
+            guard let c = data.column(named: f.name) else {
+                throw PreprocessingError.unknownColumn(name: f.name, dataset: data.name)
+            }
+            switch (f.kind, c.storage) {
+            case (.numeric, .categorical):
+                throw PreprocessingError.columnTypeChanged(column: f.name, expected: "numeric", found: "categorical")
+            case (.categorical, .numeric):
+                throw PreprocessingError.columnTypeChanged(column: f.name, expected: "categorical", found: "numeric")
+            default: break
+            }
+            columns.append(c)
+        }
+        let n = data.rowCount
+        var keep = [Bool](repeating: true, count: n)
+        var targetColumn: Column? = nil
+        if let target {
+            if let t = data.column(named: target) {
+                targetColumn = t
+                for r in 0..<n where t.isMissing(r) { keep[r] = false }
+                if classes == nil, case .categorical = t.storage {
+                    throw PreprocessingError.nonNumericTarget(column: target)
+                }
+            } else if requireTarget {
+                throw PreprocessingError.unknownColumn(name: target, dataset: data.name)
+            }
+        }
+        for (i, f) in features.enumerated() {
+            guard case .numeric(_, _, let fill) = f.kind, case .numeric(let v) = columns[i].storage else { continue }
+            for r in 0..<n where !v[r].isNaN && !v[r].isFinite {
+                throw PreprocessingError.nonFiniteValue(column: f.name, row: r, value: v[r])
+            }
+            if fill != nil { continue }
+            if impute == .drop {
+                for r in 0..<n where v[r].isNaN { keep[r] = false }
+            } else {
+                var missing = 0
+                for r in 0..<n where v[r].isNaN && keep[r] { missing += 1 }
+                if missing > 0 { throw PreprocessingError.missingValues(column: f.name, rows: missing) }
+            }
+        }
+        let sourceRows = (0..<n).filter { keep[$0] }
+        let rows = sourceRows.count
+        let width = designWidth
+        var x = [Double](repeating: 0, count: rows * width)
+        var unseen = 0
+        var offset = 0
+        for (i, f) in features.enumerated() {
+            switch (f.kind, columns[i].storage) {
+            case (.numeric(let mean, let std, let fill), .numeric(let v)):
+                for (k, r) in sourceRows.enumerated() {
+                    var value = v[r]
+                    if value.isNaN { value = fill ?? mean }
+                    x[k * width + offset] = (value - mean) / std
+                }
+                offset += 1
+            case (.categorical(let vocab), .categorical(let codes, let levels)):
+                var index: [String: Int] = [:]
+                for (j, l) in vocab.enumerated() { index[l] = j }
+                let map: [Int] = levels.map { index[$0] ?? -1 }
+                for (k, r) in sourceRows.enumerated() {
+                    let code = Int(codes[r])
+                    if code < 0 { continue }
+                    let j = map[code]
+                    if j < 0 { unseen += 1; continue }
+                    x[k * width + offset + j] = 1
+                }
+                offset += vocab.count
+            default:
+                break  // type mismatches were rejected above
+            }
+        }
+        var y: [Double]? = nil
+        if let t = targetColumn {
+            var out = [Double](repeating: 0, count: rows)
+            switch t.storage {
+            case .numeric(let v):
+                for r in sourceRows where !v[r].isFinite {
+                    throw PreprocessingError.nonFiniteValue(column: t.name, row: r, value: v[r])
+                }
+                if let classes {
+                    var index: [String: Int] = [:]
+                    for (j, l) in classes.enumerated() { index[l] = j }
+                    for (k, r) in sourceRows.enumerated() { out[k] = Double(index[Preprocessor.classLabel(v[r])] ?? -1) }
+                } else {
+                    for (k, r) in sourceRows.enumerated() { out[k] = v[r] }
+                }
+            case .categorical(let codes, let levels):
+                var index: [String: Int] = [:]
+                for (j, l) in (classes ?? []).enumerated() { index[l] = j }
+                let map: [Int] = levels.map { index[$0] ?? -1 }
+                for (k, r) in sourceRows.enumerated() { out[k] = Double(map[Int(codes[r])]) }
+            }
+            y = out
+        }
+        return DesignMatrix(x: x, rows: rows, cols: width, y: y, unseenCategoryCount: unseen,
+                            featureNames: featureNames, sourceRows: sourceRows, droppedRows: n - rows)
+    }
+}

@@ -1,6 +1,0 @@
-import Testing
-@testable import Learning
-
-@Test func LearningBuilds() {
-    #expect(Bool(true))
-}

@@ -1,4 +1,4 @@
-/// A position in a source: 1-based line and column (columns count Unicode scalars).
+/// A position in a source: 1-based line and column (columns count Characters on the line).
 public struct SourceLocation: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var line: Int
     public var column: Int

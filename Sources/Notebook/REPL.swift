@@ -15,7 +15,7 @@ public final class REPL {
         let registry = interpreter.registry
         let completion = Completion(registry: registry, session: session, names: names)
         self.editor = LineEditor(programName: "retune", historyPath: historyPath) { request in
-            completion.complete(lineBeforeWord: request.lineBeforeWord, prefix: request.word,
+            completion.complete(lineBeforeWord: request.precedingText, prefix: request.word,
                                 insideQuote: request.insideQuote)
         }
     }
@@ -31,7 +31,7 @@ public final class REPL {
             switch editor.readLine(prompt: buffer.isEmpty ? prompt : continuation) {
             case .endOfInput:
                 if !buffer.isEmpty { buffer.removeAll(); session.output.write("\n"); continue }
-                editor.saveHistory()
+                try? editor.saveHistory()
                 session.output.write("\n")
                 return ExitCode.ok
             case .interrupted:

@@ -24,7 +24,7 @@ public struct Registry: Sendable {
     /// Checks a parsed command against its declaration: operands, option keys, value types,
     /// required options. Cell references (`_`, `_N`) resolve through `recall`.
     public func validate(_ node: CommandNode, baseDirectory: String,
-                         recall: (Int?, SourceSpan) throws -> ResultValue) throws -> Invocation {
+                         recall: @escaping (Int?, SourceSpan) throws -> ResultValue) throws -> Invocation {
         guard let spec = commands[node.verb] else {
             var notes: [String] = []
             if let s = Suggest.closest(node.verb, among: order) { notes.append("did you mean '\(s)'?") }

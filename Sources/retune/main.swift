@@ -79,7 +79,7 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: "Also write the session as a Markdown notebook to this file.")
     var transcript: String?
 
-    @Argument(help: "Script files (.retune).")
+    @ArgumentParser.Argument(help: "Script files (.retune).")
     var files: [String]
 
     func validate() throws {

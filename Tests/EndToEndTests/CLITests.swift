@@ -57,6 +57,6 @@ import Testing
         try "set seed 1\nshow [1, 2\nset seed 2\n".write(to: script, atomically: true, encoding: .utf8)
         let r = try RetuneBinary.run(["run", script.path, "--store", dir.appendingPathComponent("s.db").path])
         #expect(r.status == 65)
-        #expect(r.stderr.contains("bad.retune:2:"))
+        #expect(r.stderr.contains("bad.retune:3:1: error: expected ']' to close '[' at 2:6"))
     }
 }

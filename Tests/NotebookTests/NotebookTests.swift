@@ -1,6 +1,0 @@
-import Testing
-@testable import Notebook
-
-@Test func NotebookBuilds() {
-    #expect(Bool(true))
-}

@@ -49,6 +49,8 @@ public struct DatasetDescription: Sendable, Hashable {
     public var target: String?
     public var time: String?
     public var provenance: Provenance
+    /// `Dataset.fingerprint()` (SHA-256 hex).
+    public var fingerprint: String
     public var columns: [ColumnDescription]
 }
 
@@ -56,6 +58,7 @@ extension Dataset {
     /// Per-column statistics, histograms (`bins` equal-width bins) and top categories.
     public func describe(bins: Int = 8, topCategories: Int = 5) -> DatasetDescription {
         DatasetDescription(name: name, rows: rowCount, target: target, time: time, provenance: provenance,
+                           fingerprint: fingerprint(),
                            columns: columns.map { Dataset.describe($0, bins: bins, top: topCategories) })
     }
 

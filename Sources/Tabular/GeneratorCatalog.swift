@@ -15,8 +15,8 @@ extension Generators {
           distance_km ~ U(0.2,3) / U(2,8) / U(6,20) / U(15,45) by neighbourhood
           sqft = max(300, N(1400 + 60t + 200·[suburb|rural], 450));  rooms = clamp(round(sqft/400 + N(0,.7)), 1, 8)
           age = min(120, round(Exp(mean 30 + 2t)))
-          price = 1.06^t·(50000 + 150·sqft + 10000·rooms − 800·age − (40000 − 6000t)·√distance
-                  + 60·sqft·exp(−distance/5) + premium) + N(0, 25000·1.06^t)
+          price = 1.06^t·(80000 + 150·sqft + 10000·rooms − 500·age − (15000 − 2000t)·√distance
+                  + 150·sqft·exp(−distance/4) + premium) + N(0, 25000·1.06^t)
           premium centre 60000, inner 30000, suburb 0, rural −20000
           Later years: prices inflate 6 %/year, distance costs less, houses move outwards.
         """,

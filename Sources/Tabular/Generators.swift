@@ -20,13 +20,13 @@ public enum Generators {
     /// - `rooms` = clamp(round(sqft/400 + N(0, 0.7)), 1, 8);
     /// - `age` = min(120, round(Exp(mean 30 + 2t)));
     /// - `sold_at` = a uniform day of the year;
-    /// - `price` = 1.06^t · (50 000 + 150·sqft + 10 000·rooms − 800·age
-    ///   − (40 000 − 6 000t)·√distance_km + 60·sqft·exp(−distance_km/5)
+    /// - `price` = 1.06^t · (80 000 + 150·sqft + 10 000·rooms − 500·age
+    ///   − (15 000 − 2 000t)·√distance_km + 150·sqft·exp(−distance_km/4)
     ///   + premium[neighbourhood]) + N(0, 25 000·1.06^t), with premium centre 60 000,
     ///   inner 30 000, suburb 0, rural −20 000.
     ///
     /// Prices inflate 6 % a year, the price of distance falls (remote work), covariates move
-    /// outwards and the `sqft × exp(−distance/5)` interaction and `√distance` term make the
+    /// outwards and the `sqft × exp(−distance/4)` interaction and `√distance` term make the
     /// target nonlinear — a model fitted on 2019 degrades on 2023, and an MLP can beat a linear fit.
     public static func housing(rows: Int, seed: UInt64, year: Int = 2019) -> Dataset {
         var rng = SeededRandom(seed: seed)
@@ -51,8 +51,8 @@ public enum Generators {
             let r = Swift.min(8, Swift.max(1, (s / 400 + rng.nextGaussian(mean: 0, std: 0.7)).rounded()))
             let a = Swift.min(120, rng.nextExponential(mean: 30 + 2 * t).rounded())
             let day = (rng.nextDouble() * daysInYear).rounded(.down)
-            let base = 50_000 + 150 * s + 10_000 * r - 800 * a - (40_000 - 6_000 * t) * d.squareRoot()
-                + 60 * s * exp(-d / 5) + premium[k]
+            let base = 80_000 + 150 * s + 10_000 * r - 500 * a - (15_000 - 2_000 * t) * d.squareRoot()
+                + 150 * s * exp(-d / 4) + premium[k]
             let p = inflation * base + rng.nextGaussian(mean: 0, std: 25_000 * inflation)
             soldAt.append((yearStart + day) * 86_400)
             sqft.append(s); rooms.append(r); age.append(a)

@@ -61,7 +61,8 @@ public enum CSVLoader {
         }
         defer { munmap(mapped, size) }
         let buffer = UnsafeRawBufferPointer(start: UnsafeRawPointer(mapped), count: size)
-        var dataset = try parse(buffer, file: path, name: name, options: options)
+        _ = madvise(mapped, size, MADV_SEQUENTIAL)
+        var dataset = try parse(buffer, file: path, name: name, options: options, mappedFile: true)
         dataset.provenance = Provenance(operation: "file", detail: path)
         return dataset
     }
@@ -82,17 +83,22 @@ public enum CSVLoader {
 
     // MARK: - Core
 
+    /// `mappedFile`: the buffer is a read-only private file mapping whose pages may be released
+    /// once parsed (they are re-read from the file if needed), which keeps peak memory near the
+    /// size of the columns rather than columns + file.
     static func parse(_ buffer: UnsafeRawBufferPointer, file: String, name: String,
-                      options: CSVOptions) throws -> Dataset {
+                      options: CSVOptions, mappedFile: Bool = false) throws -> Dataset {
         guard let sepAscii = options.separator.asciiValue, options.separator != "\"",
               options.separator != "\n", options.separator != "\r" else {
             throw TabularError.invalidArgument("separator must be one ASCII character other than a quote or newline, got '\(options.separator)'")
         }
         var forcedCategorical = Set<Int>()
-        var result = try parsePass(buffer, file: file, sep: sepAscii, options: options, forcedCategorical: forcedCategorical)
+        var result = try parsePass(buffer, file: file, sep: sepAscii, options: options, forcedCategorical: forcedCategorical,
+                                   releasePages: mappedFile)
         if !result.demoted.isEmpty {
             forcedCategorical = result.demoted
-            result = try parsePass(buffer, file: file, sep: sepAscii, options: options, forcedCategorical: forcedCategorical)
+            result = try parsePass(buffer, file: file, sep: sepAscii, options: options, forcedCategorical: forcedCategorical,
+                                   releasePages: mappedFile)
         }
         var columns: [Column] = []
         columns.reserveCapacity(result.builders.count)
@@ -117,7 +123,7 @@ public enum CSVLoader {
 
     // swiftlint:disable:next function_body_length cyclomatic_complexity
     static func parsePass(_ buffer: UnsafeRawBufferPointer, file: String, sep: UInt8, options: CSVOptions,
-                          forcedCategorical: Set<Int>) throws -> PassResult {
+                          forcedCategorical: Set<Int>, releasePages: Bool = false) throws -> PassResult {
         let n = buffer.count
         guard n > 0, let base = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
             throw TabularError.csv(file: file, line: 1, column: 1, message: "empty file: expected a header row")
@@ -126,7 +132,8 @@ public enum CSVLoader {
         if n >= 3, base[0] == 0xEF, base[1] == 0xBB, base[2] == 0xBF { i = 3 }
         var line = 1
         var lineStart = i
-        var scratch: [UInt8] = []
+        var scratch = ScratchBuffer()
+        defer { scratch.free() }
         let maxField = options.maxFieldBytes
         let missingToken = Array((options.missingToken ?? "").utf8)
         let hasToken = options.missingToken != nil && !missingToken.isEmpty
@@ -141,9 +148,18 @@ public enum CSVLoader {
         var rowLine = line
         var dataRows = 0
 
-        @inline(__always) func col(_ at: Int) -> Int { at - lineStart + 1 }
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let releaseChunk = 32 << 20
+        var released = 0   // bytes [0, released) of the mapping have been handed back
+        let plainAbove = max(sep, quote, cr)   // bytes above this are never separators, quotes or line ends
 
         while i < n {
+            if releasePages, i - released >= releaseChunk + pageSize {
+                // Only whole pages strictly before the current field: nothing there is read again.
+                let upTo = (i / pageSize) * pageSize
+                _ = madvise(UnsafeMutableRawPointer(mutating: base + released), upTo - released, MADV_DONTNEED)
+                released = upTo
+            }
             if fieldIndex == 0 {
                 // Skip blank lines between rows.
                 let c = base[i]
@@ -157,7 +173,7 @@ public enum CSVLoader {
                 rowLine = line
             }
             let fieldLine = line
-            let fieldCol = col(i)
+            let fieldCol = (i - lineStart + 1)
             var start = i
             var end = i
             var useScratch = false
@@ -173,8 +189,8 @@ public enum CSVLoader {
                     let c = base[i]
                     if c == quote {
                         if i + 1 < n, base[i + 1] == quote {
-                            if !useScratch { scratch.removeAll(keepingCapacity: true); useScratch = true }
-                            scratch.append(contentsOf: UnsafeBufferPointer(start: base + segment, count: i + 1 - segment))
+                            if !useScratch { scratch.count = 0; useScratch = true }
+                            scratch.append(base + segment, i + 1 - segment)
                             i += 2
                             segment = i
                             continue
@@ -198,23 +214,24 @@ public enum CSVLoader {
                                            message: "unterminated quoted field (the quote opened here is never closed)")
                 }
                 if useScratch {
-                    scratch.append(contentsOf: UnsafeBufferPointer(start: base + segment, count: i - segment))
+                    scratch.append(base + segment, i - segment)
                 }
                 end = i
                 i += 1   // closing quote
                 if i < n {
                     let c = base[i]
                     if c != sep && c != lf && c != cr {
-                        throw TabularError.csv(file: file, line: line, column: col(i),
+                        throw TabularError.csv(file: file, line: line, column: (i - lineStart + 1),
                                                message: "unexpected character '\(printable(c))' after a closing quote (expected a separator or end of line)")
                     }
                 }
             } else {
                 while i < n {
                     let c = base[i]
+                    if c > plainAbove { high |= c; i += 1; continue }   // cannot be special
                     if c == sep || c == lf || c == cr { break }
                     if c == quote {
-                        throw TabularError.csv(file: file, line: line, column: col(i),
+                        throw TabularError.csv(file: file, line: line, column: (i - lineStart + 1),
                                                message: "quote inside an unquoted field (quote the whole field and double inner quotes)")
                     }
                     high |= c
@@ -228,27 +245,32 @@ public enum CSVLoader {
             }
 
             // Deliver the field.
-            try withFieldBytes(base: base, start: start, end: end, scratch: &scratch, useScratch: useScratch) { field in
-                if inHeader {
-                    guard high < 0x80 || String(validating: field, as: UTF8.self) != nil else {
-                        throw TabularError.csv(file: file, line: fieldLine, column: fieldCol, message: "invalid UTF-8 in column name")
-                    }
-                    header.append(String(decoding: field, as: UTF8.self))
-                    headerCols.append(fieldCol)
-                } else {
-                    if fieldIndex >= ncols {
-                        throw TabularError.csv(file: file, line: fieldLine, column: fieldCol,
-                                               message: "too many fields: expected \(ncols) (as in the header), found at least \(fieldIndex + 1)")
-                    }
-                    var isMissing = field.count == 0
-                    if !isMissing, hasToken, !quoted, field.count == missingToken.count {
-                        isMissing = true
-                        for k in 0..<field.count where field[k] != missingToken[k] { isMissing = false; break }
-                    }
-                    let ok = try builders[fieldIndex].add(field, missing: isMissing, highBit: high >= 0x80,
-                                                          file: file, line: fieldLine, column: fieldCol)
-                    if !ok { demoted.insert(fieldIndex) }
+            let field = useScratch ? UnsafeRawBufferPointer(start: scratch.base, count: scratch.count)
+                                   : UnsafeRawBufferPointer(start: base + start, count: end - start)
+            if inHeader {
+                guard high < 0x80 || String(validating: field, as: UTF8.self) != nil else {
+                    throw TabularError.csv(file: file, line: fieldLine, column: fieldCol, message: "invalid UTF-8 in column name")
                 }
+                header.append(String(decoding: field, as: UTF8.self))
+                headerCols.append(fieldCol)
+            } else {
+                if fieldIndex >= ncols {
+                    throw TabularError.csv(file: file, line: fieldLine, column: fieldCol,
+                                           message: "too many fields: expected \(ncols) (as in the header), found at least \(fieldIndex + 1)")
+                }
+                var isMissing = field.count == 0
+                if !isMissing, hasToken, !quoted, field.count == missingToken.count {
+                    isMissing = true
+                    for k in 0..<field.count where field[k] != missingToken[k] { isMissing = false; break }
+                }
+                let ok: Bool
+                do {
+                    ok = try builders[fieldIndex].add(field, missing: isMissing, highBit: high >= 0x80)
+                } catch let e as FieldError {
+                    throw TabularError.value(file: file, line: fieldLine, column: fieldCol,
+                                             columnName: header[fieldIndex], message: e.message)
+                }
+                if !ok { demoted.insert(fieldIndex) }
             }
             fieldIndex += 1
 
@@ -261,19 +283,18 @@ public enum CSVLoader {
                 if i >= n {
                     // A trailing separator at end of file: one more empty field.
                     if inHeader {
-                        throw TabularError.csv(file: file, line: line, column: col(i), message: "empty column name (column \(fieldIndex + 1))")
+                        throw TabularError.csv(file: file, line: line, column: (i - lineStart + 1), message: "empty column name (column \(fieldIndex + 1))")
                     }
                     if fieldIndex >= ncols {
-                        throw TabularError.csv(file: file, line: line, column: col(i),
+                        throw TabularError.csv(file: file, line: line, column: (i - lineStart + 1),
                                                message: "too many fields: expected \(ncols) (as in the header), found at least \(fieldIndex + 1)")
                     }
-                    _ = try builders[fieldIndex].add(UnsafeRawBufferPointer(start: base, count: 0), missing: true, highBit: false,
-                                                     file: file, line: line, column: col(i))
+                    _ = try? builders[fieldIndex].add(UnsafeRawBufferPointer(start: base, count: 0), missing: true, highBit: false)
                     fieldIndex += 1
                     endOfRow = true
                 }
             } else {
-                let rowEndCol = col(i)
+                let rowEndCol = (i - lineStart + 1)
                 if base[i] == cr { i += 1; if i < n, base[i] == lf { i += 1 } } else { i += 1 }
                 line += 1
                 lineStart = i
@@ -297,7 +318,7 @@ public enum CSVLoader {
                     inHeader = false
                 } else {
                     if fieldIndex < ncols {
-                        throw TabularError.csv(file: file, line: line, column: col(i),
+                        throw TabularError.csv(file: file, line: line, column: (i - lineStart + 1),
                                                message: "too few fields: expected \(ncols) (as in the header), found \(fieldIndex)")
                     }
                     dataRows += 1
@@ -312,16 +333,6 @@ public enum CSVLoader {
             throw TabularError.csv(file: file, line: line, column: 1, message: "header row but no data rows")
         }
         return PassResult(builders: builders, demoted: demoted)
-    }
-
-    @inline(__always)
-    static func withFieldBytes(base: UnsafePointer<UInt8>, start: Int, end: Int, scratch: inout [UInt8], useScratch: Bool,
-                               _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        if useScratch {
-            try scratch.withUnsafeBytes { try body($0) }
-        } else {
-            try body(UnsafeRawBufferPointer(start: base + start, count: end - start))
-        }
     }
 
     static func printable(_ c: UInt8) -> String {
@@ -372,6 +383,40 @@ public enum CSVLoader {
 }
 
 // MARK: - Column builder
+
+/// A value error inside one field; the parser adds the file, line, column and column name.
+struct FieldError: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
+
+/// A growable byte buffer for unescaped quoted fields (no Array bookkeeping in the hot loop).
+struct ScratchBuffer {
+    var base: UnsafeMutablePointer<UInt8>
+    var capacity: Int
+    var count = 0
+
+    init() {
+        capacity = 4096
+        base = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+    }
+
+    mutating func append(_ src: UnsafePointer<UInt8>, _ n: Int) {
+        if count + n > capacity {
+            var newCapacity = capacity * 2
+            while newCapacity < count + n { newCapacity *= 2 }
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+            grown.update(from: base, count: count)
+            base.deallocate()
+            base = grown
+            capacity = newCapacity
+        }
+        (base + count).update(from: src, count: n)
+        count += n
+    }
+
+    func free() { base.deallocate() }
+}
 
 struct ColumnBuilder {
     enum Kind { case unknown, integer, float, boolean, date, datetime, categorical, demoted }
@@ -424,41 +469,36 @@ struct ColumnBuilder {
     /// Adds one field. Returns false when an inferred numeric/boolean/date column meets a value
     /// of another kind (the caller re-reads the column as categorical).
     @inline(__always)
-    mutating func add(_ field: UnsafeRawBufferPointer, missing: Bool, highBit: Bool,
-                      file: String, line: Int, column: Int) throws -> Bool {
+    mutating func add(_ field: UnsafeRawBufferPointer, missing: Bool, highBit: Bool) throws -> Bool {
         switch kind {
         case .demoted:
             return false
         case .categorical:
             if missing { codes.append(-1); return true }
-            try addCategory(field, highBit: highBit, file: file, line: line, column: column)
+            try addCategory(field, highBit: highBit)
             return true
         case .unknown:
             if missing { values.append(.nan); return true }
-            return try classifyFirst(field, highBit: highBit, file: file, line: line, column: column)
+            return try classifyFirst(field, highBit: highBit)
         case .integer, .float:
             if missing { values.append(.nan); return true }
             switch NumberParser.parse(field) {
             case .number(let v, let integral):
                 if kind == .integer && !integral {
                     if forced == .integer {
-                        throw TabularError.value(file: file, line: line, column: column, columnName: name,
-                                                 message: "'\(text(field))' is not an integer (type override integer)")
+                        throw FieldError("'\(text(field))' is not an integer (type override integer)")
                     }
                     kind = .float
                 }
                 values.append(v)
                 return true
             case .overflow:
-                throw TabularError.value(file: file, line: line, column: column, columnName: name,
-                                         message: "'\(text(field))' overflows a 64-bit float")
+                throw FieldError("'\(text(field))' overflows a 64-bit float")
             case .nonFinite:
-                throw TabularError.value(file: file, line: line, column: column, columnName: name,
-                                         message: "'\(text(field))' is not a finite number: inf and nan are not accepted as text; leave the field empty (or use the missing token) for a missing value")
+                throw FieldError("'\(text(field))' is not a finite number: inf and nan are not accepted as text; leave the field empty (or use the missing token) for a missing value")
             case .notNumber:
                 if forced != nil {
-                    throw TabularError.value(file: file, line: line, column: column, columnName: name,
-                                             message: "'\(text(field))' is not a number (type override \(forced?.rawValue ?? ""))")
+                    throw FieldError("'\(text(field))' is not a number (type override \(forced?.rawValue ?? ""))")
                 }
                 return demote()
             }
@@ -466,8 +506,7 @@ struct ColumnBuilder {
             if missing { values.append(.nan); return true }
             if let b = parseBool(field, allowDigits: forced == .boolean) { values.append(b); return true }
             if forced != nil {
-                throw TabularError.value(file: file, line: line, column: column, columnName: name,
-                                         message: "'\(text(field))' is not a boolean (true/false) (type override boolean)")
+                throw FieldError("'\(text(field))' is not a boolean (true/false) (type override boolean)")
             }
             return demote()
         case .date, .datetime:
@@ -478,8 +517,7 @@ struct ColumnBuilder {
                 return true
             }
             if forced != nil {
-                throw TabularError.value(file: file, line: line, column: column, columnName: name,
-                                         message: "'\(text(field))' is not an ISO-8601 \(forced?.rawValue ?? "date") (type override)")
+                throw FieldError("'\(text(field))' is not an ISO-8601 \(forced?.rawValue ?? "date") (type override)")
             }
             return demote()
         }
@@ -491,19 +529,16 @@ struct ColumnBuilder {
         return false
     }
 
-    mutating func classifyFirst(_ field: UnsafeRawBufferPointer, highBit: Bool,
-                                file: String, line: Int, column: Int) throws -> Bool {
+    mutating func classifyFirst(_ field: UnsafeRawBufferPointer, highBit: Bool) throws -> Bool {
         switch NumberParser.parse(field) {
         case .number(let v, let integral):
             kind = integral ? .integer : .float
             values.append(v)
             return true
         case .overflow:
-            throw TabularError.value(file: file, line: line, column: column, columnName: name,
-                                     message: "'\(text(field))' overflows a 64-bit float")
+            throw FieldError("'\(text(field))' overflows a 64-bit float")
         case .nonFinite:
-            throw TabularError.value(file: file, line: line, column: column, columnName: name,
-                                     message: "'\(text(field))' is not a finite number: inf and nan are not accepted as text; leave the field empty (or use the missing token) for a missing value")
+            throw FieldError("'\(text(field))' is not a finite number: inf and nan are not accepted as text; leave the field empty (or use the missing token) for a missing value")
         case .notNumber:
             break
         }
@@ -522,17 +557,15 @@ struct ColumnBuilder {
         codes = [Int32](repeating: -1, count: values.count)
         codes.reserveCapacity(values.capacity)
         values = []
-        try addCategory(field, highBit: highBit, file: file, line: line, column: column)
+        try addCategory(field, highBit: highBit)
         return true
     }
 
-    mutating func addCategory(_ field: UnsafeRawBufferPointer, highBit: Bool,
-                              file: String, line: Int, column: Int) throws {
+    mutating func addCategory(_ field: UnsafeRawBufferPointer, highBit: Bool) throws {
         let s: String
         if highBit {
             guard let valid = String(validating: field, as: UTF8.self) else {
-                throw TabularError.value(file: file, line: line, column: column, columnName: name,
-                                         message: "invalid UTF-8 in field")
+                throw FieldError("invalid UTF-8 in field")
             }
             s = valid
         } else {
@@ -572,83 +605,100 @@ struct ColumnBuilder {
 enum NumberParser {
     enum Result { case number(Double, integral: Bool), notNumber, overflow, nonFinite }
 
-    static let pow10: [Double] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-                                  1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
-
     /// Parses a decimal number: `[+-]digits[.digits][(e|E)[+-]digits]`. Exact (correctly rounded):
-    /// Clinger's fast path when the mantissa fits 53 bits and |exponent| ≤ 22, `strtod` otherwise.
+    /// Clinger's fast path when there are at most 19 digits, the mantissa fits 53 bits and
+    /// |exponent| ≤ 22; `strtod` otherwise.
     @inline(__always)
     static func parse(_ f: UnsafeRawBufferPointer) -> Result {
-        let n = f.count
-        if n == 0 { return .notNumber }
-        var i = 0
+        guard let raw = f.baseAddress, f.count > 0 else { return .notNumber }
+        var p = raw.assumingMemoryBound(to: UInt8.self)
+        let end = p + f.count
         var negative = false
-        let first = f[0]
-        if first == UInt8(ascii: "-") { negative = true; i = 1 } else if first == UInt8(ascii: "+") { i = 1 }
+        if p.pointee == UInt8(ascii: "-") { negative = true; p += 1 } else if p.pointee == UInt8(ascii: "+") { p += 1 }
         var mantissa: UInt64 = 0
-        var significant = 0
-        var exp10 = 0
-        var digits = 0
-        var truncated = false
-        while i < n {
-            let d = f[i] &- 48
+        let intStart = p
+        while p < end {
+            let d = p.pointee &- 48
             if d > 9 { break }
-            digits += 1
-            if significant < 19 {
-                mantissa = mantissa &* 10 &+ UInt64(d)
-                if mantissa != 0 { significant += 1 }
-            } else {
-                exp10 += 1
-                if d != 0 { truncated = true }
-            }
-            i += 1
+            mantissa = mantissa &* 10 &+ UInt64(d)
+            p += 1
         }
+        var digits = p - intStart
+        var fracDigits = 0
         var integral = true
-        if i < n, f[i] == UInt8(ascii: ".") {
+        if p < end, p.pointee == UInt8(ascii: ".") {
             integral = false
-            i += 1
-            while i < n {
-                let d = f[i] &- 48
+            p += 1
+            let fracStart = p
+            while p < end {
+                let d = p.pointee &- 48
                 if d > 9 { break }
-                digits += 1
-                if significant < 19 {
-                    mantissa = mantissa &* 10 &+ UInt64(d)
-                    if mantissa != 0 { significant += 1 }
-                    exp10 -= 1
-                } else if d != 0 {
-                    truncated = true
-                }
-                i += 1
+                mantissa = mantissa &* 10 &+ UInt64(d)
+                p += 1
             }
+            fracDigits = p - fracStart
+            digits += fracDigits
         }
         if digits == 0 { return nonFiniteOrText(f) }
-        if i < n, f[i] | 0x20 == UInt8(ascii: "e") {
+        var exp10 = -fracDigits
+        if p < end, p.pointee | 0x20 == UInt8(ascii: "e") {
             integral = false
-            i += 1
+            p += 1
             var expNegative = false
-            if i < n, f[i] == UInt8(ascii: "-") { expNegative = true; i += 1 } else if i < n, f[i] == UInt8(ascii: "+") { i += 1 }
+            if p < end, p.pointee == UInt8(ascii: "-") { expNegative = true; p += 1 } else if p < end, p.pointee == UInt8(ascii: "+") { p += 1 }
             var e = 0
-            var expDigits = 0
-            while i < n {
-                let d = f[i] &- 48
+            let expStart = p
+            while p < end {
+                let d = p.pointee &- 48
                 if d > 9 { break }
-                if e < 100_000 { e = e * 10 + Int(d) }
-                expDigits += 1
-                i += 1
+                if e < 100_000 { e = e &* 10 &+ Int(d) }
+                p += 1
             }
-            if expDigits == 0 { return .notNumber }
+            if p == expStart { return .notNumber }
             exp10 += expNegative ? -e : e
         }
-        if i != n { return .notNumber }
-        if mantissa == 0 { return .number(negative ? -0.0 : 0.0, integral: integral) }
-        if !truncated, mantissa <= (1 << 53), exp10 >= -22, exp10 <= 22 {
-            var v = Double(mantissa)
-            if exp10 < 0 { v /= pow10[-exp10] } else { v *= pow10[exp10] }
-            return .number(negative ? -v : v, integral: integral)
+        if p != end { return .notNumber }
+        if digits <= 19 {
+            if mantissa == 0 { return .number(negative ? -0.0 : 0.0, integral: integral) }
+            if mantissa <= (1 << 53), exp10 >= -22, exp10 <= 22 {
+                var v = Double(mantissa)
+                if exp10 < 0 { v /= pow10(-exp10) } else if exp10 > 0 { v *= pow10(exp10) }
+                return .number(negative ? -v : v, integral: integral)
+            }
         }
         let v = slowParse(f)
         if !v.isFinite { return .overflow }
         return .number(v, integral: integral)
+    }
+
+    /// Exact powers of ten up to 1e22.
+    @inline(__always)
+    static func pow10(_ e: Int) -> Double {
+        switch e {
+        case 0: return 1e0
+        case 1: return 1e1
+        case 2: return 1e2
+        case 3: return 1e3
+        case 4: return 1e4
+        case 5: return 1e5
+        case 6: return 1e6
+        case 7: return 1e7
+        case 8: return 1e8
+        case 9: return 1e9
+        case 10: return 1e10
+        case 11: return 1e11
+        case 12: return 1e12
+        case 13: return 1e13
+        case 14: return 1e14
+        case 15: return 1e15
+        case 16: return 1e16
+        case 17: return 1e17
+        case 18: return 1e18
+        case 19: return 1e19
+        case 20: return 1e20
+        case 21: return 1e21
+        default: return 1e22
+        }
     }
 
     static func slowParse(_ f: UnsafeRawBufferPointer) -> Double {

@@ -137,6 +137,8 @@ public enum CSVLoader {
         let maxField = options.maxFieldBytes
         let missingToken = Array((options.missingToken ?? "").utf8)
         let hasToken = options.missingToken != nil && !missingToken.isEmpty
+        // A numeric-looking missing token (say -999) must not be parsed as a number.
+        let fastNumbers = !hasToken || !(missingToken.first.map { ($0 &- 48) <= 9 || $0 == 43 || $0 == 45 || $0 == 46 } ?? false)
 
         var header: [String] = []
         var headerCols: [Int] = []
@@ -172,105 +174,118 @@ public enum CSVLoader {
                 }
                 rowLine = line
             }
-            let fieldLine = line
-            let fieldCol = (i - lineStart + 1)
-            var start = i
-            var end = i
-            var useScratch = false
-            var quoted = false
-            var high: UInt8 = 0
-            if base[i] == quote {
-                quoted = true
-                i += 1
-                start = i
-                var segment = i
-                var closed = false
-                while i < n {
-                    let c = base[i]
-                    if c == quote {
-                        if i + 1 < n, base[i + 1] == quote {
-                            if !useScratch { scratch.count = 0; useScratch = true }
-                            scratch.append(base + segment, i + 1 - segment)
-                            i += 2
-                            segment = i
-                            continue
-                        }
-                        closed = true
-                        break
-                    }
-                    if c == lf || (c == cr && !(i + 1 < n && base[i + 1] == lf)) {
-                        line += 1
-                        lineStart = i + 1
-                    }
-                    high |= c
-                    i += 1
-                    if i - start > maxField {
-                        throw TabularError.csv(file: file, line: fieldLine, column: fieldCol,
-                                               message: "field too large: more than \(maxField) bytes (limit \(maxField) bytes)")
-                    }
-                }
-                if !closed {
-                    throw TabularError.csv(file: file, line: fieldLine, column: fieldCol,
-                                           message: "unterminated quoted field (the quote opened here is never closed)")
-                }
-                if useScratch {
-                    scratch.append(base + segment, i - segment)
-                }
-                end = i
-                i += 1   // closing quote
-                if i < n {
-                    let c = base[i]
-                    if c != sep && c != lf && c != cr {
-                        throw TabularError.csv(file: file, line: line, column: (i - lineStart + 1),
-                                               message: "unexpected character '\(printable(c))' after a closing quote (expected a separator or end of line)")
-                    }
-                }
-            } else {
-                while i < n {
-                    let c = base[i]
-                    if c > plainAbove { high |= c; i += 1; continue }   // cannot be special
-                    if c == sep || c == lf || c == cr { break }
-                    if c == quote {
-                        throw TabularError.csv(file: file, line: line, column: (i - lineStart + 1),
-                                               message: "quote inside an unquoted field (quote the whole field and double inner quotes)")
-                    }
-                    high |= c
-                    i += 1
-                }
-                end = i
-                if end - start > maxField {
-                    throw TabularError.csv(file: file, line: fieldLine, column: fieldCol,
-                                           message: "field too large: \(end - start) bytes (limit \(maxField) bytes)")
+            // Fast path: a plain number in a numeric column, parsed while finding the field's end.
+            var delivered = false
+            if fastNumbers, !inHeader, fieldIndex < ncols, builders[fieldIndex].acceptsFastNumbers,
+               let r = NumberParser.parsePrefix(base + i, base + n) {
+                let stop = i + r.length
+                if stop == n || base[stop] == sep || base[stop] == lf || base[stop] == cr,
+                   builders[fieldIndex].appendFast(r.value, integral: r.integral) {
+                    i = stop
+                    delivered = true
                 }
             }
+            if !delivered {
+                let fieldLine = line
+                let fieldCol = (i - lineStart + 1)
+                var start = i
+                var end = i
+                var useScratch = false
+                var quoted = false
+                var high: UInt8 = 0
+                if base[i] == quote {
+                    quoted = true
+                    i += 1
+                    start = i
+                    var segment = i
+                    var closed = false
+                    while i < n {
+                        let c = base[i]
+                        if c == quote {
+                            if i + 1 < n, base[i + 1] == quote {
+                                if !useScratch { scratch.count = 0; useScratch = true }
+                                scratch.append(base + segment, i + 1 - segment)
+                                i += 2
+                                segment = i
+                                continue
+                            }
+                            closed = true
+                            break
+                        }
+                        if c == lf || (c == cr && !(i + 1 < n && base[i + 1] == lf)) {
+                            line += 1
+                            lineStart = i + 1
+                        }
+                        high |= c
+                        i += 1
+                        if i - start > maxField {
+                            throw TabularError.csv(file: file, line: fieldLine, column: fieldCol,
+                                                   message: "field too large: more than \(maxField) bytes (limit \(maxField) bytes)")
+                        }
+                    }
+                    if !closed {
+                        throw TabularError.csv(file: file, line: fieldLine, column: fieldCol,
+                                               message: "unterminated quoted field (the quote opened here is never closed)")
+                    }
+                    if useScratch {
+                        scratch.append(base + segment, i - segment)
+                    }
+                    end = i
+                    i += 1   // closing quote
+                    if i < n {
+                        let c = base[i]
+                        if c != sep && c != lf && c != cr {
+                            throw TabularError.csv(file: file, line: line, column: (i - lineStart + 1),
+                                                   message: "unexpected character '\(printable(c))' after a closing quote (expected a separator or end of line)")
+                        }
+                    }
+                } else {
+                    while i < n {
+                        let c = base[i]
+                        if c > plainAbove { high |= c; i += 1; continue }   // cannot be special
+                        if c == sep || c == lf || c == cr { break }
+                        if c == quote {
+                            throw TabularError.csv(file: file, line: line, column: (i - lineStart + 1),
+                                                   message: "quote inside an unquoted field (quote the whole field and double inner quotes)")
+                        }
+                        high |= c
+                        i += 1
+                    }
+                    end = i
+                    if end - start > maxField {
+                        throw TabularError.csv(file: file, line: fieldLine, column: fieldCol,
+                                               message: "field too large: \(end - start) bytes (limit \(maxField) bytes)")
+                    }
+                }
 
-            // Deliver the field.
-            let field = useScratch ? UnsafeRawBufferPointer(start: scratch.base, count: scratch.count)
-                                   : UnsafeRawBufferPointer(start: base + start, count: end - start)
-            if inHeader {
-                guard high < 0x80 || String(validating: field, as: UTF8.self) != nil else {
-                    throw TabularError.csv(file: file, line: fieldLine, column: fieldCol, message: "invalid UTF-8 in column name")
+                // Deliver the field.
+                let field = useScratch ? UnsafeRawBufferPointer(start: scratch.base, count: scratch.count)
+                                       : UnsafeRawBufferPointer(start: base + start, count: end - start)
+                if inHeader {
+                    guard high < 0x80 || String(validating: field, as: UTF8.self) != nil else {
+                        throw TabularError.csv(file: file, line: fieldLine, column: fieldCol, message: "invalid UTF-8 in column name")
+                    }
+                    header.append(String(decoding: field, as: UTF8.self))
+                    headerCols.append(fieldCol)
+                } else {
+                    if fieldIndex >= ncols {
+                        throw TabularError.csv(file: file, line: fieldLine, column: fieldCol,
+                                               message: "too many fields: expected \(ncols) (as in the header), found at least \(fieldIndex + 1)")
+                    }
+                    var isMissing = field.count == 0
+                    if !isMissing, hasToken, !quoted, field.count == missingToken.count {
+                        isMissing = true
+                        for k in 0..<field.count where field[k] != missingToken[k] { isMissing = false; break }
+                    }
+                    let ok: Bool
+                    do {
+                        ok = try builders[fieldIndex].add(field, missing: isMissing, highBit: high >= 0x80)
+                    } catch let e as FieldError {
+                        throw TabularError.value(file: file, line: fieldLine, column: fieldCol,
+                                                 columnName: header[fieldIndex], message: e.message)
+                    }
+                    if !ok { demoted.insert(fieldIndex) }
                 }
-                header.append(String(decoding: field, as: UTF8.self))
-                headerCols.append(fieldCol)
-            } else {
-                if fieldIndex >= ncols {
-                    throw TabularError.csv(file: file, line: fieldLine, column: fieldCol,
-                                           message: "too many fields: expected \(ncols) (as in the header), found at least \(fieldIndex + 1)")
-                }
-                var isMissing = field.count == 0
-                if !isMissing, hasToken, !quoted, field.count == missingToken.count {
-                    isMissing = true
-                    for k in 0..<field.count where field[k] != missingToken[k] { isMissing = false; break }
-                }
-                let ok: Bool
-                do {
-                    ok = try builders[fieldIndex].add(field, missing: isMissing, highBit: high >= 0x80)
-                } catch let e as FieldError {
-                    throw TabularError.value(file: file, line: fieldLine, column: fieldCol,
-                                             columnName: header[fieldIndex], message: e.message)
-                }
-                if !ok { demoted.insert(fieldIndex) }
             }
             fieldIndex += 1
 
@@ -440,6 +455,32 @@ struct ColumnBuilder {
         case .date?: kind = .date
         case .datetime?: kind = .datetime
         case .categorical?: kind = .categorical
+        }
+    }
+
+    var acceptsFastNumbers: Bool { kind == .integer || kind == .float || kind == .unknown }
+
+    /// Appends a number parsed by the fast path; false when the column cannot take it here
+    /// (the generic path then handles the field and reports any error).
+    @inline(__always)
+    mutating func appendFast(_ v: Double, integral: Bool) -> Bool {
+        switch kind {
+        case .float:
+            values.append(v)
+            return true
+        case .integer:
+            if !integral {
+                if forced == .integer { return false }
+                kind = .float
+            }
+            values.append(v)
+            return true
+        case .unknown:
+            kind = integral ? .integer : .float
+            values.append(v)
+            return true
+        default:
+            return false
         }
     }
 
@@ -669,6 +710,84 @@ enum NumberParser {
         let v = slowParse(f)
         if !v.isFinite { return .overflow }
         return .number(v, integral: integral)
+    }
+
+    @inline(__always)
+    static func isEightDigits(_ v: UInt64) -> Bool {
+        ((v & 0xF0F0_F0F0_F0F0_F0F0) | (((v &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) >> 4)) == 0x3333_3333_3333_3333
+    }
+
+    /// Value of eight ASCII digits loaded little-endian (the SWAR method of fast_float/simdjson).
+    @inline(__always)
+    static func eightDigits(_ v0: UInt64) -> UInt64 {
+        var v = v0 &- 0x3030_3030_3030_3030
+        v = (v &* 10) &+ (v >> 8)
+        let mask: UInt64 = 0x0000_00FF_0000_00FF
+        let mul1: UInt64 = 0x000F_4240_0000_0064   // 100 + (1000000 << 32)
+        let mul2: UInt64 = 0x0000_2710_0000_0001   // 1 + (10000 << 32)
+        return (((v & mask) &* mul1) &+ (((v >> 16) & mask) &* mul2)) >> 32
+    }
+
+    @inline(__always)
+    static func digitRun(_ q: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, _ mantissa: inout UInt64) {
+        while end - q >= 8 {
+            let word = UInt64(littleEndian: UnsafeRawPointer(q).loadUnaligned(as: UInt64.self))
+            if !isEightDigits(word) { break }
+            mantissa = mantissa &* 100_000_000 &+ eightDigits(word)
+            q += 8
+        }
+        while q < end {
+            let d = q.pointee &- 48
+            if d > 9 { break }
+            mantissa = mantissa &* 10 &+ UInt64(d)
+            q += 1
+        }
+    }
+
+    /// The fast path: a number at `p` in Clinger's exact range, ending anywhere before `end`.
+    /// Returns its value and length, or nil when the generic parser must decide.
+    @inline(__always)
+    static func parsePrefix(_ p: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> (value: Double, integral: Bool, length: Int)? {
+        var q = p
+        var negative = false
+        if q < end, q.pointee == UInt8(ascii: "-") { negative = true; q += 1 } else if q < end, q.pointee == UInt8(ascii: "+") { q += 1 }
+        var mantissa: UInt64 = 0
+        let intStart = q
+        digitRun(&q, end, &mantissa)
+        var digits = q - intStart
+        var fracDigits = 0
+        var integral = true
+        if q < end, q.pointee == UInt8(ascii: ".") {
+            integral = false
+            q += 1
+            let fracStart = q
+            digitRun(&q, end, &mantissa)
+            fracDigits = q - fracStart
+            digits += fracDigits
+        }
+        if digits == 0 || digits > 19 { return nil }
+        var exp10 = -fracDigits
+        if q < end, q.pointee | 0x20 == UInt8(ascii: "e") {
+            integral = false
+            q += 1
+            var expNegative = false
+            if q < end, q.pointee == UInt8(ascii: "-") { expNegative = true; q += 1 } else if q < end, q.pointee == UInt8(ascii: "+") { q += 1 }
+            var e = 0
+            let expStart = q
+            while q < end, e < 1000 {
+                let d = q.pointee &- 48
+                if d > 9 { break }
+                e = e &* 10 &+ Int(d)
+                q += 1
+            }
+            if q == expStart || e >= 1000 { return nil }
+            exp10 += expNegative ? -e : e
+        }
+        if mantissa == 0 { return (negative ? -0.0 : 0.0, integral, q - p) }
+        guard mantissa <= (1 << 53), exp10 >= -22, exp10 <= 22 else { return nil }
+        var v = Double(mantissa)
+        if exp10 < 0 { v /= pow10(-exp10) } else if exp10 > 0 { v *= pow10(exp10) }
+        return (negative ? -v : v, integral, q - p)
     }
 
     /// Exact powers of ten up to 1e22.

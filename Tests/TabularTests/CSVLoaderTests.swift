@@ -46,6 +46,24 @@ import Testing
         #expect(d.columns.map(\.missingCount) == [1, 1])
     }
 
+    @Test func numericMissingToken() throws {
+        let d = try CSVLoader.load(text: "a,b\n1,-999\n-999,2.5\n", name: "m", options: CSVOptions(missingToken: "-999"))
+        #expect(d.columns.map(\.missingCount) == [1, 1])
+        #expect(d.column(named: "b")?.doubles?[1] == 2.5)
+    }
+
+    @Test func longDigitRunsAndExponents() throws {
+        let samples = ["12345678", "123456789012345678", "1234567890123456789012", "-0.00000001234567891",
+                       "12345678.87654321", "1E5", "2.5e-3", "7e22", "7e23", "-0", "+42"]
+        let d = try CSVLoader.load(text: "x,y\n" + samples.map { $0 + ",1" }.joined(separator: "\n"), name: "n")
+        let v = try #require(d.column(named: "x")?.doubles)
+        for (k, s) in samples.enumerated() { #expect(v[k] == strtod(s, nil), "\(s)") }
+        #expect(d.column(named: "x")?.type == .float)
+        let ints = try CSVLoader.load(text: "x\n12345678\n-87654321\n", name: "i")
+        #expect(ints.column(named: "x")?.type == .integer)
+        #expect(ints.column(named: "x")?.doubles == [12_345_678, -87_654_321])
+    }
+
     @Test func numericColumnMeetingTextBecomesCategorical() throws {
         let d = try CSVLoader.load(text: "code,v\n1,1\n2,2\nA7,3\n01,4\n", name: "c")
         let c = try #require(d.column(named: "code"))

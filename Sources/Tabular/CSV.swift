@@ -93,8 +93,13 @@ public enum CSVLoader {
             throw TabularError.invalidArgument("separator must be one ASCII character other than a quote or newline, got '\(options.separator)'")
         }
         var forcedCategorical = Set<Int>()
-        var result = try parsePass(buffer, file: file, sep: sepAscii, options: options, forcedCategorical: forcedCategorical,
+        var result: PassResult
+        if let parallel = parallelPass(buffer, file: file, sep: sepAscii, options: options, releasePages: mappedFile) {
+            result = parallel
+        } else {
+            result = try parsePass(buffer, file: file, sep: sepAscii, options: options, forcedCategorical: forcedCategorical,
                                    releasePages: mappedFile)
+        }
         if !result.demoted.isEmpty {
             forcedCategorical = result.demoted
             result = try parsePass(buffer, file: file, sep: sepAscii, options: options, forcedCategorical: forcedCategorical,
@@ -115,6 +120,11 @@ public enum CSVLoader {
     struct PassResult {
         var builders: [ColumnBuilder]
         var demoted: Set<Int>
+        var header: [String] = []
+        /// Where parsing stopped, whether that was a row boundary, and the data rows read.
+        var stop = 0
+        var atRowBoundary = true
+        var dataRows = 0
     }
 
     private static let quote = UInt8(ascii: "\"")
@@ -122,8 +132,13 @@ public enum CSVLoader {
     private static let cr = UInt8(ascii: "\r")
 
     // swiftlint:disable:next function_body_length cyclomatic_complexity
+    /// One pass over the bytes. By default the whole file from its header; for parallel chunks,
+    /// `knownHeader` + `startAt` begin at a row start after the header, and `limit` stops at the
+    /// first row boundary at or after it (`requireRows` is then left to the caller).
     static func parsePass(_ buffer: UnsafeRawBufferPointer, file: String, sep: UInt8, options: CSVOptions,
-                          forcedCategorical: Set<Int>, releasePages: Bool = false) throws -> PassResult {
+                          forcedCategorical: Set<Int>, releasePages: Bool = false,
+                          knownHeader: [String]? = nil, startAt: Int = 0, limit: Int = Int.max,
+                          requireRows: Bool = true, reserve: Bool = true) throws -> PassResult {
         let n = buffer.count
         guard n > 0, let base = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
             throw TabularError.csv(file: file, line: 1, column: 1, message: "empty file: expected a header row")
@@ -150,12 +165,23 @@ public enum CSVLoader {
         var rowLine = line
         var dataRows = 0
 
-        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let pageSize = max(4096, Int(sysconf(Int32(_SC_PAGESIZE))))
         let releaseChunk = 32 << 20
-        var released = 0   // bytes [0, released) of the mapping have been handed back
+        var released = 0   // bytes [released0, released) of the mapping have been handed back
+        if let known = knownHeader {
+            i = startAt
+            lineStart = i
+            header = known
+            ncols = known.count
+            inHeader = false
+            let estimate = reserve ? estimateRows(base: base, from: i, to: n) : 0
+            builders = makeBuilders(header, forcedCategorical: forcedCategorical, options: options, estimate: estimate)
+            released = (startAt / pageSize) * pageSize
+        }
         let plainAbove = max(sep, quote, cr)   // bytes above this are never separators, quotes or line ends
 
         while i < n {
+            if fieldIndex == 0 && !inHeader && i >= limit { break }
             if releasePages, i - released >= releaseChunk + pageSize {
                 // Only whole pages strictly before the current field: nothing there is read again.
                 let upTo = (i / pageSize) * pageSize
@@ -323,13 +349,8 @@ public enum CSVLoader {
                 if inHeader {
                     try checkHeader(header, cols: headerCols, file: file, line: rowLine, options: options)
                     ncols = header.count
-                    let estimate = estimateRows(base: base, from: i, to: n)
-                    builders = header.enumerated().map { k, name in
-                        var b = ColumnBuilder(name: name,
-                                              forced: forcedCategorical.contains(k) ? .categorical : options.types[name])
-                        b.reserve(estimate)
-                        return b
-                    }
+                    let estimate = reserve ? estimateRows(base: base, from: i, to: n) : 0
+                    builders = makeBuilders(header, forcedCategorical: forcedCategorical, options: options, estimate: estimate)
                     inHeader = false
                 } else {
                     if fieldIndex < ncols {
@@ -344,10 +365,20 @@ public enum CSVLoader {
         if inHeader {
             throw TabularError.csv(file: file, line: line, column: 1, message: "empty file: expected a header row")
         }
-        if dataRows == 0 {
+        if requireRows && dataRows == 0 {
             throw TabularError.csv(file: file, line: line, column: 1, message: "header row but no data rows")
         }
-        return PassResult(builders: builders, demoted: demoted)
+        return PassResult(builders: builders, demoted: demoted, header: header, stop: i,
+                          atRowBoundary: fieldIndex == 0, dataRows: dataRows)
+    }
+
+    static func makeBuilders(_ header: [String], forcedCategorical: Set<Int>, options: CSVOptions,
+                             estimate: Int) -> [ColumnBuilder] {
+        header.enumerated().map { k, name in
+            var b = ColumnBuilder(name: name, forced: forcedCategorical.contains(k) ? .categorical : options.types[name])
+            if estimate > 0 { b.reserve(estimate) }
+            return b
+        }
     }
 
     static func printable(_ c: UInt8) -> String {
@@ -735,6 +766,15 @@ enum NumberParser {
             if !isEightDigits(word) { break }
             mantissa = mantissa &* 100_000_000 &+ eightDigits(word)
             q += 8
+        }
+        if end - q >= 4 {
+            let w = UInt32(littleEndian: UnsafeRawPointer(q).loadUnaligned(as: UInt32.self))
+            if ((w & 0xF0F0_F0F0) | (((w &+ 0x0606_0606) & 0xF0F0_F0F0) >> 4)) == 0x3333_3333 {
+                var v = w &- 0x3030_3030
+                v = (v &* 10) &+ (v >> 8)
+                mantissa = mantissa &* 10_000 &+ UInt64((v & 0xFF) &* 100 &+ ((v >> 16) & 0xFF))
+                q += 4
+            }
         }
         while q < end {
             let d = q.pointee &- 48

@@ -9,6 +9,15 @@ import Testing
         #expect(s.next() == 3_203_168_211_198_807_973)
     }
 
+    @Test func xoshiroReferenceValues() {
+        // SplitMix64-seeded xoshiro256** for seed 42, checked against an independent Python port:
+        // these values pin the generator so splits and generators stay reproducible everywhere.
+        var r = SeededRandom(seed: 42)
+        #expect(r.next() == 1_546_998_764_402_558_742)
+        #expect(r.next() == 6_990_951_692_964_543_102)
+        #expect(r.nextDouble() == 0.6800434110281394)
+    }
+
     @Test func deterministicPerSeed() {
         var a = SeededRandom(seed: 42), b = SeededRandom(seed: 42), c = SeededRandom(seed: 43)
         let xa = (0..<5).map { _ in a.next() }, xb = (0..<5).map { _ in b.next() }, xc = (0..<5).map { _ in c.next() }

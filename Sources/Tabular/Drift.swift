@@ -216,8 +216,8 @@ public enum Drift {
     /// Two-sided two-sample Kolmogorov–Smirnov test, as `scipy.stats.ks_2samp(a, b)` with
     /// `method='auto'`: the exact p-value when both samples have at most 10,000 values
     /// (Hodges' inside method, computed in the numerically stable form of Viehmann 2021, or the
-    /// closed form for equal sizes), otherwise asymptotic (Kolmogorov limit with Stephens'
-    /// correction; scipy's `kstwo.sf` differs by about 1 % relative there). NaN values are ignored.
+    /// closed form for equal sizes), otherwise asymptotic: the one-sample distribution of D at
+    /// n = round(n1·n2/(n1+n2)), computed as scipy's `kstwo.sf`. NaN values are ignored.
     /// Returns D = nan, p = nan when a sample is empty.
     public static func ks(_ a: [Double], _ b: [Double]) -> (d: Double, pValue: Double) {
         let r = ksTest(a, b)
@@ -254,10 +254,8 @@ public enum Drift {
         }
         let m = Double(Swift.max(n1, n2)), n = Double(Swift.min(n1, n2))
         let en = (m * n / (m + n)).rounded(.toNearestOrEven)
-        // scipy uses kstwo.sf(d, en); the Kolmogorov limit with Stephens' small-sample correction
-        // agrees with it to about 1 % relative for en ≥ 5000 (the only case reached here).
-        let rootN = en.squareRoot()
-        let p = Swift.min(1, Swift.max(0, kolmogorovSF(d * (rootN + 0.12 + 0.11 / rootN))))
+        // scipy: kstwo.sf(d, round(en)).
+        let p = KolmogorovN.sf(n: Int(en), x: d)
         return KSResult(d: d, pValue: p, method: "asymptotic")
     }
 

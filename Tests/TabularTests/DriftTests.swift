@@ -91,6 +91,39 @@ enum Reference {
         #expect(same.d == 0 && same.pValue == 1)
     }
 
+    /// scipy 1.17.1 `kstwo.sf(x, n)`, covering each of its branches.
+    static let kstwoReference: [(Int, Double, Double)] = [
+        (50, 0.05, 0.9990238098461883), (50, 0.15, 0.19026366518248072), (50, 0.3, 0.00017353260202718738),
+        (50, 0.6, 9.634070456142374e-18), (120, 0.02, 0.9999999988031986), (500, 0.03, 0.7473166700457021),
+        (500, 0.05, 0.15866260223815387), (500, 0.08, 0.0031305058199356268), (5000, 0.01, 0.6954557253913853),
+        (5000, 0.02, 0.03613941395325637), (5000, 0.03, 0.00024159234422666817), (5000, 0.06, 4.337123323784545e-16),
+        (200_000, 0.002, 0.39995085369038097), (200_000, 0.004, 0.003314212822560255), (6000, 0.0001, 1.0),
+        (3000, 0.9995, 0.0),
+    ]
+
+    @Test func kstwoSurvivalMatchesScipy() {
+        for (n, x, expected) in Self.kstwoReference {
+            let p = KolmogorovN.sf(n: n, x: x)
+            #expect(relClose(p, expected, 1e-9), "kstwo.sf(\(x), \(n)) = \(p), scipy \(expected)")
+        }
+    }
+
+    @Test func ksAsymptoticMatchesScipy() {
+        // ks_2samp([i/12000 for i in range(12000)], [j*j/90000 for j in range(300)])
+        let a = (0..<12_000).map { Double($0) / 12_000 }
+        let b = (0..<300).map { Double($0 * $0) / 90_000 }
+        let r = Drift.ksTest(a, b)
+        #expect(r.method == "asymptotic")
+        #expect(relClose(r.d, 0.25325000000000003, 1e-12))
+        #expect(relClose(r.pValue, 4.740908142834251e-17, 1e-9))
+        // ks_2samp([i/20000 for i in range(20000)], [0.02 + j/15000*0.99 for j in range(15000)])
+        let c = (0..<20_000).map { Double($0) / 20_000 }
+        let d = (0..<15_000).map { 0.02 + Double($0) / 15_000 * 0.99 }
+        let s = Drift.ksTest(c, d)
+        #expect(relClose(s.d, 0.020033333333333334, 1e-12))
+        #expect(relClose(s.pValue, 0.00202878083182951, 1e-9))
+    }
+
     @Test func ksLargeSamplesUseAsymptoticMethod() {
         var r = SeededRandom(seed: 5)
         let a = (0..<12_000).map { _ in r.nextGaussian() }

@@ -101,6 +101,7 @@ public enum ISODate {
 
     /// `YYYY-MM-DD`.
     public static func formatDate(_ seconds: Double) -> String {
+        guard seconds.isFinite, abs(seconds) < 1e14 else { return String(seconds) }
         let days = Int((seconds / 86_400).rounded(.down))
         let (y, m, d) = civilFromDays(days)
         return pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2)
@@ -108,6 +109,7 @@ public enum ISODate {
 
     /// `YYYY-MM-DDTHH:MM:SS` (fractional seconds kept when present).
     public static func formatDateTime(_ seconds: Double) -> String {
+        guard seconds.isFinite, abs(seconds) < 1e14 else { return String(seconds) }
         let days = Int((seconds / 86_400).rounded(.down))
         let rest = seconds - Double(days) * 86_400
         let whole = Int(rest.rounded(.down))

@@ -112,7 +112,8 @@ extension Dataset {
         var hist = [Int](repeating: 0, count: Swift.max(bins, 1))
         let width = (hi - lo) / Double(hist.count)
         for v in s {
-            let k = width > 0 ? Swift.min(Int((v - lo) / width), hist.count - 1) : 0
+            let position = width > 0 && width.isFinite ? (v - lo) / width : 0
+            let k = position.isFinite ? Swift.max(0, Swift.min(Int(position), hist.count - 1)) : 0
             hist[k] += 1
         }
         return NumericStats(count: s.count, mean: mean, std: std, min: lo, q1: quantile(sorted: s, 0.25),

@@ -91,7 +91,7 @@ public enum Generators {
         let keep1 = shift < 0 ? exp(shift) : 1.0, keep0 = shift > 0 ? exp(-shift) : 1.0
         var produced = 0
         var attempts = 0
-        while produced < rows && attempts < rows * 1000 + 1000 {
+        while produced < rows && attempts < Swift.min(rows, Int.max / 2000) * 1000 + 1000 {
             attempts += 1
             let u = rng.nextDouble()
             let c = u < 0.55 ? 0 : (u < 0.80 ? 1 : 2)

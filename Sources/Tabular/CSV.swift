@@ -1,0 +1,880 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How to read a CSV file.
+public struct CSVOptions: Sendable, Hashable {
+    /// Field separator: one ASCII byte (`,` `;` tab `|` …).
+    public var separator: Character
+    /// A token meaning "missing" besides the empty field (for example `NA`), compared byte for byte.
+    public var missingToken: String?
+    /// The target column (must exist).
+    public var target: String?
+    /// The time column (must exist; must be a date, datetime or number).
+    public var time: String?
+    /// Per-column type overrides; a value that does not fit is an error naming the row.
+    public var types: [String: ColumnType]
+    /// Longest accepted field in bytes; a longer one is an error (default 1 MiB).
+    public var maxFieldBytes: Int
+
+    public init(separator: Character = ",", missingToken: String? = nil, target: String? = nil,
+                time: String? = nil, types: [String: ColumnType] = [:], maxFieldBytes: Int = 1 << 20) {
+        self.separator = separator
+        self.missingToken = missingToken
+        self.target = target
+        self.time = time
+        self.types = types
+        self.maxFieldBytes = maxFieldBytes
+    }
+}
+
+/// RFC 4180 CSV reader producing a typed, columnar `Dataset`.
+///
+/// Parsing works on raw bytes (the file is memory-mapped): numbers are parsed in place without
+/// creating strings; only categorical values become `String`s (interned per column). Types are
+/// inferred per column — integer, float, boolean (`true`/`false`), date (`YYYY-MM-DD`),
+/// datetime (`YYYY-MM-DDTHH:MM[:SS]`), otherwise categorical. A column that starts numeric and
+/// later meets text is re-read as categorical in a second pass.
+public enum CSVLoader {
+    /// Loads a file. Relative paths are resolved by the caller.
+    public static func load(path: String, name: String, options: CSVOptions = CSVOptions()) throws -> Dataset {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else {
+            throw TabularError.io(path: path, message: "cannot open file: \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            throw TabularError.io(path: path, message: "cannot stat file: \(String(cString: strerror(errno)))")
+        }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            throw TabularError.io(path: path, message: "is a directory, not a CSV file")
+        }
+        let size = Int(st.st_size)
+        if size == 0 {
+            throw TabularError.csv(file: path, line: 1, column: 1, message: "empty file: expected a header row")
+        }
+        guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
+            throw TabularError.io(path: path, message: "cannot map file: \(String(cString: strerror(errno)))")
+        }
+        defer { munmap(mapped, size) }
+        let buffer = UnsafeRawBufferPointer(start: UnsafeRawPointer(mapped), count: size)
+        _ = madvise(mapped, size, MADV_SEQUENTIAL)
+        var dataset = try parse(buffer, file: path, name: name, options: options, mappedFile: true)
+        dataset.provenance = Provenance(operation: "file", detail: path)
+        return dataset
+    }
+
+    /// Loads CSV content held in memory (tests, generated text). `fileName` appears in errors.
+    public static func load(bytes: [UInt8], name: String, fileName: String = "<memory>",
+                            options: CSVOptions = CSVOptions()) throws -> Dataset {
+        var dataset = try bytes.withUnsafeBytes { try parse($0, file: fileName, name: name, options: options) }
+        dataset.provenance = Provenance(operation: "file", detail: fileName)
+        return dataset
+    }
+
+    /// Loads CSV text.
+    public static func load(text: String, name: String, fileName: String = "<memory>",
+                            options: CSVOptions = CSVOptions()) throws -> Dataset {
+        try load(bytes: Array(text.utf8), name: name, fileName: fileName, options: options)
+    }
+
+    // MARK: - Core
+
+    /// `mappedFile`: the buffer is a read-only private file mapping whose pages may be released
+    /// once parsed (they are re-read from the file if needed), which keeps peak memory near the
+    /// size of the columns rather than columns + file.
+    static func parse(_ buffer: UnsafeRawBufferPointer, file: String, name: String,
+                      options: CSVOptions, mappedFile: Bool = false) throws -> Dataset {
+        guard let sepAscii = options.separator.asciiValue, options.separator != "\"",
+              options.separator != "\n", options.separator != "\r" else {
+            throw TabularError.invalidArgument("separator must be one ASCII character other than a quote or newline, got '\(options.separator)'")
+        }
+        var forcedCategorical = Set<Int>()
+        var result: PassResult
+        if let parallel = parallelPass(buffer, file: file, sep: sepAscii, options: options, releasePages: mappedFile) {
+            result = parallel
+        } else {
+            result = try parsePass(buffer, file: file, sep: sepAscii, options: options, forcedCategorical: forcedCategorical,
+                                   releasePages: mappedFile)
+        }
+        if !result.demoted.isEmpty {
+            forcedCategorical = result.demoted
+            result = try parsePass(buffer, file: file, sep: sepAscii, options: options, forcedCategorical: forcedCategorical,
+                                   releasePages: mappedFile)
+        }
+        var columns: [Column] = []
+        columns.reserveCapacity(result.builders.count)
+        for i in result.builders.indices {
+            columns.append(result.builders[i].finish())
+            result.builders[i] = ColumnBuilder(name: "", forced: nil)   // release memory early
+        }
+        if let time = options.time, let col = columns.first(where: { $0.name == time }), col.type == .categorical {
+            throw TabularError.column(time, message: "time column must hold dates, datetimes or numbers, but it is categorical")
+        }
+        return Dataset(name: name, columns: columns, target: options.target, time: options.time)
+    }
+
+    struct PassResult {
+        var builders: [ColumnBuilder]
+        var demoted: Set<Int>
+        var header: [String] = []
+        /// Where parsing stopped, whether that was a row boundary, and the data rows read.
+        var stop = 0
+        var atRowBoundary = true
+        var dataRows = 0
+    }
+
+    private static let quote = UInt8(ascii: "\"")
+    private static let lf = UInt8(ascii: "\n")
+    private static let cr = UInt8(ascii: "\r")
+
+    // swiftlint:disable:next function_body_length cyclomatic_complexity
+    /// One pass over the bytes. By default the whole file from its header; for parallel chunks,
+    /// `knownHeader` + `startAt` begin at a row start after the header, and `limit` stops at the
+    /// first row boundary at or after it (`requireRows` is then left to the caller).
+    static func parsePass(_ buffer: UnsafeRawBufferPointer, file: String, sep: UInt8, options: CSVOptions,
+                          forcedCategorical: Set<Int>, releasePages: Bool = false,
+                          knownHeader: [String]? = nil, startAt: Int = 0, limit: Int = Int.max,
+                          requireRows: Bool = true, reserve: Bool = true) throws -> PassResult {
+        let n = buffer.count
+        guard n > 0, let base = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
+            throw TabularError.csv(file: file, line: 1, column: 1, message: "empty file: expected a header row")
+        }
+        var i = 0
+        if n >= 3, base[0] == 0xEF, base[1] == 0xBB, base[2] == 0xBF { i = 3 }
+        var line = 1
+        var lineStart = i
+        var scratch = ScratchBuffer()
+        defer { scratch.free() }
+        let maxField = options.maxFieldBytes
+        let missingToken = Array((options.missingToken ?? "").utf8)
+        let hasToken = options.missingToken != nil && !missingToken.isEmpty
+        // A numeric-looking missing token (say -999) must not be parsed as a number.
+        let fastNumbers = !hasToken || !(missingToken.first.map { ($0 &- 48) <= 9 || $0 == 43 || $0 == 45 || $0 == 46 } ?? false)
+
+        var header: [String] = []
+        var headerCols: [Int] = []
+        var builders: [ColumnBuilder] = []
+        var demoted = Set<Int>()
+        var ncols = 0
+        var inHeader = true
+        var fieldIndex = 0
+        var rowLine = line
+        var dataRows = 0
+
+        let pageSize = max(4096, Int(sysconf(Int32(_SC_PAGESIZE))))
+        let releaseChunk = 32 << 20
+        var released = 0   // bytes [released0, released) of the mapping have been handed back
+        if let known = knownHeader {
+            i = startAt
+            lineStart = i
+            header = known
+            ncols = known.count
+            inHeader = false
+            let estimate = reserve ? estimateRows(base: base, from: i, to: n) : 0
+            builders = makeBuilders(header, forcedCategorical: forcedCategorical, options: options, estimate: estimate)
+            released = (startAt / pageSize) * pageSize
+        }
+        let plainAbove = max(sep, quote, cr)   // bytes above this are never separators, quotes or line ends
+
+        while i < n {
+            if fieldIndex == 0 && !inHeader && i >= limit { break }
+            if releasePages, i - released >= releaseChunk + pageSize {
+                // Only whole pages strictly before the current field: nothing there is read again.
+                let upTo = (i / pageSize) * pageSize
+                _ = madvise(UnsafeMutableRawPointer(mutating: base + released), upTo - released, MADV_DONTNEED)
+                released = upTo
+            }
+            if fieldIndex == 0 {
+                // Skip blank lines between rows.
+                let c = base[i]
+                if c == lf || c == cr {
+                    i += 1
+                    if c == cr, i < n, base[i] == lf { i += 1 }
+                    line += 1
+                    lineStart = i
+                    continue
+                }
+                rowLine = line
+            }
+            // Fast path: a plain number in a numeric column, parsed while finding the field's end.
+            var delivered = false
+            if fastNumbers, !inHeader, fieldIndex < ncols, builders[fieldIndex].acceptsFastNumbers,
+               let r = NumberParser.parsePrefix(base + i, base + n) {
+                let stop = i + r.length
+                if stop == n || base[stop] == sep || base[stop] == lf || base[stop] == cr,
+                   builders[fieldIndex].appendFast(r.value, integral: r.integral) {
+                    i = stop
+                    delivered = true
+                }
+            }
+            if !delivered {
+                let fieldLine = line
+                let fieldCol = (i - lineStart + 1)
+                var start = i
+                var end = i
+                var useScratch = false
+                var quoted = false
+                var high: UInt8 = 0
+                if base[i] == quote {
+                    quoted = true
+                    i += 1
+                    start = i
+                    var segment = i
+                    var closed = false
+                    while i < n {
+                        let c = base[i]
+                        if c == quote {
+                            if i + 1 < n, base[i + 1] == quote {
+                                if !useScratch { scratch.count = 0; useScratch = true }
+                                scratch.append(base + segment, i + 1 - segment)
+                                i += 2
+                                segment = i
+                                continue
+                            }
+                            closed = true
+                            break
+                        }
+                        if c == lf || (c == cr && !(i + 1 < n && base[i + 1] == lf)) {
+                            line += 1
+                            lineStart = i + 1
+                        }
+                        high |= c
+                        i += 1
+                        if i - start > maxField {
+                            throw TabularError.csv(file: file, line: fieldLine, column: fieldCol,
+                                                   message: "field too large: more than \(maxField) bytes (limit \(maxField) bytes)")
+                        }
+                    }
+                    if !closed {
+                        throw TabularError.csv(file: file, line: fieldLine, column: fieldCol,
+                                               message: "unterminated quoted field (the quote opened here is never closed)")
+                    }
+                    if useScratch {
+                        scratch.append(base + segment, i - segment)
+                    }
+                    end = i
+                    i += 1   // closing quote
+                    if i < n {
+                        let c = base[i]
+                        if c != sep && c != lf && c != cr {
+                            throw TabularError.csv(file: file, line: line, column: (i - lineStart + 1),
+                                                   message: "unexpected character '\(printable(c))' after a closing quote (expected a separator or end of line)")
+                        }
+                    }
+                } else {
+                    while i < n {
+                        let c = base[i]
+                        if c > plainAbove { high |= c; i += 1; continue }   // cannot be special
+                        if c == sep || c == lf || c == cr { break }
+                        if c == quote {
+                            throw TabularError.csv(file: file, line: line, column: (i - lineStart + 1),
+                                                   message: "quote inside an unquoted field (quote the whole field and double inner quotes)")
+                        }
+                        high |= c
+                        i += 1
+                    }
+                    end = i
+                    if end - start > maxField {
+                        throw TabularError.csv(file: file, line: fieldLine, column: fieldCol,
+                                               message: "field too large: \(end - start) bytes (limit \(maxField) bytes)")
+                    }
+                }
+
+                // Deliver the field.
+                let field = useScratch ? UnsafeRawBufferPointer(start: scratch.base, count: scratch.count)
+                                       : UnsafeRawBufferPointer(start: base + start, count: end - start)
+                if inHeader {
+                    guard high < 0x80 || String(validating: field, as: UTF8.self) != nil else {
+                        throw TabularError.csv(file: file, line: fieldLine, column: fieldCol, message: "invalid UTF-8 in column name")
+                    }
+                    header.append(String(decoding: field, as: UTF8.self))
+                    headerCols.append(fieldCol)
+                } else {
+                    if fieldIndex >= ncols {
+                        throw TabularError.csv(file: file, line: fieldLine, column: fieldCol,
+                                               message: "too many fields: expected \(ncols) (as in the header), found at least \(fieldIndex + 1)")
+                    }
+                    var isMissing = field.count == 0
+                    if !isMissing, hasToken, !quoted, field.count == missingToken.count {
+                        isMissing = true
+                        for k in 0..<field.count where field[k] != missingToken[k] { isMissing = false; break }
+                    }
+                    let ok: Bool
+                    do {
+                        ok = try builders[fieldIndex].add(field, missing: isMissing, highBit: high >= 0x80)
+                    } catch let e as FieldError {
+                        throw TabularError.value(file: file, line: fieldLine, column: fieldCol,
+                                                 columnName: header[fieldIndex], message: e.message)
+                    }
+                    if !ok { demoted.insert(fieldIndex) }
+                }
+            }
+            fieldIndex += 1
+
+            // Field terminator.
+            var endOfRow = false
+            if i >= n {
+                endOfRow = true
+            } else if base[i] == sep {
+                i += 1
+                if i >= n {
+                    // A trailing separator at end of file: one more empty field.
+                    if inHeader {
+                        throw TabularError.csv(file: file, line: line, column: (i - lineStart + 1), message: "empty column name (column \(fieldIndex + 1))")
+                    }
+                    if fieldIndex >= ncols {
+                        throw TabularError.csv(file: file, line: line, column: (i - lineStart + 1),
+                                               message: "too many fields: expected \(ncols) (as in the header), found at least \(fieldIndex + 1)")
+                    }
+                    _ = try? builders[fieldIndex].add(UnsafeRawBufferPointer(start: base, count: 0), missing: true, highBit: false)
+                    fieldIndex += 1
+                    endOfRow = true
+                }
+            } else {
+                let rowEndCol = (i - lineStart + 1)
+                if base[i] == cr { i += 1; if i < n, base[i] == lf { i += 1 } } else { i += 1 }
+                line += 1
+                lineStart = i
+                endOfRow = true
+                if !inHeader && fieldIndex < ncols {
+                    throw TabularError.csv(file: file, line: line - 1, column: rowEndCol,
+                                           message: "too few fields: expected \(ncols) (as in the header), found \(fieldIndex)")
+                }
+            }
+            if endOfRow {
+                if inHeader {
+                    try checkHeader(header, cols: headerCols, file: file, line: rowLine, options: options)
+                    ncols = header.count
+                    let estimate = reserve ? estimateRows(base: base, from: i, to: n) : 0
+                    builders = makeBuilders(header, forcedCategorical: forcedCategorical, options: options, estimate: estimate)
+                    inHeader = false
+                } else {
+                    if fieldIndex < ncols {
+                        throw TabularError.csv(file: file, line: line, column: (i - lineStart + 1),
+                                               message: "too few fields: expected \(ncols) (as in the header), found \(fieldIndex)")
+                    }
+                    dataRows += 1
+                }
+                fieldIndex = 0
+            }
+        }
+        if inHeader {
+            throw TabularError.csv(file: file, line: line, column: 1, message: "empty file: expected a header row")
+        }
+        if requireRows && dataRows == 0 {
+            throw TabularError.csv(file: file, line: line, column: 1, message: "header row but no data rows")
+        }
+        return PassResult(builders: builders, demoted: demoted, header: header, stop: i,
+                          atRowBoundary: fieldIndex == 0, dataRows: dataRows)
+    }
+
+    static func makeBuilders(_ header: [String], forcedCategorical: Set<Int>, options: CSVOptions,
+                             estimate: Int) -> [ColumnBuilder] {
+        header.enumerated().map { k, name in
+            var b = ColumnBuilder(name: name, forced: forcedCategorical.contains(k) ? .categorical : options.types[name])
+            if estimate > 0 { b.reserve(estimate) }
+            return b
+        }
+    }
+
+    static func printable(_ c: UInt8) -> String {
+        (32..<127).contains(c) ? String(UnicodeScalar(c)) : "\\x" + String(c, radix: 16)
+    }
+
+    /// Upper bound on the number of data rows: the number of line feeds (or carriage returns).
+    static func estimateRows(base: UnsafePointer<UInt8>, from: Int, to: Int) -> Int {
+        var count = 0
+        var p = UnsafeRawPointer(base + from)
+        var remaining = to - from
+        while remaining > 0, let hit = memchr(p, Int32(lf), remaining) {
+            count += 1
+            let consumed = UnsafeRawPointer(hit) - p + 1
+            p = UnsafeRawPointer(hit) + 1
+            remaining -= consumed
+        }
+        if count == 0 {
+            // Old Mac line ends or a single row.
+            count = (0..<(to - from)).reduce(0) { $0 + (base[from + $1] == cr ? 1 : 0) }
+        }
+        return count + 1
+    }
+
+    static func checkHeader(_ header: [String], cols: [Int], file: String, line: Int, options: CSVOptions) throws {
+        var seen: [String: Int] = [:]
+        for (k, name) in header.enumerated() {
+            if name.isEmpty {
+                throw TabularError.csv(file: file, line: line, column: cols[k], message: "empty column name (column \(k + 1))")
+            }
+            if let first = seen[name] {
+                throw TabularError.csv(file: file, line: line, column: cols[k],
+                                       message: "duplicate column name '\(name)' (columns \(first + 1) and \(k + 1))")
+            }
+            seen[name] = k
+        }
+        let list = header.joined(separator: ", ")
+        if let target = options.target, seen[target] == nil {
+            throw TabularError.csv(file: file, line: line, column: 1, message: "target column '\(target)' not found (columns: \(list))")
+        }
+        if let time = options.time, seen[time] == nil {
+            throw TabularError.csv(file: file, line: line, column: 1, message: "time column '\(time)' not found (columns: \(list))")
+        }
+        for name in options.types.keys.sorted() where seen[name] == nil {
+            throw TabularError.csv(file: file, line: line, column: 1, message: "type override for unknown column '\(name)' (columns: \(list))")
+        }
+    }
+}
+
+// MARK: - Column builder
+
+/// A value error inside one field; the parser adds the file, line, column and column name.
+struct FieldError: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
+
+/// A growable byte buffer for unescaped quoted fields (no Array bookkeeping in the hot loop).
+struct ScratchBuffer {
+    var base: UnsafeMutablePointer<UInt8>
+    var capacity: Int
+    var count = 0
+
+    init() {
+        capacity = 4096
+        base = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+    }
+
+    mutating func append(_ src: UnsafePointer<UInt8>, _ n: Int) {
+        if count + n > capacity {
+            var newCapacity = capacity * 2
+            while newCapacity < count + n { newCapacity *= 2 }
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+            grown.update(from: base, count: count)
+            base.deallocate()
+            base = grown
+            capacity = newCapacity
+        }
+        (base + count).update(from: src, count: n)
+        count += n
+    }
+
+    func free() { base.deallocate() }
+}
+
+struct ColumnBuilder {
+    enum Kind { case unknown, integer, float, boolean, date, datetime, categorical, demoted }
+
+    let name: String
+    let forced: ColumnType?
+    var kind: Kind
+    var values: [Double] = []
+    var codes: [Int32] = []
+    var lookup: [String: Int32] = [:]
+    var levels: [String] = []
+
+    init(name: String, forced: ColumnType?) {
+        self.name = name
+        self.forced = forced
+        switch forced {
+        case nil: kind = .unknown
+        case .integer?: kind = .integer
+        case .float?: kind = .float
+        case .boolean?: kind = .boolean
+        case .date?: kind = .date
+        case .datetime?: kind = .datetime
+        case .categorical?: kind = .categorical
+        }
+    }
+
+    var acceptsFastNumbers: Bool { kind == .integer || kind == .float || kind == .unknown }
+
+    /// Appends a number parsed by the fast path; false when the column cannot take it here
+    /// (the generic path then handles the field and reports any error).
+    @inline(__always)
+    mutating func appendFast(_ v: Double, integral: Bool) -> Bool {
+        switch kind {
+        case .float:
+            values.append(v)
+            return true
+        case .integer:
+            if !integral {
+                if forced == .integer { return false }
+                kind = .float
+            }
+            values.append(v)
+            return true
+        case .unknown:
+            kind = integral ? .integer : .float
+            values.append(v)
+            return true
+        default:
+            return false
+        }
+    }
+
+    mutating func reserve(_ n: Int) {
+        if kind == .categorical { codes.reserveCapacity(n) } else { values.reserveCapacity(n) }
+    }
+
+    func finish() -> Column {
+        switch kind {
+        case .categorical:
+            return Column(name: name, type: .categorical, storage: .categorical(codes: codes, levels: levels))
+        case .unknown, .demoted:
+            return Column(name: name, type: forced ?? .float, storage: .numeric(values))
+        case .integer: return Column(name: name, type: .integer, storage: .numeric(values))
+        case .float: return Column(name: name, type: .float, storage: .numeric(values))
+        case .boolean: return Column(name: name, type: .boolean, storage: .numeric(values))
+        case .date: return Column(name: name, type: .date, storage: .numeric(values))
+        case .datetime: return Column(name: name, type: .datetime, storage: .numeric(values))
+        }
+    }
+
+    func text(_ field: UnsafeRawBufferPointer) -> String {
+        let s = String(decoding: field, as: UTF8.self)
+        return s.count > 40 ? String(s.prefix(40)) + "…" : s
+    }
+
+    /// Adds one field. Returns false when an inferred numeric/boolean/date column meets a value
+    /// of another kind (the caller re-reads the column as categorical).
+    @inline(__always)
+    mutating func add(_ field: UnsafeRawBufferPointer, missing: Bool, highBit: Bool) throws -> Bool {
+        switch kind {
+        case .demoted:
+            return false
+        case .categorical:
+            if missing { codes.append(-1); return true }
+            try addCategory(field, highBit: highBit)
+            return true
+        case .unknown:
+            if missing { values.append(.nan); return true }
+            return try classifyFirst(field, highBit: highBit)
+        case .integer, .float:
+            if missing { values.append(.nan); return true }
+            switch NumberParser.parse(field) {
+            case .number(let v, let integral):
+                if kind == .integer && !integral {
+                    if forced == .integer {
+                        throw FieldError("'\(text(field))' is not an integer (type override integer)")
+                    }
+                    kind = .float
+                }
+                values.append(v)
+                return true
+            case .overflow:
+                throw FieldError("'\(text(field))' overflows a 64-bit float")
+            case .nonFinite:
+                throw FieldError("'\(text(field))' is not a finite number: inf and nan are not accepted as text; leave the field empty (or use the missing token) for a missing value")
+            case .notNumber:
+                if forced != nil {
+                    throw FieldError("'\(text(field))' is not a number (type override \(forced?.rawValue ?? ""))")
+                }
+                return demote()
+            }
+        case .boolean:
+            if missing { values.append(.nan); return true }
+            if let b = parseBool(field, allowDigits: forced == .boolean) { values.append(b); return true }
+            if forced != nil {
+                throw FieldError("'\(text(field))' is not a boolean (true/false) (type override boolean)")
+            }
+            return demote()
+        case .date, .datetime:
+            if missing { values.append(.nan); return true }
+            if let (seconds, k) = ISODate.parse(field) {
+                if k == .datetime && kind == .date && forced == nil { kind = .datetime }
+                values.append(seconds)
+                return true
+            }
+            if forced != nil {
+                throw FieldError("'\(text(field))' is not an ISO-8601 \(forced?.rawValue ?? "date") (type override)")
+            }
+            return demote()
+        }
+    }
+
+    mutating func demote() -> Bool {
+        kind = .demoted
+        values = []
+        return false
+    }
+
+    mutating func classifyFirst(_ field: UnsafeRawBufferPointer, highBit: Bool) throws -> Bool {
+        switch NumberParser.parse(field) {
+        case .number(let v, let integral):
+            kind = integral ? .integer : .float
+            values.append(v)
+            return true
+        case .overflow:
+            throw FieldError("'\(text(field))' overflows a 64-bit float")
+        case .nonFinite:
+            throw FieldError("'\(text(field))' is not a finite number: inf and nan are not accepted as text; leave the field empty (or use the missing token) for a missing value")
+        case .notNumber:
+            break
+        }
+        if let b = parseBool(field, allowDigits: false) {
+            kind = .boolean
+            values.append(b)
+            return true
+        }
+        if let (seconds, k) = ISODate.parse(field) {
+            kind = k == .date ? .date : .datetime
+            values.append(seconds)
+            return true
+        }
+        // Categorical: earlier rows were all missing.
+        kind = .categorical
+        codes = [Int32](repeating: -1, count: values.count)
+        codes.reserveCapacity(values.capacity)
+        values = []
+        try addCategory(field, highBit: highBit)
+        return true
+    }
+
+    mutating func addCategory(_ field: UnsafeRawBufferPointer, highBit: Bool) throws {
+        let s: String
+        if highBit {
+            guard let valid = String(validating: field, as: UTF8.self) else {
+                throw FieldError("invalid UTF-8 in field")
+            }
+            s = valid
+        } else {
+            s = String(decoding: field, as: UTF8.self)
+        }
+        if let code = lookup[s] {
+            codes.append(code)
+        } else {
+            let code = Int32(levels.count)
+            lookup[s] = code
+            levels.append(s)
+            codes.append(code)
+        }
+    }
+
+    func parseBool(_ f: UnsafeRawBufferPointer, allowDigits: Bool) -> Double? {
+        func eq(_ word: StaticString) -> Bool {
+            guard f.count == word.utf8CodeUnitCount else { return false }
+            let w = word.utf8Start
+            for k in 0..<f.count where (f[k] | 0x20) != w[k] { return false }
+            return true
+        }
+        if eq("true") { return 1 }
+        if eq("false") { return 0 }
+        if allowDigits {
+            if f.count == 1, f[0] == UInt8(ascii: "1") { return 1 }
+            if f.count == 1, f[0] == UInt8(ascii: "0") { return 0 }
+            if eq("yes") { return 1 }
+            if eq("no") { return 0 }
+        }
+        return nil
+    }
+}
+
+// MARK: - Numbers
+
+enum NumberParser {
+    enum Result { case number(Double, integral: Bool), notNumber, overflow, nonFinite }
+
+    /// Parses a decimal number: `[+-]digits[.digits][(e|E)[+-]digits]`. Exact (correctly rounded):
+    /// Clinger's fast path when there are at most 19 digits, the mantissa fits 53 bits and
+    /// |exponent| ≤ 22; `strtod` otherwise.
+    @inline(__always)
+    static func parse(_ f: UnsafeRawBufferPointer) -> Result {
+        guard let raw = f.baseAddress, f.count > 0 else { return .notNumber }
+        var p = raw.assumingMemoryBound(to: UInt8.self)
+        let end = p + f.count
+        var negative = false
+        if p.pointee == UInt8(ascii: "-") { negative = true; p += 1 } else if p.pointee == UInt8(ascii: "+") { p += 1 }
+        var mantissa: UInt64 = 0
+        let intStart = p
+        while p < end {
+            let d = p.pointee &- 48
+            if d > 9 { break }
+            mantissa = mantissa &* 10 &+ UInt64(d)
+            p += 1
+        }
+        var digits = p - intStart
+        var fracDigits = 0
+        var integral = true
+        if p < end, p.pointee == UInt8(ascii: ".") {
+            integral = false
+            p += 1
+            let fracStart = p
+            while p < end {
+                let d = p.pointee &- 48
+                if d > 9 { break }
+                mantissa = mantissa &* 10 &+ UInt64(d)
+                p += 1
+            }
+            fracDigits = p - fracStart
+            digits += fracDigits
+        }
+        if digits == 0 { return nonFiniteOrText(f) }
+        var exp10 = -fracDigits
+        if p < end, p.pointee | 0x20 == UInt8(ascii: "e") {
+            integral = false
+            p += 1
+            var expNegative = false
+            if p < end, p.pointee == UInt8(ascii: "-") { expNegative = true; p += 1 } else if p < end, p.pointee == UInt8(ascii: "+") { p += 1 }
+            var e = 0
+            let expStart = p
+            while p < end {
+                let d = p.pointee &- 48
+                if d > 9 { break }
+                if e < 100_000 { e = e &* 10 &+ Int(d) }
+                p += 1
+            }
+            if p == expStart { return .notNumber }
+            exp10 += expNegative ? -e : e
+        }
+        if p != end { return .notNumber }
+        if digits <= 19 {
+            if mantissa == 0 { return .number(negative ? -0.0 : 0.0, integral: integral) }
+            if mantissa <= (1 << 53), exp10 >= -22, exp10 <= 22 {
+                var v = Double(mantissa)
+                if exp10 < 0 { v /= pow10(-exp10) } else if exp10 > 0 { v *= pow10(exp10) }
+                return .number(negative ? -v : v, integral: integral)
+            }
+        }
+        let v = slowParse(f)
+        if !v.isFinite { return .overflow }
+        return .number(v, integral: integral)
+    }
+
+    @inline(__always)
+    static func isEightDigits(_ v: UInt64) -> Bool {
+        ((v & 0xF0F0_F0F0_F0F0_F0F0) | (((v &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) >> 4)) == 0x3333_3333_3333_3333
+    }
+
+    /// Value of eight ASCII digits loaded little-endian (the SWAR method of fast_float/simdjson).
+    @inline(__always)
+    static func eightDigits(_ v0: UInt64) -> UInt64 {
+        var v = v0 &- 0x3030_3030_3030_3030
+        v = (v &* 10) &+ (v >> 8)
+        let mask: UInt64 = 0x0000_00FF_0000_00FF
+        let mul1: UInt64 = 0x000F_4240_0000_0064   // 100 + (1000000 << 32)
+        let mul2: UInt64 = 0x0000_2710_0000_0001   // 1 + (10000 << 32)
+        return (((v & mask) &* mul1) &+ (((v >> 16) & mask) &* mul2)) >> 32
+    }
+
+    @inline(__always)
+    static func digitRun(_ q: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, _ mantissa: inout UInt64) {
+        while end - q >= 8 {
+            let word = UInt64(littleEndian: UnsafeRawPointer(q).loadUnaligned(as: UInt64.self))
+            if !isEightDigits(word) { break }
+            mantissa = mantissa &* 100_000_000 &+ eightDigits(word)
+            q += 8
+        }
+        if end - q >= 4 {
+            let w = UInt32(littleEndian: UnsafeRawPointer(q).loadUnaligned(as: UInt32.self))
+            if ((w & 0xF0F0_F0F0) | (((w &+ 0x0606_0606) & 0xF0F0_F0F0) >> 4)) == 0x3333_3333 {
+                var v = w &- 0x3030_3030
+                v = (v &* 10) &+ (v >> 8)
+                mantissa = mantissa &* 10_000 &+ UInt64((v & 0xFF) &* 100 &+ ((v >> 16) & 0xFF))
+                q += 4
+            }
+        }
+        while q < end {
+            let d = q.pointee &- 48
+            if d > 9 { break }
+            mantissa = mantissa &* 10 &+ UInt64(d)
+            q += 1
+        }
+    }
+
+    /// The fast path: a number at `p` in Clinger's exact range, ending anywhere before `end`.
+    /// Returns its value and length, or nil when the generic parser must decide.
+    @inline(__always)
+    static func parsePrefix(_ p: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> (value: Double, integral: Bool, length: Int)? {
+        var q = p
+        var negative = false
+        if q < end, q.pointee == UInt8(ascii: "-") { negative = true; q += 1 } else if q < end, q.pointee == UInt8(ascii: "+") { q += 1 }
+        var mantissa: UInt64 = 0
+        let intStart = q
+        digitRun(&q, end, &mantissa)
+        var digits = q - intStart
+        var fracDigits = 0
+        var integral = true
+        if q < end, q.pointee == UInt8(ascii: ".") {
+            integral = false
+            q += 1
+            let fracStart = q
+            digitRun(&q, end, &mantissa)
+            fracDigits = q - fracStart
+            digits += fracDigits
+        }
+        if digits == 0 || digits > 19 { return nil }
+        var exp10 = -fracDigits
+        if q < end, q.pointee | 0x20 == UInt8(ascii: "e") {
+            integral = false
+            q += 1
+            var expNegative = false
+            if q < end, q.pointee == UInt8(ascii: "-") { expNegative = true; q += 1 } else if q < end, q.pointee == UInt8(ascii: "+") { q += 1 }
+            var e = 0
+            let expStart = q
+            while q < end, e < 1000 {
+                let d = q.pointee &- 48
+                if d > 9 { break }
+                e = e &* 10 &+ Int(d)
+                q += 1
+            }
+            if q == expStart || e >= 1000 { return nil }
+            exp10 += expNegative ? -e : e
+        }
+        if mantissa == 0 { return (negative ? -0.0 : 0.0, integral, q - p) }
+        guard mantissa <= (1 << 53), exp10 >= -22, exp10 <= 22 else { return nil }
+        var v = Double(mantissa)
+        if exp10 < 0 { v /= pow10(-exp10) } else if exp10 > 0 { v *= pow10(exp10) }
+        return (negative ? -v : v, integral, q - p)
+    }
+
+    /// Exact powers of ten up to 1e22.
+    @inline(__always)
+    static func pow10(_ e: Int) -> Double {
+        switch e {
+        case 0: return 1e0
+        case 1: return 1e1
+        case 2: return 1e2
+        case 3: return 1e3
+        case 4: return 1e4
+        case 5: return 1e5
+        case 6: return 1e6
+        case 7: return 1e7
+        case 8: return 1e8
+        case 9: return 1e9
+        case 10: return 1e10
+        case 11: return 1e11
+        case 12: return 1e12
+        case 13: return 1e13
+        case 14: return 1e14
+        case 15: return 1e15
+        case 16: return 1e16
+        case 17: return 1e17
+        case 18: return 1e18
+        case 19: return 1e19
+        case 20: return 1e20
+        case 21: return 1e21
+        default: return 1e22
+        }
+    }
+
+    static func slowParse(_ f: UnsafeRawBufferPointer) -> Double {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: f.count + 1) { buf in
+            for k in 0..<f.count { buf[k] = CChar(bitPattern: f[k]) }
+            buf[f.count] = 0
+            guard let start = buf.baseAddress else { return Double.nan }
+            return strtod(start, nil)
+        }
+    }
+
+    static func nonFiniteOrText(_ f: UnsafeRawBufferPointer) -> Result {
+        var word: [UInt8] = []
+        for b in f where b != UInt8(ascii: "+") && b != UInt8(ascii: "-") { word.append(b | 0x20) }
+        switch String(decoding: word, as: UTF8.self) {
+        case "inf", "infinity", "nan": return .nonFinite
+        default: return .notNumber
+        }
+    }
+}

@@ -1,6 +1,0 @@
-import Testing
-@testable import Tabular
-
-@Test func TabularBuilds() {
-    #expect(Bool(true))
-}

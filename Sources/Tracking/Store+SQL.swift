@@ -16,6 +16,9 @@ extension Store {
 /// Why the authorizer refused a statement; filled in by the authorizer callback.
 private final class Refusal {
     var reason: String?
+    /// The statement was a PRAGMA the authorizer allowed (a read): SQLite reports some of those
+    /// as not read-only (`PRAGMA journal_mode`) although, without an argument, they only read.
+    var allowedPragma = false
 }
 
 /// A raw sqlite3 read-only connection with a refusing authorizer. Not shared: one per call.
@@ -66,6 +69,7 @@ private final class ReadOnlyConnection {
                     refusal.reason = "PRAGMA \(pragma)"
                     return SQLITE_DENY
                 }
+                refusal.allowedPragma = true
                 return SQLITE_OK
             case SQLITE_ATTACH:
                 refusal.reason = "ATTACH"
@@ -131,7 +135,7 @@ private final class ReadOnlyConnection {
         }
         guard let statement else { throw StoreError.sqlError(statement: shown, message: "empty statement") }
         defer { sqlite3_finalize(statement) }
-        if sqlite3_stmt_readonly(statement) == 0 {
+        if sqlite3_stmt_readonly(statement) == 0 && !refusal.allowedPragma {
             throw StoreError.readOnlyViolation(statement: shown, reason: "a statement that writes")
         }
         let count = Int(sqlite3_column_count(statement))

@@ -50,12 +50,18 @@ extension Store {
         func distance(_ a: [Character], _ b: [Character]) -> Int {
             if a.isEmpty { return b.count }
             if b.isEmpty { return a.count }
+            // Optimal string alignment: edits plus adjacent transpositions ("rmes" → "rmse" is 1).
+            var before = Array(repeating: 0, count: b.count + 1)
             var previous = Array(0...b.count)
             for i in 1...a.count {
                 var current = [i] + Array(repeating: 0, count: b.count)
                 for j in 1...b.count {
                     current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                    if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                        current[j] = Swift.min(current[j], before[j - 2] + 1)
+                    }
                 }
+                before = previous
                 previous = current
             }
             return previous[b.count]

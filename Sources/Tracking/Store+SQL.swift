@@ -19,6 +19,28 @@ private final class Refusal {
     /// The statement was a PRAGMA the authorizer allowed (a read): SQLite reports some of those
     /// as not read-only (`PRAGMA journal_mode`) although, without an argument, they only read.
     var allowedPragma = false
+
+    /// Records the first reason only: SQLite asks again for the statement's side effects
+    /// (a DROP TABLE also deletes from sqlite_master) and the first question names it best.
+    func refuse(_ reason: String) -> Int32 {
+        if self.reason == nil { self.reason = reason }
+        return SQLITE_DENY
+    }
+
+    /// SQLite asks about the write to `sqlite_master` before the CREATE/DROP that causes it,
+    /// and stops at the first denial. Let that one through (noted) so the CREATE/DROP itself is
+    /// refused with its name. Nothing can write there anyway: the connection is read-only,
+    /// SQLite refuses direct writes to its schema table, and `sqlite3_stmt_readonly` is checked.
+    var schemaWrite: String?
+    func refuse(_ reason: String, table: String?) -> Int32 {
+        if let table, table.hasPrefix("sqlite_") {
+            if schemaWrite == nil { schemaWrite = reason }
+            return SQLITE_OK
+        }
+        return refuse(reason)
+    }
+
+    var explanation: String? { reason ?? schemaWrite }
 }
 
 /// A raw sqlite3 read-only connection with a refusing authorizer. Not shared: one per call.
@@ -49,8 +71,7 @@ private final class ReadOnlyConnection {
                 // arg2 is the function name. Refuse the few with side effects or file access.
                 let name = (arg2.map { String(cString: $0) } ?? "").lowercased()
                 if ["load_extension", "readfile", "writefile", "edit", "fts3_tokenizer"].contains(name) {
-                    refusal.reason = "function \(name)()"
-                    return SQLITE_DENY
+                    return refusal.refuse("function \(name)()")
                 }
                 return SQLITE_OK
             case SQLITE_PRAGMA:
@@ -60,45 +81,42 @@ private final class ReadOnlyConnection {
                     let readsWithArgument: Set<String> = ["table_info", "table_xinfo", "index_list", "index_info", "index_xinfo",
                                                           "foreign_key_list", "integrity_check", "quick_check"]
                     if !readsWithArgument.contains(pragma) {
-                        refusal.reason = "writing PRAGMA \(pragma)"
-                        return SQLITE_DENY
+                        return refusal.refuse("writing PRAGMA \(pragma)")
                     }
                 }
                 let refused: Set<String> = ["wal_checkpoint", "optimize", "incremental_vacuum", "shrink_memory", "writable_schema"]
                 if refused.contains(pragma) {
-                    refusal.reason = "PRAGMA \(pragma)"
-                    return SQLITE_DENY
+                    return refusal.refuse("PRAGMA \(pragma)")
                 }
                 refusal.allowedPragma = true
                 return SQLITE_OK
             case SQLITE_ATTACH:
-                refusal.reason = "ATTACH"
-                return SQLITE_DENY
+                return refusal.refuse("ATTACH")
             case SQLITE_DETACH:
-                refusal.reason = "DETACH"
-                return SQLITE_DENY
+                return refusal.refuse("DETACH")
             case SQLITE_INSERT:
-                refusal.reason = "INSERT into \(name1 ?? "a table")"
-                return SQLITE_DENY
+                return refusal.refuse("INSERT into \(name1 ?? "a table")", table: name1)
             case SQLITE_UPDATE:
-                refusal.reason = "UPDATE of \(name1 ?? "a table")"
-                return SQLITE_DENY
+                return refusal.refuse("UPDATE of \(name1 ?? "a table")", table: name1)
             case SQLITE_DELETE:
-                refusal.reason = "DELETE from \(name1 ?? "a table")"
-                return SQLITE_DENY
+                return refusal.refuse("DELETE from \(name1 ?? "a table")", table: name1)
             case SQLITE_TRANSACTION, SQLITE_SAVEPOINT:
-                refusal.reason = "a transaction statement"
-                return SQLITE_DENY
+                return refusal.refuse("a transaction statement")
             case SQLITE_ALTER_TABLE:
-                refusal.reason = "ALTER TABLE"
-                return SQLITE_DENY
+                return refusal.refuse("ALTER TABLE")
             case SQLITE_REINDEX, SQLITE_ANALYZE:
-                refusal.reason = "REINDEX/ANALYZE"
-                return SQLITE_DENY
+                return refusal.refuse("REINDEX/ANALYZE")
             default:
                 // CREATE/DROP of anything, virtual tables, and any action code added later.
-                refusal.reason = "creating or dropping schema objects"
-                return SQLITE_DENY
+                let creates: Set<Int32> = [SQLITE_CREATE_INDEX, SQLITE_CREATE_TABLE, SQLITE_CREATE_TEMP_INDEX,
+                                           SQLITE_CREATE_TEMP_TABLE, SQLITE_CREATE_TEMP_TRIGGER, SQLITE_CREATE_TEMP_VIEW,
+                                           SQLITE_CREATE_TRIGGER, SQLITE_CREATE_VIEW, SQLITE_CREATE_VTABLE]
+                let drops: Set<Int32> = [SQLITE_DROP_INDEX, SQLITE_DROP_TABLE, SQLITE_DROP_TEMP_INDEX, SQLITE_DROP_TEMP_TABLE,
+                                         SQLITE_DROP_TEMP_TRIGGER, SQLITE_DROP_TEMP_VIEW, SQLITE_DROP_TRIGGER, SQLITE_DROP_VIEW,
+                                         SQLITE_DROP_VTABLE]
+                if creates.contains(action) { return refusal.refuse("CREATE \(name1 ?? "")") }
+                if drops.contains(action) { return refusal.refuse("DROP \(name1 ?? "")") }
+                return refusal.refuse("this kind of statement")
             }
         }, context)
     }
@@ -130,13 +148,13 @@ private final class ReadOnlyConnection {
             throw StoreError.sqlError(statement: shown, message: "only one statement at a time")
         }
         guard rc == SQLITE_OK else {
-            if let reason = refusal.reason { throw StoreError.readOnlyViolation(statement: shown, reason: reason) }
+            if let reason = refusal.explanation { throw StoreError.readOnlyViolation(statement: shown, reason: reason) }
             throw StoreError.sqlError(statement: shown, message: String(cString: sqlite3_errmsg(handle)))
         }
         guard let statement else { throw StoreError.sqlError(statement: shown, message: "empty statement") }
         defer { sqlite3_finalize(statement) }
         if sqlite3_stmt_readonly(statement) == 0 && !refusal.allowedPragma {
-            throw StoreError.readOnlyViolation(statement: shown, reason: "a statement that writes")
+            throw StoreError.readOnlyViolation(statement: shown, reason: refusal.schemaWrite ?? "a statement that writes")
         }
         let count = Int(sqlite3_column_count(statement))
         let columns = (0..<count).map { i in sqlite3_column_name(statement, Int32(i)).map { String(cString: $0) } ?? "column\(i + 1)" }

@@ -207,7 +207,10 @@ enum FilterCompiler {
             return SQLFragment("r.id IN (SELECT run_id FROM params WHERE key = ? AND num \(op.rawValue) ?)",
                                [key.databaseValue, v.databaseValue])
         case let (.param(key), .string(s)):
-            return SQLFragment("r.id IN (SELECT run_id FROM params WHERE key = ? AND value \(op.rawValue) ?)",
+            // A quoted number compares as the number; other text only with non-numeric values
+            // (`num IS NULL`), which lets the (key, num, value) index answer it.
+            if let number = Store.numericValue(s) { return try compare(lhs, op, .number(number)) }
+            return SQLFragment("r.id IN (SELECT run_id FROM params WHERE key = ? AND num IS NULL AND value \(op.rawValue) ?)",
                                [key.databaseValue, s.databaseValue])
         case let (.metric(key), .number(v)):
             return SQLFragment("r.id IN (SELECT run_id FROM final_metrics WHERE key = ? AND value \(op.rawValue) ?)",
@@ -261,8 +264,8 @@ enum FilterCompiler {
             case let .param(key) where strings.isEmpty:
                 return SQLFragment("r.id IN (SELECT run_id FROM params WHERE key = ? AND num IN (\(placeholders(numbers.count))))",
                                    [key.databaseValue] + numbers.map(\.databaseValue))
-            case let .param(key) where numbers.isEmpty:
-                return SQLFragment("r.id IN (SELECT run_id FROM params WHERE key = ? AND value IN (\(placeholders(strings.count))))",
+            case let .param(key) where numbers.isEmpty && strings.allSatisfy({ Store.numericValue($0) == nil }):
+                return SQLFragment("r.id IN (SELECT run_id FROM params WHERE key = ? AND num IS NULL AND value IN (\(placeholders(strings.count))))",
                                    [key.databaseValue] + strings.map(\.databaseValue))
             case let .metric(key) where strings.isEmpty:
                 return SQLFragment("r.id IN (SELECT run_id FROM final_metrics WHERE key = ? AND value IN (\(placeholders(numbers.count))))",

@@ -92,9 +92,7 @@ enum Schema {
     );
     CREATE INDEX runs_status ON runs(status) WHERE status = 'running';
     CREATE INDEX runs_model_version ON runs(model, version);
-    CREATE INDEX runs_kind ON runs(kind);
     CREATE INDEX runs_parent_run ON runs(parent_run_id) WHERE parent_run_id IS NOT NULL;
-    CREATE INDEX runs_started ON runs(started);
     CREATE TABLE model_versions(
         id             INTEGER PRIMARY KEY,
         model_id       INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
@@ -148,8 +146,7 @@ enum Schema {
         num    REAL,
         PRIMARY KEY (run_id, key)
     ) WITHOUT ROWID;
-    CREATE INDEX params_key_num ON params(key, num, run_id);
-    CREATE INDEX params_key_value ON params(key, value, run_id);
+    CREATE INDEX params_key_num_value ON params(key, num, value, run_id);
     CREATE TABLE final_metrics(
         run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
         key    TEXT NOT NULL,
@@ -163,7 +160,7 @@ enum Schema {
         step   INTEGER NOT NULL,
         value  REAL,
         time   REAL NOT NULL,
-        PRIMARY KEY (run_id, key, step)
+        PRIMARY KEY (run_id, step, key)
     ) WITHOUT ROWID;
     CREATE TABLE tags(
         run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,

@@ -139,13 +139,15 @@ extension Store {
         try write("finishing run #\(runID)") { db in
             guard try exists(db, run: runID) else { throw StoreError.noSuchRun(runID) }
             let t = ended.timeIntervalSince1970
-            try db.execute(sql: """
+            let update = try db.cachedStatement(sql: """
                 UPDATE runs SET status = ?, ended = ?, duration = max(0, ? - started),
                     wall_seconds = coalesce(?, wall_seconds), examples = coalesce(?, examples), flops = coalesce(?, flops),
                     version = coalesce(?, version), error = coalesce(?, error)
                 WHERE id = ?
-                """, arguments: [status.rawValue, t, t, cost?.wallSeconds, cost?.examples, cost.map { Store.storable($0.flops) },
-                                 producedVersion, error, runID])
+                """)
+            update.setUncheckedArguments([status.rawValue, t, t, cost?.wallSeconds, cost?.examples,
+                                          cost.map { Store.storable($0.flops) }, producedVersion, error, runID])
+            try update.execute()
             let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO final_metrics(run_id, key, value) VALUES (?, ?, ?)")
             for (key, value) in finalMetrics {
                 statement.setUncheckedArguments([runID, key, Store.storable(value)])
@@ -244,14 +246,12 @@ extension Store {
     // MARK: Helpers
 
     func exists(_ db: Database, run: Int64) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT 1 FROM runs WHERE id = ?", arguments: [run]) ?? false
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM runs WHERE id = ?"), arguments: [run]) ?? false
     }
 
     /// The numeric value of a parameter's text, used for numeric comparisons (`param.lr < 0.1`).
     static func numericValue(_ text: String) -> Double? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if trimmed == "true" { return 1 }
-        if trimmed == "false" { return 0 }
         guard let value = Double(trimmed), value.isFinite else { return nil }
         return value
     }

@@ -50,6 +50,9 @@ public final class Store: Sendable {
             // WAL + NORMAL: a commit survives a killed process (the crash-safety promise); only
             // an OS crash or power loss may lose the last commits. Saves an fsync per commit.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Checkpoint every ~32 MB of WAL rather than 4 MB: far fewer fsyncs while logging.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 8000")
+            try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
         }
         do {
             pool = try DatabasePool(path: path, configuration: config)

@@ -141,8 +141,26 @@ struct SQLFragment {
 }
 
 /// Compiles filters and orderings to SQL over `runs r`.
-enum FilterCompiler {
+struct FilterCompiler {
+    /// Correlated mode: keyed conditions test the current run (`EXISTS (… WHERE run_id = r.id …)`)
+    /// instead of building the set of matching runs (`r.id IN (SELECT run_id …)`). Used when the
+    /// scan is driven in order by an index and stops at the LIMIT.
+    var correlated = false
+
+    /// A condition on a keyed table (params, final_metrics, tags) for the current run.
+    func keyed(_ table: String, _ key: String, _ predicate: String, _ values: [DatabaseValue]) -> SQLFragment {
+        if correlated {
+            return SQLFragment("EXISTS (SELECT 1 FROM \(table) WHERE run_id = r.id AND key = ? AND \(predicate))",
+                               [key.databaseValue] + values)
+        }
+        return SQLFragment("r.id IN (SELECT run_id FROM \(table) WHERE key = ? AND \(predicate))", [key.databaseValue] + values)
+    }
+
     static func compile(_ query: RunQuery) throws(StoreError) -> SQLFragment {
+        try FilterCompiler().compileGeneric(query, extra: nil)
+    }
+
+    func compileGeneric(_ query: RunQuery, extra: SQLFragment?) throws(StoreError) -> SQLFragment {
         var whereParts: [String] = []
         var values: [DatabaseValue] = []
         if !query.includeDeleted { whereParts.append("r.deleted = 0") }
@@ -150,6 +168,10 @@ enum FilterCompiler {
             let f = try condition(query.filter)
             whereParts.append(f.sql)
             values += f.values
+        }
+        if let extra {
+            whereParts.append(extra.sql)
+            values += extra.values
         }
         var sql = "SELECT r.id FROM runs r"
         if !whereParts.isEmpty { sql += " WHERE " + whereParts.joined(separator: " AND ") }
@@ -173,7 +195,82 @@ enum FilterCompiler {
         return SQLFragment(sql, values)
     }
 
-    static func condition(_ filter: RunFilter) throws(StoreError) -> SQLFragment {
+    /// An index-driven plan for `order by metric.K … limit N` and `order by param.K … limit N`:
+    /// walk the (key, value) index in order and stop at the limit, instead of sorting every
+    /// match. `first` finds runs that have a value for K; `rest` (no LIMIT: the caller appends
+    /// one for the remaining rows) finds the others, which sort after them in either direction.
+    struct DrivenPlan {
+        var first: SQLFragment
+        var rest: SQLFragment
+    }
+
+    static func drivenPlan(_ query: RunQuery) throws(StoreError) -> DrivenPlan? {
+        guard let limit = query.limit, limit > 0, let leading = query.order.first else { return nil }
+        let table: String, column: String, key: String
+        var tie: String?
+        switch leading.operand {
+        case let .metric(k): (table, column, key) = ("final_metrics", "value", k)
+        case let .param(k): (table, column, key, tie) = ("params", "num", k, "value")
+        default: return nil
+        }
+        let direction = leading.descending ? "DESC" : "ASC"
+        var compiler = FilterCompiler()
+        compiler.correlated = true
+        var whereParts = ["o.key = ?", "o.\(column) IS NOT NULL"]
+        var values: [DatabaseValue] = [key.databaseValue]
+        if !query.includeDeleted { whereParts.append("r.deleted = 0") }
+        for conjunct in conjuncts(query.filter) {
+            // A bound on the driving key itself becomes a range on the index.
+            if let (op, bound) = drivingBound(conjunct, leading.operand) {
+                whereParts.append("o.\(column) \(op.rawValue) ?")
+                values.append(bound.databaseValue)
+                continue
+            }
+            let f = try compiler.condition(conjunct)
+            whereParts.append(f.sql)
+            values += f.values
+        }
+        var orderParts = ["o.\(column) \(direction)"]
+        if let tie { orderParts.append("o.\(tie) \(direction)") }
+        for order in query.order.dropFirst() {
+            let dir = order.descending ? "DESC" : "ASC"
+            for k in try compiler.orderingKeys(order.operand) {
+                orderParts.append("(\(k.sql)) IS NULL")
+                values += k.values
+                orderParts.append("(\(k.sql)) \(dir)")
+                values += k.values
+            }
+        }
+        orderParts.append("r.id ASC")
+        let sql = "SELECT r.id FROM \(table) o JOIN runs r ON r.id = o.run_id WHERE " + whereParts.joined(separator: " AND ")
+            + " ORDER BY " + orderParts.joined(separator: ", ") + " LIMIT ?"
+        values.append(limit.databaseValue)
+        let lacking = SQLFragment("NOT EXISTS (SELECT 1 FROM \(table) WHERE run_id = r.id AND key = ? AND \(column) IS NOT NULL)",
+                                  [key.databaseValue])
+        var restQuery = query
+        restQuery.limit = nil
+        let rest = try FilterCompiler().compileGeneric(restQuery, extra: lacking)
+        return DrivenPlan(first: SQLFragment(sql, values), rest: rest)
+    }
+
+    /// The top-level AND-ed parts of a filter.
+    static func conjuncts(_ filter: RunFilter) -> [RunFilter] {
+        switch filter {
+        case .all: return []
+        case let .and(a, b): return conjuncts(a) + conjuncts(b)
+        default: return [filter]
+        }
+    }
+
+    /// `metric.K < 0.5` (or `0.5 > metric.K`) when K drives the plan: a bound on the index.
+    static func drivingBound(_ filter: RunFilter, _ driver: Operand) -> (Comparison, Double)? {
+        guard case let .compare(lhs, op, rhs) = filter else { return nil }
+        if lhs == driver, case let .number(v) = rhs { return (op, v) }
+        if rhs == driver, case let .number(v) = lhs { return (op.flipped, v) }
+        return nil
+    }
+
+    func condition(_ filter: RunFilter) throws(StoreError) -> SQLFragment {
         switch filter {
         case .all:
             return SQLFragment("1")
@@ -199,28 +296,23 @@ enum FilterCompiler {
 
     // MARK: Comparisons
 
-    static func compare(_ lhs: Operand, _ op: Comparison, _ rhs: Operand) throws(StoreError) -> SQLFragment {
+    func compare(_ lhs: Operand, _ op: Comparison, _ rhs: Operand) throws(StoreError) -> SQLFragment {
         if lhs.isLiteral && !rhs.isLiteral { return try compare(rhs, op.flipped, lhs) }
         try typeCheck(lhs, op, rhs)
         switch (lhs, rhs) {
         case let (.param(key), .number(v)):
-            return SQLFragment("r.id IN (SELECT run_id FROM params WHERE key = ? AND num \(op.rawValue) ?)",
-                               [key.databaseValue, v.databaseValue])
+            return keyed("params", key, "num \(op.rawValue) ?", [v.databaseValue])
         case let (.param(key), .string(s)):
             // A quoted number compares as the number; other text only with non-numeric values
             // (`num IS NULL`), which lets the (key, num, value) index answer it.
             if let number = Store.numericValue(s) { return try compare(lhs, op, .number(number)) }
-            return SQLFragment("r.id IN (SELECT run_id FROM params WHERE key = ? AND num IS NULL AND value \(op.rawValue) ?)",
-                               [key.databaseValue, s.databaseValue])
+            return keyed("params", key, "num IS NULL AND value \(op.rawValue) ?", [s.databaseValue])
         case let (.metric(key), .number(v)):
-            return SQLFragment("r.id IN (SELECT run_id FROM final_metrics WHERE key = ? AND value \(op.rawValue) ?)",
-                               [key.databaseValue, v.databaseValue])
+            return keyed("final_metrics", key, "value \(op.rawValue) ?", [v.databaseValue])
         case let (.tag(key), .string(s)):
-            return SQLFragment("r.id IN (SELECT run_id FROM tags WHERE key = ? AND value \(op.rawValue) ?)",
-                               [key.databaseValue, s.databaseValue])
+            return keyed("tags", key, "value \(op.rawValue) ?", [s.databaseValue])
         case let (.tag(key), .number(v)):
-            return SQLFragment("r.id IN (SELECT run_id FROM tags WHERE key = ? AND CAST(value AS REAL) \(op.rawValue) ?)",
-                               [key.databaseValue, v.databaseValue])
+            return keyed("tags", key, "CAST(value AS REAL) \(op.rawValue) ?", [v.databaseValue])
         case let (.field(.dataset), .string(name)):
             if op == .ne {
                 return SQLFragment("NOT EXISTS (SELECT 1 FROM run_datasets d WHERE d.run_id = r.id AND d.name = ?)",
@@ -235,7 +327,7 @@ enum FilterCompiler {
         }
     }
 
-    static func typeCheck(_ lhs: Operand, _ op: Comparison, _ rhs: Operand) throws(StoreError) {
+    func typeCheck(_ lhs: Operand, _ op: Comparison, _ rhs: Operand) throws(StoreError) {
         guard case let .field(field) = lhs else { return }
         switch rhs {
         case .number where field.isText:
@@ -252,7 +344,7 @@ enum FilterCompiler {
         }
     }
 
-    static func membership(_ lhs: Operand, _ list: [Operand]) throws(StoreError) -> SQLFragment {
+    func membership(_ lhs: Operand, _ list: [Operand]) throws(StoreError) -> SQLFragment {
         guard !list.isEmpty else { return SQLFragment("0") }
         // Each member is one comparison for equality; ORed. Literal lists on indexed keys
         // become one IN over the index.
@@ -262,17 +354,13 @@ enum FilterCompiler {
         if numbers.count + strings.count == list.count {
             switch lhs {
             case let .param(key) where strings.isEmpty:
-                return SQLFragment("r.id IN (SELECT run_id FROM params WHERE key = ? AND num IN (\(placeholders(numbers.count))))",
-                                   [key.databaseValue] + numbers.map(\.databaseValue))
+                return keyed("params", key, "num IN (\(placeholders(numbers.count)))", numbers.map(\.databaseValue))
             case let .param(key) where numbers.isEmpty && strings.allSatisfy({ Store.numericValue($0) == nil }):
-                return SQLFragment("r.id IN (SELECT run_id FROM params WHERE key = ? AND num IS NULL AND value IN (\(placeholders(strings.count))))",
-                                   [key.databaseValue] + strings.map(\.databaseValue))
+                return keyed("params", key, "num IS NULL AND value IN (\(placeholders(strings.count)))", strings.map(\.databaseValue))
             case let .metric(key) where strings.isEmpty:
-                return SQLFragment("r.id IN (SELECT run_id FROM final_metrics WHERE key = ? AND value IN (\(placeholders(numbers.count))))",
-                                   [key.databaseValue] + numbers.map(\.databaseValue))
+                return keyed("final_metrics", key, "value IN (\(placeholders(numbers.count)))", numbers.map(\.databaseValue))
             case let .tag(key) where numbers.isEmpty:
-                return SQLFragment("r.id IN (SELECT run_id FROM tags WHERE key = ? AND value IN (\(placeholders(strings.count))))",
-                                   [key.databaseValue] + strings.map(\.databaseValue))
+                return keyed("tags", key, "value IN (\(placeholders(strings.count)))", strings.map(\.databaseValue))
             case .field(.dataset) where numbers.isEmpty:
                 return SQLFragment("EXISTS (SELECT 1 FROM run_datasets d WHERE d.run_id = r.id AND d.name IN (\(placeholders(strings.count))))",
                                    strings.map(\.databaseValue))
@@ -285,14 +373,12 @@ enum FilterCompiler {
         return SQLFragment("(" + parts.map(\.sql).joined(separator: " OR ") + ")", parts.flatMap(\.values))
     }
 
-    static func like(_ lhs: Operand, _ pattern: String) throws(StoreError) -> SQLFragment {
+    func like(_ lhs: Operand, _ pattern: String) throws(StoreError) -> SQLFragment {
         switch lhs {
         case let .param(key):
-            return SQLFragment("r.id IN (SELECT run_id FROM params WHERE key = ? AND value LIKE ?)",
-                               [key.databaseValue, pattern.databaseValue])
+            return keyed("params", key, "value LIKE ?", [pattern.databaseValue])
         case let .tag(key):
-            return SQLFragment("r.id IN (SELECT run_id FROM tags WHERE key = ? AND value LIKE ?)",
-                               [key.databaseValue, pattern.databaseValue])
+            return keyed("tags", key, "value LIKE ?", [pattern.databaseValue])
         case .field(.dataset):
             return SQLFragment("EXISTS (SELECT 1 FROM run_datasets d WHERE d.run_id = r.id AND d.name LIKE ?)",
                                [pattern.databaseValue])
@@ -302,7 +388,7 @@ enum FilterCompiler {
         }
     }
 
-    static func has(_ operand: Operand) throws(StoreError) -> SQLFragment {
+    func has(_ operand: Operand) throws(StoreError) -> SQLFragment {
         switch operand {
         case let .param(key):
             return SQLFragment("EXISTS (SELECT 1 FROM params WHERE run_id = r.id AND key = ?)", [key.databaseValue])
@@ -325,7 +411,7 @@ enum FilterCompiler {
 
     /// The SQL value of an operand in a general comparison. Parameters compare numerically
     /// against numbers and as text otherwise; times compare with ISO 8601 date strings.
-    static func scalar(_ operand: Operand, comparedWith other: Operand?) throws(StoreError) -> SQLFragment {
+    func scalar(_ operand: Operand, comparedWith other: Operand?) throws(StoreError) -> SQLFragment {
         switch operand {
         case let .field(field):
             if field == .dataset {
@@ -356,7 +442,7 @@ enum FilterCompiler {
             return SQLFragment("?", [v.databaseValue])
         case let .string(s):
             if case let .field(field) = other, field.isTime {
-                guard let date = parseDate(s) else {
+                guard let date = FilterCompiler.parseDate(s) else {
                     throw StoreError.invalidFilter("\"\(s)\" is not a date; write e.g. \"2026-11-29\" or \"2026-11-29T14:05:00Z\"")
                 }
                 return SQLFragment("?", [date.timeIntervalSince1970.databaseValue])
@@ -366,7 +452,7 @@ enum FilterCompiler {
     }
 
     /// Ordering keys: parameters sort by number, then by text.
-    static func orderingKeys(_ operand: Operand) throws(StoreError) -> [SQLFragment] {
+    func orderingKeys(_ operand: Operand) throws(StoreError) -> [SQLFragment] {
         switch operand {
         case let .param(key):
             return [SQLFragment("(SELECT num FROM params WHERE run_id = r.id AND key = ?)", [key.databaseValue]),

@@ -79,17 +79,12 @@ extension Store {
 
     /// The runs matching `query`, in its order.
     public func runs(_ query: RunQuery = RunQuery()) throws(StoreError) -> [RunRow] {
-        let compiled = try FilterCompiler.compile(query)
-        return try read("querying runs") { db in
-            let ids = try Int64.fetchAll(db, sql: compiled.sql, arguments: compiled.arguments)
-            return try rows(db, ids: ids)
-        }
+        try read("querying runs") { db in try rows(db, ids: try matchingIDs(db, query)) }
     }
 
     /// The ids of the runs matching `query`, in its order.
     public func runIDs(_ query: RunQuery) throws(StoreError) -> [Int64] {
-        let compiled = try FilterCompiler.compile(query)
-        return try read("querying runs") { db in try Int64.fetchAll(db, sql: compiled.sql, arguments: compiled.arguments) }
+        try read("querying runs") { db in try matchingIDs(db, query) }
     }
 
     /// The SQL and bound values a query compiles to (for `explain`-style debugging and tests).
@@ -157,9 +152,8 @@ extension Store {
     /// columns (sorted by key; empty cells are NULL), tags as `k=v; …`. Times in ISO 8601 UTC,
     /// durations in seconds.
     public func exportRows(_ query: RunQuery = RunQuery()) throws(StoreError) -> SQLTable {
-        let compiled = try FilterCompiler.compile(query)
-        return try read("exporting runs") { db in
-            let ids = try Int64.fetchAll(db, sql: compiled.sql, arguments: compiled.arguments)
+        try read("exporting runs") { db in
+            let ids = try matchingIDs(db, query)
             let runs = try rows(db, ids: ids)
             var extra: [Int64: Row] = [:]
             for chunk in Store.chunks(ids) {
@@ -214,6 +208,22 @@ extension Store {
     }
 
     // MARK: Internals
+
+    /// The ids matching `query`, in order: through an index-driven plan when the query orders by
+    /// a metric or parameter with a limit, else one generic statement. Both give the same rows.
+    func matchingIDs(_ db: Database, _ query: RunQuery) throws -> [Int64] {
+        if let plan = try FilterCompiler.drivenPlan(query), let limit = query.limit {
+            var ids = try Int64.fetchAll(db, sql: plan.first.sql, arguments: plan.first.arguments)
+            if ids.count < limit {
+                ids += try Int64.fetchAll(db, sql: plan.rest.sql + " LIMIT ?",
+                                          arguments: StatementArguments(plan.rest.values + [(limit - ids.count).databaseValue]))
+            }
+            return ids
+        }
+        if query.limit == 0 { return [] }
+        let compiled = try FilterCompiler.compile(query)
+        return try Int64.fetchAll(db, sql: compiled.sql, arguments: compiled.arguments)
+    }
 
     /// Loads `RunRow`s for `ids`, keeping their order.
     func rows(_ db: Database, ids: [Int64]) throws -> [RunRow] {

@@ -125,9 +125,14 @@ extension Store {
         guard !points.isEmpty else { return }
         try write("logging metrics of run #\(runID)") { db in
             let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO metrics(run_id, key, step, value, time) VALUES (?, ?, ?, ?, ?)")
-            for point in points {
-                statement.setUncheckedArguments([runID, point.key, point.step, Store.storable(point.value), point.time])
-                try statement.execute()
+            do {
+                for point in points {
+                    statement.setUncheckedArguments([runID, point.key, point.step, Store.storable(point.value), point.time])
+                    try statement.execute()
+                }
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
+                // No existence check per epoch on the hot path: the foreign key is the check.
+                throw StoreError.noSuchRun(runID)
             }
         }
     }

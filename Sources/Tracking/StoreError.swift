@@ -24,7 +24,6 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
     case invalidFilter(String)
     case readOnlyViolation(statement: String, reason: String)
     case sqlError(statement: String, message: String)
-    case runNotRunning(id: Int64, status: String)
 
     public var description: String {
         switch self {
@@ -66,8 +65,6 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
             return "sql is read-only: \(reason) is not allowed (in: \(statement))"
         case let .sqlError(statement, message):
             return "sql error: \(message) (in: \(statement))"
-        case let .runNotRunning(id, status):
-            return "run #\(id) is \(status), not running"
         }
     }
 }

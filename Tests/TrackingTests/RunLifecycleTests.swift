@@ -77,6 +77,14 @@ import Testing
         #expect(throws: StoreError.noSuchRun(7)) { try store.finishRun(7, status: .finished) }
         #expect(throws: StoreError.noSuchRun(7)) { try store.run(7) }
         #expect(throws: StoreError.noSuchRun(7)) { try store.tag(7, key: "a", value: "b") }
+        #expect(throws: StoreError.noSuchRun(7)) { try store.logEpoch(7, step: 1, values: ["train_loss": 1]) }
+        #expect(throws: StoreError.noSuchRun(7)) { try store.curve(7, key: "train_loss") }
+        #expect {
+            _ = try Store(path: "/nonexistent-dir-\(UUID().uuidString)/x.db")
+        } throws: { error in
+            guard case let .cannotOpen(path, _) = error as? StoreError else { return false }
+            return path.hasSuffix("/x.db")
+        }
         #expect(StoreError.noSuchRun(7).description == "no run #7")
     }
 

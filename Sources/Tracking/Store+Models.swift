@@ -291,9 +291,17 @@ extension Store {
             let value: Double? = m["value"]
             metrics[m["key"]] = value ?? .nan
         }
-        return VersionInfo(model: model, version: number, parentVersion: row["parent_version"], run: row["run_id"],
+        let run: Int64? = row["run_id"]
+        var datasets: [RunDataset] = []
+        if let run {
+            datasets = try Row.fetchAll(db, sql: "SELECT role, name, fingerprint, rows FROM run_datasets WHERE run_id = ? ORDER BY position",
+                                        arguments: [run]).map {
+                RunDataset(role: $0["role"], name: $0["name"], fingerprint: $0["fingerprint"], rows: $0["rows"])
+            }
+        }
+        return VersionInfo(model: model, version: number, parentVersion: row["parent_version"], run: run,
                            formatVersion: row["format_version"], weightsBytes: row["bytes"] ?? 0,
-                           created: Date(timeIntervalSince1970: row["created"]), metrics: metrics,
+                           created: Date(timeIntervalSince1970: row["created"]), metrics: metrics, datasets: datasets,
                            aliases: aliases.filter { $0.value == number }.map(\.key).sorted(),
                            deleted: (row["deleted"] as Int? ?? 0) != 0)
     }

@@ -194,6 +194,8 @@ public struct VersionInfo: Sendable, Hashable {
     public var weightsBytes: Int
     public var created: Date
     public var metrics: [String: Double]
+    /// The datasets of the run that produced it (empty if unknown), for `history`.
+    public var datasets: [RunDataset]
     /// Aliases currently pointing at this version.
     public var aliases: [String]
     public var deleted: Bool

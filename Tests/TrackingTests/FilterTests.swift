@@ -120,6 +120,8 @@ import Testing
             #expect(compiled.values.contains(.text(attack)))
             #expect(try ids(store, filter).isEmpty)
             #expect(try ids(store, .like(.param(attack), attack)).isEmpty)
+            // The index-driven plan (order by a metric with a limit) binds its key too.
+            #expect(try ids(store, .compare(.field(.kind), .ne, .string(attack)), order: [RunOrder(.metric(attack))], limit: 3).count == 3)
         }
         #expect(try store.runs().count == 6)
     }

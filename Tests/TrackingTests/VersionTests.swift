@@ -121,7 +121,8 @@ import Testing
 
     @Test func runsLinkToProducedVersions() throws {
         let store = try storeWithVersions(1)
-        let run = try store.beginRun(newRun(.finetune, parentVersion: 1))
+        let run = try store.beginRun(newRun(.finetune, datasets: [RunDataset(role: "train", name: "new_train", fingerprint: "f9", rows: 50)],
+                                            parentVersion: 1))
         let v = try store.addModelVersion(model: "price", parentVersion: 1, runID: run, weights: [7], formatVersion: 1, summary: [1, 2])
         try store.finishRun(run, status: .finished)
         let detail = try store.run(run)
@@ -130,5 +131,7 @@ import Testing
         #expect(detail.lineage.map(\.version) == [2, 1])
         #expect(try store.loadVersion("price", .number(v)).info.run == run)
         #expect(try store.loadVersion("price", .number(v)).summary == [1, 2])
+        #expect(try store.versions("price").last?.datasets.map(\.name) == ["new_train"])
+        #expect(try store.versions("price").first?.datasets == [])
     }
 }

@@ -1,0 +1,177 @@
+// The experiment store: one SQLite file through a GRDB DatabasePool (WAL).
+import Foundation
+import GRDB
+
+/// The SQLite experiment store. Safe to share between threads; several processes may open the
+/// same file (WAL, a 10 s busy timeout, IMMEDIATE write transactions).
+public final class Store: Sendable {
+    /// The schema version this build reads and writes.
+    public static let schemaVersion = Schema.version
+
+    /// The file this store lives in.
+    public let path: String
+    /// Host and pid recorded as the owner of runs begun through this store.
+    public let host: String
+    public let pid: Int
+    /// Runs found `running` with a dead owner and marked `interrupted` when this store opened.
+    public let interruptedOnOpen: [Int64]
+
+    let pool: DatabasePool
+    private let removeOnDeinit: Bool
+
+    /// Opens (creating if needed) the store at `path` and brings its schema up to date.
+    /// Throws `StoreError.newerSchema` / `.unknownMigrations` for a file written by a newer
+    /// retune, without changing it.
+    public convenience init(path: String) throws(StoreError) {
+        try self.init(path: path, removeOnDeinit: false)
+    }
+
+    /// A store in a fresh temporary file, deleted when the store is released. For tests and
+    /// throw-away sessions (`retune run --expect`).
+    public static func temporary() throws(StoreError) -> Store {
+        let dir = FileManager.default.temporaryDirectory.path
+        let path = dir + "/retune-\(UUID().uuidString).db"
+        return try Store(path: path, removeOnDeinit: true)
+    }
+
+    init(path: String, removeOnDeinit: Bool) throws(StoreError) {
+        self.path = path
+        self.removeOnDeinit = removeOnDeinit
+        self.host = HostInfo.hostname
+        self.pid = HostInfo.pid
+        if FileManager.default.fileExists(atPath: path) {
+            try Store.checkExisting(path: path)
+        }
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.foreignKeysEnabled = true
+        config.label = "retune-store"
+        config.prepareDatabase { db in
+            // WAL + NORMAL: a commit survives a killed process (the crash-safety promise); only
+            // an OS crash or power loss may lose the last commits. Saves an fsync per commit.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Checkpoint every ~32 MB of WAL rather than 4 MB: far fewer fsyncs while logging.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 8000")
+            try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+        } catch {
+            throw StoreError.cannotOpen(path: path, reason: Store.message(error))
+        }
+        do {
+            try Schema.migrator.migrate(pool)
+        } catch {
+            throw StoreError.cannotOpen(path: path, reason: "migration failed: " + Store.message(error))
+        }
+        interruptedOnOpen = try Store.markInterrupted(pool: pool, host: host)
+    }
+
+    deinit {
+        if removeOnDeinit {
+            for suffix in ["", "-wal", "-shm"] {
+                try? FileManager.default.removeItem(atPath: path + suffix)
+            }
+        }
+    }
+
+    static func message(_ error: any Error) -> String {
+        if let error = error as? DatabaseError { return error.message ?? "\(error)" }
+        return "\(error)"
+    }
+
+    /// Refuses files written by a newer retune, and files that are not retune stores, before
+    /// anything is written to them.
+    static func checkExisting(path: String) throws(StoreError) {
+        var config = Configuration()
+        config.readonly = true
+        config.busyMode = .timeout(10)
+        let result: (userVersion: Int, hasMigrations: Bool, applied: [String], tables: Int)
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            result = try queue.read { db in
+                let userVersion = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+                let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'table'") ?? 0
+                let hasMigrations = try db.tableExists("grdb_migrations")
+                let applied = hasMigrations
+                    ? try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") : []
+                return (userVersion, hasMigrations, applied, tables)
+            }
+            try queue.close()
+        } catch {
+            throw StoreError.cannotOpen(path: path, reason: message(error))
+        }
+        if result.userVersion > Schema.version {
+            throw StoreError.newerSchema(path: path, found: result.userVersion, supported: Schema.version)
+        }
+        let unknown = result.applied.filter { !Schema.migrationNames.contains($0) }
+        if !unknown.isEmpty {
+            throw StoreError.unknownMigrations(path: path, names: unknown.sorted())
+        }
+        if result.tables > 0 && !result.hasMigrations {
+            throw StoreError.cannotOpen(path: path, reason: "the file is an SQLite database but not a retune store")
+        }
+    }
+
+    /// Marks `running` runs of this host whose owner process is gone as `interrupted`.
+    /// Runs owned by another host are left alone (their owner cannot be checked from here).
+    static func markInterrupted(pool: DatabasePool, host: String) throws(StoreError) -> [Int64] {
+        try storeOp("marking interrupted runs") {
+            try pool.writeWithoutTransaction { db in
+                var marked: [Int64] = []
+                try db.inTransaction(.immediate) {
+                    let rows = try Row.fetchAll(db, sql: "SELECT id, pid FROM runs WHERE status = 'running' AND host = ?",
+                                                arguments: [host])
+                    let now = Date().timeIntervalSince1970
+                    for row in rows {
+                        let id: Int64 = row["id"]
+                        let pid: Int = row["pid"]
+                        if !HostInfo.processIsAlive(pid) {
+                            try db.execute(sql: """
+                                UPDATE runs SET status = 'interrupted', ended = ?, duration = ? - started,
+                                error = coalesce(error, 'owner process ' || pid || ' on ' || host || ' is gone')
+                                WHERE id = ?
+                                """, arguments: [now, now, id])
+                            marked.append(id)
+                        }
+                    }
+                    return .commit
+                }
+                return marked
+            }
+        }
+    }
+
+    /// Runs `body` in an IMMEDIATE transaction (takes the write lock up front, so concurrent
+    /// writers wait on the busy timeout instead of failing with SQLITE_BUSY on upgrade).
+    func write<T>(_ operation: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
+        try storeOp(operation) {
+            try pool.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                guard let result else { throw StoreError.database(operation: operation, message: "transaction produced no result") }
+                return result
+            }
+        }
+    }
+
+    /// Runs `body` on a reader connection (a snapshot; concurrent with writes).
+    func read<T>(_ operation: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
+        try storeOp(operation) { try pool.read { db in try body(db) } }
+    }
+
+    /// The schema version recorded in the file.
+    public func fileSchemaVersion() throws(StoreError) -> Int {
+        try read("reading the schema version") { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
+    }
+
+    /// `PRAGMA integrity_check`: "ok" when the file is sound.
+    public func integrityCheck() throws(StoreError) -> String {
+        try read("checking integrity") { db in
+            try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "\n")
+        }
+    }
+}

@@ -1,2 +1,0 @@
-// Tracking: the SQLite experiment store.
-import GRDB

@@ -1,6 +1,0 @@
-import Testing
-@testable import Tracking
-
-@Test func TrackingBuilds() {
-    #expect(Bool(true))
-}

@@ -1,6 +1,8 @@
 import Foundation
 import Language
+import Learning
 import Terminal
+import Tracking
 
 /// What the command line asked for; the executable fills it in and calls `App`.
 public struct LaunchOptions: Sendable {
@@ -25,12 +27,29 @@ public enum App {
         return Interpreter(session: session)
     }
 
+    /// Opens the store before the first command, so a store that cannot be used (unwritable, or
+    /// written by a newer retune) is reported once, clearly, with exit 74 — and never damaged.
+    static func openStore(_ interpreter: Interpreter) -> Int32? {
+        do {
+            _ = try interpreter.session.store()
+            return nil
+        } catch let d as Diagnostic {
+            interpreter.session.printError("retune: error: \(d.message)")
+            return ExitCode.ioError
+        } catch {
+            interpreter.session.printError("retune: error: \(error)")
+            return ExitCode.ioError
+        }
+    }
+
     /// `retune` on a terminal: the notebook prompt.
     public static func interactive(_ options: LaunchOptions) -> Int32 {
         Interrupts.install()
         let interpreter = makeInterpreter(options, output: StandardOutput(), interactive: true)
         let history = HistoryLocation.path(environment: ProcessInfo.processInfo.environment)
-        let repl = REPL(interpreter: interpreter, historyPath: history) { _ in [] }
+        if let code = openStore(interpreter) { return code }
+        defer { interpreter.session.close() }
+        let repl = REPL(interpreter: interpreter, historyPath: history) { kind in storeNames(interpreter.session, kind) }
         return repl.run(banner: "retune \(RetuneVersion.string) — store \(options.storePath) — 'help' lists commands, Ctrl-D quits")
     }
 
@@ -38,6 +57,8 @@ public enum App {
     public static func commands(_ text: String, name: String, options: LaunchOptions) -> Int32 {
         Interrupts.install()
         let interpreter = makeInterpreter(options, output: StandardOutput(), interactive: false)
+        if let code = openStore(interpreter) { return code }
+        defer { interpreter.session.close() }
         let runner = ScriptRunner(echo: false, keepGoing: options.keepGoing)
         return runner.run(text: text, name: name, interpreter: interpreter)
     }
@@ -70,6 +91,8 @@ public enum App {
         let tee = TeeOutput(capture: capture, forward: verifying ? nil : StandardOutput())
         let interpreter = makeInterpreter(options, output: tee, interactive: false)
         if verifying { interpreter.session.settings.color = false }
+        if let code = openStore(interpreter) { return code }
+        defer { interpreter.session.close() }
         let runner = ScriptRunner(echo: options.echo, keepGoing: options.keepGoing)
         var code = ExitCode.ok
         for file in request.files {
@@ -87,7 +110,7 @@ public enum App {
         if request.record, let file = request.files.first {
             let out = request.expect ?? expectedPath(for: file)
             let header = Transcript.header(script: URL(fileURLWithPath: file).lastPathComponent,
-                                           kernel: MatrixBackend.kernelName, version: RetuneVersion.string)
+                                           kernel: GEMM.kernelName, version: RetuneVersion.string)
             if let err = writeFile(out, header + capture.combined) {
                 FileHandle.standardError.write(Data("\(out): error: \(err)\n".utf8))
                 return ExitCode.ioError
@@ -129,6 +152,21 @@ public enum App {
     }
 }
 
+/// Names from the store for completion: models, aliases, recent run ids.
+func storeNames(_ session: Session, _ kind: NameKind) -> [String] {
+    guard let store = try? session.store() else { return [] }
+    switch kind {
+    case .model:
+        return (try? store.models().map(\.name)) ?? []
+    case .alias:
+        return (try? store.models().flatMap { m in m.aliases.keys.map { "\(m.name)@\($0)" } }) ?? []
+    case .any:
+        return ((try? store.runIDs(RunQuery(order: [RunOrder(.field(.id), descending: true)], limit: 50))) ?? []).map { "#\($0)" }
+    default:
+        return []
+    }
+}
+
 /// Sends output to a capture and optionally on to another sink.
 final class TeeOutput: OutputSink {
     let capture: CapturedOutput
@@ -141,10 +179,6 @@ final class TeeOutput: OutputSink {
     func writeError(_ text: String) { capture.writeError(text); forward?.writeError(text) }
 }
 
-/// The matrix kernel name recorded with runs and transcripts.
-public enum MatrixBackend {
-    public static var kernelName: String { "unknown" }
-}
 
 /// Commands and their outputs as a Markdown notebook.
 public enum MarkdownTranscript {

@@ -84,6 +84,7 @@ public final class Interpreter {
         let record = CellRecord(number: n, text: node.text, status: status, seconds: seconds,
                                 output: session.cellOutput)
         session.cells.append(record)
+        session.recordCell(record)
         onCell?(record)
         return outcome
     }

@@ -2,6 +2,7 @@ import Foundation
 import Language
 import Render
 import Tabular
+import Tracking
 
 /// Output settings and knobs changed with `set KEY VALUE`.
 public struct Settings: Sendable, Hashable {
@@ -59,7 +60,14 @@ public struct CellRecord: Sendable, Hashable {
 
 /// The state of one notebook session: datasets, settings, cells, results.
 public final class Session {
-    public var datasets: [String: Dataset] = [:]
+    public var datasets: [String: Dataset] = [:] {
+        // Any change may replace a dataset under an existing name: forget cached fingerprints.
+        didSet { fingerprintCache.removeAll() }
+    }
+    var fingerprintCache: [String: String] = [:]
+    /// The experiment store once opened (see `store()`), and this session's row in it.
+    var openedStore: Store?
+    var storeSession: Int64?
     public var settings = Settings()
     public var output: any OutputSink
     /// The number of the cell being run (1-based).

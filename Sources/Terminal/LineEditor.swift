@@ -137,6 +137,13 @@ public final class LineEditor {
         // cBreaks stays allocated: libedit may still point at it.
     }
 
+    /// Marks `text` (for example an ANSI colour sequence) as taking no room on screen, so a
+    /// coloured prompt keeps the cursor arithmetic right:
+    /// `prompt: LineEditor.nonPrinting("\u{1B}[1;34m") + "[1]>" + LineEditor.nonPrinting("\u{1B}[0m") + " "`.
+    public static func nonPrinting(_ text: String) -> String {
+        "\u{01}" + text + "\u{01}"
+    }
+
     /// The history, oldest first.
     public var history: [String] { entries }
 
@@ -147,6 +154,9 @@ public final class LineEditor {
         activeCompleter = completer
         Interrupts.clear()
         Console.flush()
+        // libedit's own SIGWINCH handler is off with its other handlers: pick up a window
+        // size change made since the last prompt.
+        if TerminalInfo.stdinIsTTY { rl_resize_terminal() }
         guard let raw = readline(prompt) else {
             let interrupted = Interrupts.consume()
             Console.out("\n")

@@ -43,8 +43,11 @@ struct TmuxSessionTests {
     }
 
     @Test func literalTextControlKeysAndScreenSize() throws {
-        let tmux = try TmuxSession(command: ["cat"], width: 60, height: 10)
+        // READY is printed once the pty is set up (echo, canonical mode), so typed text is
+        // echoed by the terminal and then printed by cat.
+        let tmux = try TmuxSession(command: ["sh", "-c", "echo READY; exec cat"], width: 60, height: 10)
         defer { tmux.kill() }
+        try tmux.waitFor(text: "READY")
         #expect(try tmux.exitStatus() == nil)
         let text = "it's \"quoted\"; $HOME & [64, 32]"
         try tmux.sendLiteral(text)

@@ -61,3 +61,11 @@ import Testing
         #expect(commonPrefix(["abc", "xyz"]) == "")
     }
 }
+
+@Suite struct PromptTests {
+    @Test func nonPrintingWrapsInLibeditMarkers() {
+        let prompt = LineEditor.nonPrinting("\u{1B}[1m") + "[1]>" + LineEditor.nonPrinting("\u{1B}[0m") + " "
+        #expect(prompt == "\u{01}\u{1B}[1m\u{01}[1]>\u{01}\u{1B}[0m\u{01} ")
+        #expect(prompt.unicodeScalars.filter { $0 == "\u{01}" }.count == 4)
+    }
+}

@@ -44,6 +44,7 @@ final class TmuxSession {
 
     private let tmuxPath: String
     private let configPath: String
+    private let statusPath: String
     private var killed = false
 
     /// Starts `command` (argv; the first element is looked up on `PATH`) in a new detached
@@ -69,10 +70,13 @@ final class TmuxSession {
             """
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
 
-        // `exec env K=V … cmd args…` run by /bin/sh -c: exact argv, explicit environment.
+        // `env K=V … cmd args…; echo $? > status` run by /bin/sh -c: exact argv, explicit
+        // environment, and an exit status we can read (tmux 3.3 sometimes never reaps a
+        // program that exits right after its pty closes, so `#{pane_dead_status}` stays empty).
+        self.statusPath = NSTemporaryDirectory() + "\(socketName).status"
         let assignments = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        let shellCommand = (["exec", "env"] + assignments + command).map(TmuxSession.shellQuote)
-            .joined(separator: " ")
+        let shellCommand = (["env"] + assignments + command).map(TmuxSession.shellQuote)
+            .joined(separator: " ") + "; echo $? > " + TmuxSession.shellQuote(statusPath)
         var arguments = ["new-session", "-d", "-s", sessionName, "-x", "\(width)", "-y", "\(height)"]
         if let workingDirectory { arguments += ["-c", workingDirectory] }
         arguments.append(shellCommand)
@@ -123,12 +127,12 @@ final class TmuxSession {
         }
     }
 
-    /// The program's exit status once it has exited, or nil while it runs.
+    /// The program's exit status once it has exited (128 + N when killed by signal N, as
+    /// the shell reports it), or nil while it runs.
     func exitStatus() throws -> Int32? {
-        let text = try run(["display-message", "-p", "-t", sessionName, "#{pane_dead} #{pane_dead_status}"])
-        let parts = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
-        guard parts.first == "1" else { return nil }
-        return parts.count > 1 ? Int32(parts[1]) : nil
+        guard let data = FileManager.default.contents(atPath: statusPath) else { return nil }
+        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return Int32(text)
     }
 
     /// Waits until the program exits and returns its exit status.
@@ -143,13 +147,14 @@ final class TmuxSession {
         }
     }
 
-    /// Stops the private tmux server (and the program) and removes the config file.
+    /// Stops the private tmux server (and the program) and removes its temporary files.
     /// Idempotent; also called on deinit.
     func kill() {
         guard !killed else { return }
         killed = true
         _ = try? run(["kill-server"])
         try? FileManager.default.removeItem(atPath: configPath)
+        try? FileManager.default.removeItem(atPath: statusPath)
     }
 
     // MARK: - Helpers

@@ -26,11 +26,10 @@ public struct Completion {
             return registry.names.filter { $0.hasPrefix(prefix) }.sorted()
         }
         guard let spec = registry.spec(named: verb) else { return [] }
-        if let custom = spec.completer {
-            let c = custom(session, CompletionContext(previousWords: words, prefix: prefix))
-            if !c.isEmpty { return c }
-        }
         var out = Set<String>()
+        if let custom = spec.completer {
+            out.formUnion(custom(session, CompletionContext(previousWords: words, prefix: prefix)))
+        }
         // What the previous word asks for.
         let previous = words.count > 1 ? words[words.count - 1] : nil
         var expected: ValueType?

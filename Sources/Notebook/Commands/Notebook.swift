@@ -111,6 +111,7 @@ let showCommand = CommandSpec(
     operands: [OperandSpec("WHAT", .any, help: "settings, a dataset name, a run id or a model version")],
     help: "One command for looking at anything: `show settings` lists the session settings; `show DATA` describes a dataset; `show #7` prints everything about run 7 (parameters, metrics, curve, lineage, environment); `show price@2` prints a model version's specification, preprocessing, parameters, metrics and lineage.",
     examples: ["show settings", "show #3", "show price@latest", "show _"],
+    completer: { _, ctx in ctx.previousWords.count == 1 && "settings".hasPrefix(ctx.prefix) ? ["settings"] : [] },
     handler: { inv, session in
         guard let what = inv.operand(0) else { return nil }
         if case .name("settings") = what.value {

@@ -75,7 +75,10 @@ final class TmuxSession {
         // program that exits right after its pty closes, so `#{pane_dead_status}` stays empty).
         self.statusPath = NSTemporaryDirectory() + "\(socketName).status"
         let assignments = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        let shellCommand = (["env"] + assignments + command).map(TmuxSession.shellQuote)
+        // `trap : INT`: Ctrl-C sent to the program also reaches the waiting /bin/sh (same process
+        // group); dash would then die of SIGINT and never write the status. A handler (not an
+        // ignore) is reset to the default in the program by exec.
+        let shellCommand = "trap : INT; " + (["env"] + assignments + command).map(TmuxSession.shellQuote)
             .joined(separator: " ") + "; echo $? > " + TmuxSession.shellQuote(statusPath)
         var arguments = ["new-session", "-d", "-s", sessionName, "-x", "\(width)", "-y", "\(height)"]
         if let workingDirectory { arguments += ["-c", workingDirectory] }

@@ -1,0 +1,55 @@
+// CKernels: the only C the Learning target touches.
+// - CPU feature probe (__builtin_cpu_supports), so the OpenBLAS kernel can be chosen
+//   before the library loads;
+// - OpenBLAS loaded at run time with dlopen (no link-time dependency: the package builds and
+//   runs where OpenBLAS is absent, falling back to the portable Swift kernel).
+#ifndef CKERNELS_H
+#define CKERNELS_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Bit flags returned by ck_cpu_features().
+enum {
+    CK_CPU_AVX2 = 1 << 0,
+    CK_CPU_FMA = 1 << 1,
+    CK_CPU_AVX512F = 1 << 2,
+    CK_CPU_X86_64 = 1 << 8,
+    CK_CPU_AARCH64 = 1 << 9,
+};
+
+/// CPU features of the running machine (0 on architectures it does not know).
+int ck_cpu_features(void);
+
+/// Loads OpenBLAS from `path` with dlopen and resolves cblas_sgemm and the openblas_* helpers.
+/// Returns 0 on success; 1 if the library could not be opened; 2 if cblas_sgemm is missing.
+/// Idempotent: a second call after success returns 0 without reloading.
+/// Not thread-safe: call once (Swift wraps it in a lazily initialised `static let`).
+int ck_blas_open(const char *path);
+
+/// dlerror() text of the last failed ck_blas_open, or "" (static storage, valid until next call).
+const char *ck_blas_error(void);
+
+/// 1 when ck_blas_open succeeded.
+int ck_blas_loaded(void);
+
+/// openblas_get_corename() / openblas_get_config(), or "" when the symbol is absent.
+const char *ck_blas_corename(void);
+const char *ck_blas_config(void);
+
+/// openblas_set_num_threads / openblas_get_num_threads (no-op / -1 when absent).
+void ck_blas_set_num_threads(int n);
+int ck_blas_get_num_threads(void);
+
+/// Row-major cblas_sgemm through the loaded library. Must only be called after ck_blas_open
+/// returned 0. transA/transB: 0 = no transpose, 1 = transpose.
+void ck_blas_sgemm(int transA, int transB, int m, int n, int k, float alpha,
+                   const float *a, int lda, const float *b, int ldb,
+                   float beta, float *c, int ldc);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

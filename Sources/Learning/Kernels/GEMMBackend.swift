@@ -10,7 +10,7 @@ import Darwin
 
 /// A row-major sgemm with the argument order of `GEMM.sgemm`
 /// (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc).
-public typealias SgemmKernel = (Bool, Bool, Int, Int, Int, Float, UnsafePointer<Float>, Int,
+public typealias SgemmKernel = @Sendable (Bool, Bool, Int, Int, Int, Float, UnsafePointer<Float>, Int,
                                 UnsafePointer<Float>, Int, Float, UnsafeMutablePointer<Float>, Int) -> Void
 
 /// CPU features that decide the OpenBLAS kernel.

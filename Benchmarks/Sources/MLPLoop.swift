@@ -208,10 +208,17 @@ final class RawMLP: @unchecked Sendable {
         GEMM.sgemm(transA: true, transB: false, m: h2, n: 1, k: nb, alpha: 1, a: b.h2, lda: h2,
                    b: b.out, ldb: 1, beta: 0, c: g + oW3, ldc: 1)
         // d2 = (d3·W3ᵀ) ⊙ [h2 > 0]
+        // (branch-free selects with unconditional stores, so the loops vectorise)
+        let w3 = p + oW3, n2 = h2, n1 = h1
         for r in 0..<nb {
             let d3 = b.out[r]
-            let hr = b.h2 + r &* h2, dr = b.d2 + r &* h2
-            for j in 0..<h2 { dr[j] = hr[j] > 0 ? d3 * p[oW3 + j] : 0 }
+            let hr = b.h2 + r &* n2, dr = b.d2 + r &* n2
+            var j = 0
+            while j < n2 {
+                let v = d3 * w3[j]
+                dr[j] = hr[j] > 0 ? v : 0
+                j &+= 1
+            }
         }
         columnSums(b.d2, rows: nb, cols: h2, into: g + ob2)
         // gW2 = h1ᵀ·d2
@@ -220,7 +227,13 @@ final class RawMLP: @unchecked Sendable {
         // d1 = (d2·W2ᵀ) ⊙ [h1 > 0]
         GEMM.sgemm(transA: false, transB: true, m: nb, n: h1, k: h2, alpha: 1, a: b.d2, lda: h2,
                    b: p + oW2, ldb: h2, beta: 0, c: b.d1, ldc: h1)
-        for i in 0..<(nb &* h1) where !(b.h1[i] > 0) { b.d1[i] = 0 }
+        let d1 = b.d1, a1 = UnsafePointer(b.h1)
+        var i = 0
+        while i < nb &* n1 {
+            let v = d1[i]
+            d1[i] = a1[i] > 0 ? v : 0
+            i &+= 1
+        }
         columnSums(b.d1, rows: nb, cols: h1, into: g + ob1)
         // gW1 = xbᵀ·d1
         GEMM.sgemm(transA: true, transB: false, m: d, n: h1, k: nb, alpha: 1, a: b.xb, lda: d,
@@ -231,7 +244,12 @@ final class RawMLP: @unchecked Sendable {
     func biasRelu(_ h: UnsafeMutablePointer<Float>, rows: Int, cols: Int, bias: UnsafePointer<Float>) {
         for r in 0..<rows {
             let row = h + r &* cols
-            for j in 0..<cols { row[j] = max(row[j] + bias[j], 0) }
+            var j = 0
+            while j < cols {
+                let v = row[j] + bias[j]
+                row[j] = v > 0 ? v : 0
+                j &+= 1
+            }
         }
     }
 
@@ -240,7 +258,11 @@ final class RawMLP: @unchecked Sendable {
         out.update(repeating: 0, count: cols)
         for r in 0..<rows {
             let row = a + r &* cols
-            for j in 0..<cols { out[j] += row[j] }
+            var j = 0
+            while j < cols {
+                out[j] = out[j] + row[j]
+                j &+= 1
+            }
         }
     }
 
@@ -252,12 +274,29 @@ final class RawMLP: @unchecked Sendable {
         let stepSize = Float(lr / bc1), isb = Float(1 / bc2.squareRoot())
         let fb1 = Float(b1), fb2 = Float(b2), eps: Float = 1e-8
         let c1 = 1 - fb1, c2 = 1 - fb2
-        for i in 0..<count {
-            let gi = grad[i]
-            let mi = fb1 * m[i] + c1 * gi
-            let vi = fb2 * v[i] + c2 * gi * gi
-            m[i] = mi; v[i] = vi
-            params[i] -= stepSize * mi / (vi.squareRoot() * isb + eps)
+        let g = UnsafePointer(grad), mm = m, vv = v, pp = params, n = count
+        var i = 0
+        // 8 lanes at a time (scalar sqrt goes through libm's errno path and does not vectorise);
+        // the same IEEE operations per element as the scalar tail, so results do not depend on it.
+        typealias V = SIMD8<Float>
+        while i &+ 8 <= n {
+            let gi = UnsafeRawPointer(g + i).loadUnaligned(as: V.self)
+            let mi = fb1 * UnsafeRawPointer(mm + i).loadUnaligned(as: V.self) + c1 * gi
+            let vi = fb2 * UnsafeRawPointer(vv + i).loadUnaligned(as: V.self) + c2 * gi * gi
+            let pi = UnsafeRawPointer(pp + i).loadUnaligned(as: V.self)
+            let upd = stepSize * mi / (vi.squareRoot() * isb + eps)
+            UnsafeMutableRawPointer(mm + i).storeBytes(of: mi, as: V.self)
+            UnsafeMutableRawPointer(vv + i).storeBytes(of: vi, as: V.self)
+            UnsafeMutableRawPointer(pp + i).storeBytes(of: pi - upd, as: V.self)
+            i &+= 8
+        }
+        while i < n {
+            let gi = g[i]
+            let mi = fb1 * mm[i] + c1 * gi
+            let vi = fb2 * vv[i] + c2 * gi * gi
+            mm[i] = mi; vv[i] = vi
+            pp[i] = pp[i] - stepSize * mi / (vi.squareRoot() * isb + eps)
+            i &+= 1
         }
     }
 }

@@ -269,34 +269,6 @@ final class RawMLP: @unchecked Sendable {
     /// Adam, lr 1e-3, β 0.9/0.999, ε 1e-8, bias-corrected as in the numpy peer.
     func adam() {
         step += 1
-        let lr = 1e-3, b1 = 0.9, b2 = 0.999
-        let bc1 = 1 - pow(b1, Double(step)), bc2 = 1 - pow(b2, Double(step))
-        let stepSize = Float(lr / bc1), isb = Float(1 / bc2.squareRoot())
-        let fb1 = Float(b1), fb2 = Float(b2), eps: Float = 1e-8
-        let c1 = 1 - fb1, c2 = 1 - fb2
-        let g = UnsafePointer(grad), mm = m, vv = v, pp = params, n = count
-        var i = 0
-        // 8 lanes at a time (scalar sqrt goes through libm's errno path and does not vectorise);
-        // the same IEEE operations per element as the scalar tail, so results do not depend on it.
-        typealias V = SIMD8<Float>
-        while i &+ 8 <= n {
-            let gi = UnsafeRawPointer(g + i).loadUnaligned(as: V.self)
-            let mi = fb1 * UnsafeRawPointer(mm + i).loadUnaligned(as: V.self) + c1 * gi
-            let vi = fb2 * UnsafeRawPointer(vv + i).loadUnaligned(as: V.self) + c2 * gi * gi
-            let pi = UnsafeRawPointer(pp + i).loadUnaligned(as: V.self)
-            let upd = stepSize * mi / (vi.squareRoot() * isb + eps)
-            UnsafeMutableRawPointer(mm + i).storeBytes(of: mi, as: V.self)
-            UnsafeMutableRawPointer(vv + i).storeBytes(of: vi, as: V.self)
-            UnsafeMutableRawPointer(pp + i).storeBytes(of: pi - upd, as: V.self)
-            i &+= 8
-        }
-        while i < n {
-            let gi = g[i]
-            let mi = fb1 * mm[i] + c1 * gi
-            let vi = fb2 * vv[i] + c2 * gi * gi
-            mm[i] = mi; vv[i] = vi
-            pp[i] = pp[i] - stepSize * mi / (vi.squareRoot() * isb + eps)
-            i &+= 1
-        }
+        AdamKernel.update(params: params, grads: grad, m: m, v: v, count: count, lr: 1e-3, t: step)
     }
 }

@@ -86,3 +86,28 @@ void ck_blas_sgemm(int transA, int transB, int m, int n, int k, float alpha,
     ck_sgemm(101, transA ? 112 : 111, transB ? 112 : 111, m, n, k, alpha, a, lda, b, ldb, beta,
              c, ldc);
 }
+
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_elementwise_sqrt)
+#define CK_SQRTF(x) __builtin_elementwise_sqrt(x)
+#endif
+#endif
+#ifndef CK_SQRTF
+#include <math.h>
+#define CK_SQRTF(x) sqrtf(x)
+#endif
+
+void ck_adam_update(float *restrict p, const float *restrict g, float *restrict m,
+                    float *restrict v, long n, float b1, float b2, float step, float isb,
+                    float eps) {
+#pragma clang fp contract(off)
+    const float c1 = 1.0f - b1, c2 = 1.0f - b2;
+    for (long i = 0; i < n; i++) {
+        const float gi = g[i];
+        const float mi = b1 * m[i] + c1 * gi;
+        const float vi = b2 * v[i] + c2 * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] = p[i] - step * mi / (CK_SQRTF(vi) * isb + eps);
+    }
+}

@@ -48,6 +48,15 @@ void ck_blas_sgemm(int transA, int transB, int m, int n, int k, float alpha,
                    const float *a, int lda, const float *b, int ldb,
                    float beta, float *c, int ldc);
 
+/// One Adam update over n parameters (element-wise, in this exact order of operations):
+///   m = b1·m + (1−b1)·g;  v = b2·v + (1−b2)·g·g;  p −= step · m / (sqrt(v)·isb + eps)
+/// with step = lr / (1 − b1^t) and isb = 1 / sqrt(1 − b2^t) computed by the caller.
+/// Written in C because Swift's Float.squareRoot() goes through libm's errno path on Linux and
+/// does not vectorise; here sqrt is the IEEE instruction, FP contraction is off (no FMA fusing),
+/// so results equal the scalar formula on every CPU.
+void ck_adam_update(float *p, const float *g, float *m, float *v, long n,
+                    float b1, float b2, float step, float isb, float eps);
+
 #ifdef __cplusplus
 }
 #endif

@@ -177,7 +177,7 @@ final class RawMLP: @unchecked Sendable {
         // Gather.
         for r in 0..<nb {
             let src = s.perm[batchStart + rows.lowerBound + r]
-            (b.xb + r &* d).update(from: s.x + src &* d, count: d)
+            copyRow(from: s.x + src &* d, to: b.xb + r &* d, count: d)
             b.yb[r] = s.y[src]
         }
         // h1 = relu(xb·W1 + b1)
@@ -238,6 +238,21 @@ final class RawMLP: @unchecked Sendable {
         // gW1 = xbᵀ·d1
         GEMM.sgemm(transA: true, transB: false, m: d, n: h1, k: nb, alpha: 1, a: b.xb, lda: d,
                    b: b.d1, ldb: h1, beta: 0, c: g + oW1, ldc: h1)
+    }
+
+    /// Row copy without a memmove call per 128-byte row (4-float chunks, then the tail).
+    @inline(__always)
+    func copyRow(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
+        var j = 0
+        while j &+ 4 <= count {
+            let v = UnsafeRawPointer(src + j).loadUnaligned(as: SIMD4<Float>.self)
+            UnsafeMutableRawPointer(dst + j).storeBytes(of: v, as: SIMD4<Float>.self)
+            j &+= 4
+        }
+        while j < count {
+            dst[j] = src[j]
+            j &+= 1
+        }
     }
 
     @inline(__always)

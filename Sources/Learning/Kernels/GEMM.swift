@@ -16,7 +16,9 @@
 ///   environment are never overridden.
 /// - A start-up self-check compares the library's product with a Float64 reference; on
 ///   disagreement the portable kernel is used and `kernelName` says why.
-/// - OpenBLAS runs with 1 thread unless `RETUNE_BLAS_THREADS` asks for more.
+/// - OpenBLAS runs with 1 thread unless `RETUNE_BLAS_THREADS` asks for more
+///   (`OPENBLAS_NUM_THREADS` is set to the same count before loading, if the environment does
+///   not set it, so no idle server threads are started).
 public enum GEMM {
     /// The backend chosen at first use (thread-safe lazy initialisation).
     public static let backend: GEMMBackend = GEMMBackend.load(environment: .process)

@@ -130,6 +130,9 @@ public struct GEMMBackend: Sendable {
             // overwrite = 0: never replaces a value, even one set since the snapshot.
             setenv("OPENBLAS_CORETYPE", core, 0)
         }
+        // Without this the pthread build starts one server thread per core at load; idle, they
+        // spin in sched_yield and compete with the caller on a busy machine. Never overridden.
+        setenv("OPENBLAS_NUM_THREADS", String(threads), 0)
         let path = env.values["RETUNE_OPENBLAS_PATH"] ?? "libopenblas.so.0"
         guard ck_blas_open(path) == 0 else {
             return .portable(reason: "\(path) not loadable")

@@ -1,6 +1,7 @@
 #include "ckernels.h"
 
 #include <dlfcn.h>
+#include <stdlib.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -110,4 +111,95 @@ void ck_adam_update(float *restrict p, const float *restrict g, float *restrict 
         v[i] = vi;
         p[i] = p[i] - step * mi / (CK_SQRTF(vi) * isb + eps);
     }
+}
+
+/* ---------------------------------------------------------------- portable SIMD sgemm */
+
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define CK_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+#endif
+#ifndef CK_CLONES
+#define CK_CLONES
+#endif
+
+#define CK_NB 512
+
+CK_CLONES
+static void ck_rows4(float *restrict c0, float *restrict c1, float *restrict c2,
+                     float *restrict c3, const float *restrict br, float a0, float a1,
+                     float a2, float a3, long nb) {
+#pragma clang fp contract(off)
+    for (long j = 0; j < nb; j++) {
+        const float bv = br[j];
+        c0[j] = c0[j] + a0 * bv;
+        c1[j] = c1[j] + a1 * bv;
+        c2[j] = c2[j] + a2 * bv;
+        c3[j] = c3[j] + a3 * bv;
+    }
+}
+
+CK_CLONES
+static void ck_row1(float *restrict c0, const float *restrict br, float a0, long nb) {
+#pragma clang fp contract(off)
+    for (long j = 0; j < nb; j++) c0[j] = c0[j] + a0 * br[j];
+}
+
+int ck_sgemm_simd(int transA, int transB, long m, long n, long k, float alpha,
+                  const float *a, long lda, const float *b, long ldb,
+                  float beta, float *c, long ldc) {
+#pragma clang fp contract(off)
+    if (m <= 0 || n <= 0) return 0;
+    for (long i = 0; i < m; i++) {
+        float *row = c + i * ldc;
+        if (beta == 0.0f) {
+            for (long j = 0; j < n; j++) row[j] = 0.0f;
+        } else if (beta != 1.0f) {
+            for (long j = 0; j < n; j++) row[j] = beta * row[j];
+        }
+    }
+    if (k <= 0 || alpha == 0.0f) return 0;
+    float *packed = NULL;
+    const float *bp = b;
+    long bs = ldb;
+    if (transB) {
+        packed = (float *)malloc(sizeof(float) * (size_t)k * (size_t)n);
+        if (packed == NULL) return 1;
+        for (long j = 0; j < n; j++)
+            for (long p = 0; p < k; p++) packed[p * n + j] = b[j * ldb + p];
+        bp = packed;
+        bs = n;
+    }
+    const long aRow = transA ? 1 : lda, aCol = transA ? lda : 1;
+    for (long j0 = 0; j0 < n; j0 += CK_NB) {
+        const long nb = (n - j0) < CK_NB ? (n - j0) : CK_NB;
+        long i = 0;
+        for (; i + 4 <= m; i += 4) {
+            float *c0 = c + i * ldc + j0;
+            const float *ai = a + i * aRow;
+            for (long p = 0; p < k; p++) {
+                const float *ap = ai + p * aCol;
+                ck_rows4(c0, c0 + ldc, c0 + 2 * ldc, c0 + 3 * ldc, bp + p * bs + j0,
+                         alpha * ap[0], alpha * ap[aRow], alpha * ap[2 * aRow],
+                         alpha * ap[3 * aRow], nb);
+            }
+        }
+        for (; i < m; i++) {
+            float *c0 = c + i * ldc + j0;
+            const float *ai = a + i * aRow;
+            for (long p = 0; p < k; p++) ck_row1(c0, bp + p * bs + j0, alpha * ai[p * aCol], nb);
+        }
+    }
+    free(packed);
+    return 0;
+}
+
+const char *ck_sgemm_simd_variant(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return "avx512f";
+    if (__builtin_cpu_supports("avx2")) return "avx2";
+#endif
+    return "baseline";
 }

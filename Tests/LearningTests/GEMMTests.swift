@@ -98,6 +98,17 @@ private func maxScaledError(_ r: (got: [Float], ref: [Double], scale: [Double]))
     }
 
     @Test(arguments: shapes)
+    fileprivate func simdKernelIsBitIdenticalToPortable(_ s: Shape) {
+        let simd: SgemmKernel = { ta, tb, m, n, k, al, a, lda, b, ldb, be, c, ldc in
+            SimdGEMM.sgemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: al, a: a, lda: lda,
+                           b: b, ldb: ldb, beta: be, c: c, ldc: ldc)
+        }
+        let r1 = run(s, simd), r2 = run(s, portable)
+        #expect(r1.got.map(\.bitPattern) == r2.got.map(\.bitPattern), "simd variant \(SimdGEMM.variant)")
+        #expect(maxScaledError(r1) < 1e-5)
+    }
+
+    @Test(arguments: shapes)
     fileprivate func activeBackendAgreesWithNaiveProduct(_ s: Shape) {
         #expect(maxScaledError(run(s, active)) < 1e-5, "kernel: \(GEMM.kernelName)")
     }
@@ -205,6 +216,11 @@ private func maxScaledError(_ r: (got: [Float], ref: [Double], scale: [Double]))
         let b = GEMMBackend.load(environment: GEMMEnvironment(["RETUNE_GEMM": "portable"]))
         #expect(b.kind == .portable)
         #expect(b.name == "portable (RETUNE_GEMM=portable)")
+        let s = GEMMBackend.load(environment: GEMMEnvironment(["RETUNE_GEMM": "simd"]))
+        #expect(s.kind == .simd)
+        #expect(s.name == "simd \(SimdGEMM.variant) (RETUNE_GEMM=simd)")
+        #expect(s.selfCheck?.passed == true)
+        #expect(["avx512f", "avx2", "baseline"].contains(SimdGEMM.variant))
         #expect(GEMMBackend.openBLASVersion(config: "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64") == "0.3.21")
         #expect(GEMMBackend.openBLASVersion(config: "") == nil)
     }
@@ -216,6 +232,8 @@ private func maxScaledError(_ r: (got: [Float], ref: [Double], scale: [Double]))
             #expect(b.name.hasPrefix("openblas "))
             #expect(b.name.hasSuffix("(\(b.threads) thread\(b.threads == 1 ? "" : "s"))"))
             #expect(b.selfCheck?.passed == true)
+        case .simd:
+            #expect(b.name.hasPrefix("simd "))
         case .portable:
             #expect(b.name.hasPrefix("portable"))
         }

@@ -48,6 +48,20 @@ void ck_blas_sgemm(int transA, int transB, int m, int n, int k, float alpha,
                    const float *a, int lda, const float *b, int ldb,
                    float beta, float *c, int ldc);
 
+/// Portable row-major sgemm (no BLAS): i-k-j order over a packed op(B), four rows of C at a
+/// time, each C element accumulated over p ascending with separate multiply and add (FP
+/// contraction off). On x86-64 it is compiled three times (avx512f / avx2 / baseline) and the
+/// loader picks the clone for the running CPU; because every element is summed in the same
+/// order with the same IEEE operations, all clones give bit-identical results — equal to
+/// `PortableGEMM` in Swift. Returns 0, or 1 if the packing buffer could not be allocated.
+int ck_sgemm_simd(int transA, int transB, long m, long n, long k, float alpha,
+                  const float *a, long lda, const float *b, long ldb,
+                  float beta, float *c, long ldc);
+
+/// Which clone ck_sgemm_simd runs on this CPU: "avx512f", "avx2", "baseline" (x86-64) or
+/// "baseline" elsewhere.
+const char *ck_sgemm_simd_variant(void);
+
 /// One Adam update over n parameters (element-wise, in this exact order of operations):
 ///   m = b1·m + (1−b1)·g;  v = b2·v + (1−b2)·g·g;  p −= step · m / (sqrt(v)·isb + eps)
 /// with step = lr / (1 − b1^t) and isb = 1 / sqrt(1 − b2^t) computed by the caller.

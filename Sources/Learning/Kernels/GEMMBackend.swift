@@ -83,7 +83,9 @@ public struct GEMMEnvironment: Sendable {
 
 /// The matrix backend in use: which kernel, how many threads, and why.
 public struct GEMMBackend: Sendable {
-    public enum Kind: Sendable, Equatable { case openBLAS, portable }
+    /// openBLAS: the dlopen'ed library; simd: the C kernel with per-CPU clones (ck_sgemm_simd);
+    /// portable: the pure-Swift kernel (`PortableGEMM`).
+    public enum Kind: Sendable, Equatable { case openBLAS, simd, portable }
 
     public let kind: Kind
     /// e.g. "openblas 0.3.21 SkylakeX (1 thread)" or "portable (libopenblas.so.0 not loadable)".
@@ -107,7 +109,10 @@ public struct GEMMBackend: Sendable {
         precondition(m >= 0 && n >= 0 && k >= 0, "GEMM: negative dimension")
         precondition(lda >= max(1, transA ? m : k) && ldb >= max(1, transB ? k : n) && ldc >= max(1, n),
                      "GEMM: leading dimension too small")
-        if kind == .openBLAS, let m32 = Int32(exactly: m), let n32 = Int32(exactly: n),
+        if kind == .simd {
+            SimdGEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                           a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        } else if kind == .openBLAS, let m32 = Int32(exactly: m), let n32 = Int32(exactly: n),
            let k32 = Int32(exactly: k), let lda32 = Int32(exactly: lda),
            let ldb32 = Int32(exactly: ldb), let ldc32 = Int32(exactly: ldc) {
             ck_blas_sgemm(transA ? 1 : 0, transB ? 1 : 0, m32, n32, k32, alpha, a, lda32,
@@ -120,8 +125,12 @@ public struct GEMMBackend: Sendable {
 
     /// Chooses the backend: see `GEMM`'s documentation for the rules.
     public static func load(environment env: GEMMEnvironment) -> GEMMBackend {
-        if let mode = env.values["RETUNE_GEMM"], mode.lowercased() == "portable" {
+        let mode = env.values["RETUNE_GEMM"]?.lowercased()
+        if mode == "portable" {
             return .portable(reason: "RETUNE_GEMM=portable")
+        }
+        if mode == "simd" {
+            return fallback(reason: "RETUNE_GEMM=simd", coretype: nil, openBLASCheck: nil)
         }
         let threads = env.values["RETUNE_BLAS_THREADS"].flatMap { Int($0) }.map { min(max($0, 1), 64) } ?? 1
         let decision = CoretypeDecision.choose(environmentValue: env.values["OPENBLAS_CORETYPE"],
@@ -135,7 +144,7 @@ public struct GEMMBackend: Sendable {
         setenv("OPENBLAS_NUM_THREADS", String(threads), 0)
         let path = env.values["RETUNE_OPENBLAS_PATH"] ?? "libopenblas.so.0"
         guard ck_blas_open(path) == 0 else {
-            return .portable(reason: "\(path) not loadable")
+            return fallback(reason: "\(path) not loadable", coretype: decision, openBLASCheck: nil)
         }
         ck_blas_set_num_threads(Int32(threads))
         let config = String(cString: ck_blas_config())
@@ -148,12 +157,27 @@ public struct GEMMBackend: Sendable {
         let check = selfCheck(kernel)
         let label = "openblas \(version) \(core.isEmpty ? "?" : core)"
         guard check.passed else {
-            return GEMMBackend(kind: .portable, name: "portable (\(label) failed self-check)",
-                               threads: 1, coretype: decision, selfCheck: check)
+            return fallback(reason: "\(label) failed self-check", coretype: decision, openBLASCheck: check)
         }
         return GEMMBackend(kind: .openBLAS,
                            name: "\(label) (\(threads) thread\(threads == 1 ? "" : "s"))",
                            threads: threads, coretype: decision, selfCheck: check)
+    }
+
+    /// Without OpenBLAS: the C SIMD kernel if it passes its own self-check, else pure Swift.
+    /// `selfCheck` keeps the failed OpenBLAS check when there was one (it says why we are here).
+    static func fallback(reason: String, coretype: CoretypeDecision?, openBLASCheck: SelfCheckResult?) -> GEMMBackend {
+        let kernel: SgemmKernel = { ta, tb, m, n, k, al, a, lda, b, ldb, be, c, ldc in
+            SimdGEMM.sgemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: al, a: a, lda: lda,
+                           b: b, ldb: ldb, beta: be, c: c, ldc: ldc)
+        }
+        let check = selfCheck(kernel)
+        guard check.passed else {
+            return GEMMBackend(kind: .portable, name: "portable (\(reason); simd kernel failed self-check)",
+                               threads: 1, coretype: coretype, selfCheck: openBLASCheck ?? check)
+        }
+        return GEMMBackend(kind: .simd, name: "simd \(SimdGEMM.variant) (\(reason))",
+                           threads: 1, coretype: coretype, selfCheck: openBLASCheck ?? check)
     }
 
     /// "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64" → "0.3.21".

@@ -8,14 +8,17 @@
 /// kernels — which is why every run records `kernelName`.
 ///
 /// Backend selection (see `GEMMBackend.load`):
-/// - `RETUNE_GEMM=portable` forces the portable Swift kernel; `RETUNE_GEMM=openblas` (or unset)
-///   tries OpenBLAS first.
+/// - `RETUNE_GEMM=portable` forces the pure-Swift kernel, `RETUNE_GEMM=simd` the C kernel with
+///   per-CPU clones (both bit-identical to each other on every CPU); unset (or `openblas`) tries
+///   OpenBLAS first. `RETUNE_OPENBLAS_PATH` overrides the library name.
 /// - OpenBLAS is loaded with `dlopen("libopenblas.so.0")`. Before loading, `OPENBLAS_CORETYPE`
 ///   is set from the CPU's features (avx512f → SkylakeX, avx2+fma → Haswell) **only when the
 ///   environment does not set it**; `OPENBLAS_CORETYPE` and `OPENBLAS_L2_SIZE` from the
 ///   environment are never overridden.
 /// - A start-up self-check compares the library's product with a Float64 reference; on
-///   disagreement the portable kernel is used and `kernelName` says why.
+///   disagreement, or when the library is absent, the SIMD C kernel (`SimdGEMM`, self-checked
+///   too) or else the pure-Swift kernel (`PortableGEMM`) is used, and `kernelName` says why,
+///   e.g. "simd avx512f (libopenblas.so.0 not loadable)".
 /// - OpenBLAS runs with 1 thread unless `RETUNE_BLAS_THREADS` asks for more
 ///   (`OPENBLAS_NUM_THREADS` is set to the same count before loading, if the environment does
 ///   not set it, so no idle server threads are started).
@@ -23,7 +26,7 @@ public enum GEMM {
     /// The backend chosen at first use (thread-safe lazy initialisation).
     public static let backend: GEMMBackend = GEMMBackend.load(environment: .process)
 
-    /// e.g. "openblas 0.3.21 SkylakeX (1 thread)" or "portable (openblas absent)".
+    /// e.g. "openblas 0.3.21 SkylakeX (1 thread)" or "simd avx2 (libopenblas.so.0 not loadable)".
     public static var kernelName: String { backend.name }
 
     /// Thread count the backend uses (1 for the portable kernel).

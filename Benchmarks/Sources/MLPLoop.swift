@@ -209,32 +209,41 @@ final class RawMLP: @unchecked Sendable {
                    b: b.out, ldb: 1, beta: 0, c: g + oW3, ldc: 1)
         // d2 = (d3·W3ᵀ) ⊙ [h2 > 0]
         // (branch-free selects with unconditional stores, so the loops vectorise)
+        // The bias gradient (column sums) is accumulated in the same pass, rows in order.
         let w3 = p + oW3, n2 = h2, n1 = h1
+        let gb2 = g + ob2
+        gb2.update(repeating: 0, count: n2)
         for r in 0..<nb {
             let d3 = b.out[r]
             let hr = b.h2 + r &* n2, dr = b.d2 + r &* n2
             var j = 0
             while j < n2 {
                 let v = d3 * w3[j]
-                dr[j] = hr[j] > 0 ? v : 0
+                let x = hr[j] > 0 ? v : 0
+                dr[j] = x
+                gb2[j] = gb2[j] + x
                 j &+= 1
             }
         }
-        columnSums(b.d2, rows: nb, cols: h2, into: g + ob2)
         // gW2 = h1ᵀ·d2
         GEMM.sgemm(transA: true, transB: false, m: h1, n: h2, k: nb, alpha: 1, a: b.h1, lda: h1,
                    b: b.d2, ldb: h2, beta: 0, c: g + oW2, ldc: h2)
         // d1 = (d2·W2ᵀ) ⊙ [h1 > 0]
         GEMM.sgemm(transA: false, transB: true, m: nb, n: h1, k: h2, alpha: 1, a: b.d2, lda: h2,
                    b: p + oW2, ldb: h2, beta: 0, c: b.d1, ldc: h1)
-        let d1 = b.d1, a1 = UnsafePointer(b.h1)
-        var i = 0
-        while i < nb &* n1 {
-            let v = d1[i]
-            d1[i] = a1[i] > 0 ? v : 0
-            i &+= 1
+        let d1 = b.d1, a1 = UnsafePointer(b.h1), gb1 = g + ob1
+        gb1.update(repeating: 0, count: n1)
+        for r in 0..<nb {
+            let dr = d1 + r &* n1, ar = a1 + r &* n1
+            var j = 0
+            while j < n1 {
+                let v = dr[j]
+                let x = ar[j] > 0 ? v : 0
+                dr[j] = x
+                gb1[j] = gb1[j] + x
+                j &+= 1
+            }
         }
-        columnSums(b.d1, rows: nb, cols: h1, into: g + ob1)
         // gW1 = xbᵀ·d1
         GEMM.sgemm(transA: true, transB: false, m: d, n: h1, k: nb, alpha: 1, a: b.xb, lda: d,
                    b: b.d1, ldb: h1, beta: 0, c: g + oW1, ldc: h1)
@@ -263,19 +272,6 @@ final class RawMLP: @unchecked Sendable {
             while j < cols {
                 let v = row[j] + bias[j]
                 row[j] = v > 0 ? v : 0
-                j &+= 1
-            }
-        }
-    }
-
-    @inline(__always)
-    func columnSums(_ a: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Float>) {
-        out.update(repeating: 0, count: cols)
-        for r in 0..<rows {
-            let row = a + r &* cols
-            var j = 0
-            while j < cols {
-                out[j] = out[j] + row[j]
                 j &+= 1
             }
         }

@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "retune", targets: ["retune"]),
+        .executable(name: "retune-bench", targets: ["retune-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -19,6 +20,8 @@ let package = Package(
         // C libraries, each wrapped by exactly one Swift target.
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "CLibcrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // CPU feature probe + OpenBLAS loaded with dlopen (no link-time BLAS dependency).
+        .target(name: "CKernels", linkerSettings: [.linkedLibrary("dl")]),
 
         // Pure front end: lexer, parser, diagnostics. Depends on nothing of ours.
         .target(name: "Language", swiftSettings: strict),
@@ -29,13 +32,15 @@ let package = Package(
         // Datasets: CSV, typed columns, generators, transforms, fingerprints, drift statistics.
         .target(name: "Tabular", dependencies: ["CLibcrypto"], swiftSettings: strict),
         // Models, training, metrics.
-        .target(name: "Learning", dependencies: ["Tabular"], swiftSettings: strict),
+        .target(name: "Learning", dependencies: ["Tabular", "CKernels"], swiftSettings: strict),
         // The SQLite experiment store.
         .target(name: "Tracking", dependencies: ["Tabular", "Learning", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         // Registry, interpreter, workspace, cells: ties everything together.
         .target(name: "Notebook", dependencies: ["Language", "Terminal", "Render", "Tabular", "Learning", "Tracking"], swiftSettings: strict),
         // Thin executable: argument parsing and wiring.
         .executableTarget(name: "retune", dependencies: ["Notebook", "Terminal", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: strict),
+        // Benchmark harness (release-built by scripts/bench; smoke mode from the debug build).
+        .executableTarget(name: "retune-bench", dependencies: ["Learning"], path: "Benchmarks/Sources", swiftSettings: strict),
 
         .testTarget(name: "LanguageTests", dependencies: ["Language"]),
         .testTarget(name: "TerminalTests", dependencies: ["Terminal"]),

@@ -2,23 +2,40 @@
 /// Row-major: C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C.
 /// The backend (OpenBLAS with a verified kernel, or the portable fallback) is chosen once at
 /// start-up; `kernelName` names it and is recorded with every run.
+///
+/// Determinism: for one backend (kernel) and thread count, results are bit-identical from run
+/// to run. Different kernels sum in different orders, so results differ slightly between
+/// kernels — which is why every run records `kernelName`.
+///
+/// Backend selection (see `GEMMBackend.load`):
+/// - `RETUNE_GEMM=portable` forces the pure-Swift kernel, `RETUNE_GEMM=simd` the C kernel with
+///   per-CPU clones (both bit-identical to each other on every CPU); unset (or `openblas`) tries
+///   OpenBLAS first. `RETUNE_OPENBLAS_PATH` overrides the library name.
+/// - OpenBLAS is loaded with `dlopen("libopenblas.so.0")`. Before loading, `OPENBLAS_CORETYPE`
+///   is set from the CPU's features (avx512f → SkylakeX, avx2+fma → Haswell) **only when the
+///   environment does not set it**; `OPENBLAS_CORETYPE` and `OPENBLAS_L2_SIZE` from the
+///   environment are never overridden.
+/// - A start-up self-check compares the library's product with a Float64 reference; on
+///   disagreement, or when the library is absent, the SIMD C kernel (`SimdGEMM`, self-checked
+///   too) or else the pure-Swift kernel (`PortableGEMM`) is used, and `kernelName` says why,
+///   e.g. "simd avx512f (libopenblas.so.0 not loadable)".
+/// - OpenBLAS runs with 1 thread unless `RETUNE_BLAS_THREADS` asks for more
+///   (`OPENBLAS_NUM_THREADS` is set to the same count before loading, if the environment does
+///   not set it, so no idle server threads are started).
 public enum GEMM {
-    public static var kernelName: String { "portable" }
+    /// The backend chosen at first use (thread-safe lazy initialisation).
+    public static let backend: GEMMBackend = GEMMBackend.load(environment: .process)
+
+    /// e.g. "openblas 0.3.21 SkylakeX (1 thread)" or "simd avx2 (libopenblas.so.0 not loadable)".
+    public static var kernelName: String { backend.name }
+
+    /// Thread count the backend uses (1 for the portable kernel).
+    public static var threads: Int { backend.threads }
 
     public static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                              a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                              beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        for i in 0..<m {
-            for j in 0..<n {
-                var sum: Float = 0
-                for p in 0..<k {
-                    let av = transA ? a[p &* lda &+ i] : a[i &* lda &+ p]
-                    let bv = transB ? b[j &* ldb &+ p] : b[p &* ldb &+ j]
-                    sum += av * bv
-                }
-                let cv = beta == 0 ? 0 : beta * c[i &* ldc &+ j]
-                c[i &* ldc &+ j] = alpha * sum + cv
-            }
-        }
+        backend.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                      a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     }
 }

@@ -1,0 +1,78 @@
+// CKernels: the only C the Learning target touches.
+// - CPU feature probe (__builtin_cpu_supports), so the OpenBLAS kernel can be chosen
+//   before the library loads;
+// - OpenBLAS loaded at run time with dlopen (no link-time dependency: the package builds and
+//   runs where OpenBLAS is absent, falling back to the portable Swift kernel).
+#ifndef CKERNELS_H
+#define CKERNELS_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Bit flags returned by ck_cpu_features().
+enum {
+    CK_CPU_AVX2 = 1 << 0,
+    CK_CPU_FMA = 1 << 1,
+    CK_CPU_AVX512F = 1 << 2,
+    CK_CPU_X86_64 = 1 << 8,
+    CK_CPU_AARCH64 = 1 << 9,
+};
+
+/// CPU features of the running machine (0 on architectures it does not know).
+int ck_cpu_features(void);
+
+/// Loads OpenBLAS from `path` with dlopen and resolves cblas_sgemm and the openblas_* helpers.
+/// Returns 0 on success; 1 if the library could not be opened; 2 if cblas_sgemm is missing.
+/// Idempotent: a second call after success returns 0 without reloading.
+/// Not thread-safe: call once (Swift wraps it in a lazily initialised `static let`).
+int ck_blas_open(const char *path);
+
+/// dlerror() text of the last failed ck_blas_open, or "" (static storage, valid until next call).
+const char *ck_blas_error(void);
+
+/// 1 when ck_blas_open succeeded.
+int ck_blas_loaded(void);
+
+/// openblas_get_corename() / openblas_get_config(), or "" when the symbol is absent.
+const char *ck_blas_corename(void);
+const char *ck_blas_config(void);
+
+/// openblas_set_num_threads / openblas_get_num_threads (no-op / -1 when absent).
+void ck_blas_set_num_threads(int n);
+int ck_blas_get_num_threads(void);
+
+/// Row-major cblas_sgemm through the loaded library. Must only be called after ck_blas_open
+/// returned 0. transA/transB: 0 = no transpose, 1 = transpose.
+void ck_blas_sgemm(int transA, int transB, int m, int n, int k, float alpha,
+                   const float *a, int lda, const float *b, int ldb,
+                   float beta, float *c, int ldc);
+
+/// Portable row-major sgemm (no BLAS): i-k-j order over a packed op(B), four rows of C at a
+/// time, each C element accumulated over p ascending with separate multiply and add (FP
+/// contraction off). On x86-64 it is compiled three times (avx512f / avx2 / baseline) and the
+/// loader picks the clone for the running CPU; because every element is summed in the same
+/// order with the same IEEE operations, all clones give bit-identical results — equal to
+/// `PortableGEMM` in Swift. Returns 0, or 1 if the packing buffer could not be allocated.
+int ck_sgemm_simd(int transA, int transB, long m, long n, long k, float alpha,
+                  const float *a, long lda, const float *b, long ldb,
+                  float beta, float *c, long ldc);
+
+/// Which clone ck_sgemm_simd runs on this CPU: "avx512f", "avx2", "baseline" (x86-64) or
+/// "baseline" elsewhere.
+const char *ck_sgemm_simd_variant(void);
+
+/// One Adam update over n parameters (element-wise, in this exact order of operations):
+///   m = b1·m + (1−b1)·g;  v = b2·v + (1−b2)·g·g;  p −= step · m / (sqrt(v)·isb + eps)
+/// with step = lr / (1 − b1^t) and isb = 1 / sqrt(1 − b2^t) computed by the caller.
+/// Written in C because Swift's Float.squareRoot() goes through libm's errno path on Linux and
+/// does not vectorise; here sqrt is the IEEE instruction, FP contraction is off (no FMA fusing),
+/// so results equal the scalar formula on every CPU.
+void ck_adam_update(float *p, const float *g, float *m, float *v, long n,
+                    float b1, float b2, float step, float isb, float eps);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,248 @@
+import CKernels
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A row-major sgemm with the argument order of `GEMM.sgemm`
+/// (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc).
+public typealias SgemmKernel = @Sendable (Bool, Bool, Int, Int, Int, Float, UnsafePointer<Float>, Int,
+                                UnsafePointer<Float>, Int, Float, UnsafeMutablePointer<Float>, Int) -> Void
+
+/// CPU features that decide the OpenBLAS kernel.
+public struct CPUFeatures: OptionSet, Sendable, Hashable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+    public static let avx2 = CPUFeatures(rawValue: Int(CK_CPU_AVX2))
+    public static let fma = CPUFeatures(rawValue: Int(CK_CPU_FMA))
+    public static let avx512f = CPUFeatures(rawValue: Int(CK_CPU_AVX512F))
+    public static let x86_64 = CPUFeatures(rawValue: Int(CK_CPU_X86_64))
+    public static let aarch64 = CPUFeatures(rawValue: Int(CK_CPU_AARCH64))
+
+    /// Features of the running CPU (`__builtin_cpu_supports`).
+    public static var current: CPUFeatures { CPUFeatures(rawValue: Int(ck_cpu_features())) }
+}
+
+/// What happens to `OPENBLAS_CORETYPE` before OpenBLAS loads.
+public enum CoretypeDecision: Sendable, Equatable, CustomStringConvertible {
+    /// The environment sets it: never overridden.
+    case keptFromEnvironment(String)
+    /// Unset in the environment; chosen from CPU features and set before loading.
+    case chosen(String)
+    /// Unset, and no kernel is forced (OpenBLAS detects the CPU itself).
+    case leftUnset
+
+    public var description: String {
+        switch self {
+        case .keptFromEnvironment(let v): return "OPENBLAS_CORETYPE=\(v) (from environment)"
+        case .chosen(let v): return "OPENBLAS_CORETYPE=\(v) (chosen from CPU features)"
+        case .leftUnset: return "OPENBLAS_CORETYPE unset (OpenBLAS auto-detect)"
+        }
+    }
+
+    /// avx512f → SkylakeX, avx2+fma → Haswell, else unset; an environment value always wins
+    /// (an empty value counts as set: it is the user's to give).
+    public static func choose(environmentValue: String?, features: CPUFeatures) -> CoretypeDecision {
+        if let v = environmentValue { return .keptFromEnvironment(v) }
+        if features.contains(.avx512f) { return .chosen("SkylakeX") }
+        if features.contains([.avx2, .fma]) { return .chosen("Haswell") }
+        return .leftUnset
+    }
+}
+
+/// Outcome of comparing a kernel with the Float64 reference product.
+public struct SelfCheckResult: Sendable, Equatable {
+    public var passed: Bool
+    /// Largest |got − reference| / (Σ|α·a·b| + |β·c|) over all checked elements.
+    public var maxScaledError: Double
+    /// The first failing case, or "ok".
+    public var detail: String
+}
+
+/// Environment values the backend reads (a snapshot, so tests can pass their own).
+public struct GEMMEnvironment: Sendable {
+    public var values: [String: String]
+    public init(_ values: [String: String]) { self.values = values }
+
+    static let names = ["RETUNE_GEMM", "RETUNE_BLAS_THREADS", "RETUNE_OPENBLAS_PATH",
+                        "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"]
+
+    /// The relevant variables of this process.
+    public static var process: GEMMEnvironment {
+        var v: [String: String] = [:]
+        for name in names {
+            if let p = getenv(name) { v[name] = String(cString: p) }
+        }
+        return GEMMEnvironment(v)
+    }
+}
+
+/// The matrix backend in use: which kernel, how many threads, and why.
+public struct GEMMBackend: Sendable {
+    /// openBLAS: the dlopen'ed library; simd: the C kernel with per-CPU clones (ck_sgemm_simd);
+    /// portable: the pure-Swift kernel (`PortableGEMM`).
+    public enum Kind: Sendable, Equatable { case openBLAS, simd, portable }
+
+    public let kind: Kind
+    /// e.g. "openblas 0.3.21 SkylakeX (1 thread)" or "portable (libopenblas.so.0 not loadable)".
+    public let name: String
+    public let threads: Int
+    /// What was done with OPENBLAS_CORETYPE (nil when OpenBLAS was not tried).
+    public let coretype: CoretypeDecision?
+    /// The start-up self-check of the library kernel (nil when OpenBLAS was not loaded).
+    public let selfCheck: SelfCheckResult?
+
+    public static func portable(reason: String?) -> GEMMBackend {
+        GEMMBackend(kind: .portable, name: reason.map { "portable (\($0))" } ?? "portable",
+                    threads: 1, coretype: nil, selfCheck: nil)
+    }
+
+    /// Runs `GEMM.sgemm` on this backend.
+    @inline(__always)
+    public func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                      a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                      beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        precondition(m >= 0 && n >= 0 && k >= 0, "GEMM: negative dimension")
+        precondition(lda >= max(1, transA ? m : k) && ldb >= max(1, transB ? k : n) && ldc >= max(1, n),
+                     "GEMM: leading dimension too small")
+        if kind == .simd {
+            SimdGEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                           a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        } else if kind == .openBLAS, let m32 = Int32(exactly: m), let n32 = Int32(exactly: n),
+           let k32 = Int32(exactly: k), let lda32 = Int32(exactly: lda),
+           let ldb32 = Int32(exactly: ldb), let ldc32 = Int32(exactly: ldc) {
+            ck_blas_sgemm(transA ? 1 : 0, transB ? 1 : 0, m32, n32, k32, alpha, a, lda32,
+                          b, ldb32, beta, c, ldc32)
+        } else {
+            PortableGEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                               a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        }
+    }
+
+    /// Chooses the backend: see `GEMM`'s documentation for the rules.
+    public static func load(environment env: GEMMEnvironment) -> GEMMBackend {
+        let mode = env.values["RETUNE_GEMM"]?.lowercased()
+        if mode == "portable" {
+            return .portable(reason: "RETUNE_GEMM=portable")
+        }
+        if mode == "simd" {
+            return fallback(reason: "RETUNE_GEMM=simd", coretype: nil, openBLASCheck: nil)
+        }
+        let threads = env.values["RETUNE_BLAS_THREADS"].flatMap { Int($0) }.map { min(max($0, 1), 64) } ?? 1
+        let decision = CoretypeDecision.choose(environmentValue: env.values["OPENBLAS_CORETYPE"],
+                                               features: .current)
+        if case .chosen(let core) = decision {
+            // overwrite = 0: never replaces a value, even one set since the snapshot.
+            setenv("OPENBLAS_CORETYPE", core, 0)
+        }
+        // Without this the pthread build starts one server thread per core at load; idle, they
+        // spin in sched_yield and compete with the caller on a busy machine. Never overridden.
+        setenv("OPENBLAS_NUM_THREADS", String(threads), 0)
+        let path = env.values["RETUNE_OPENBLAS_PATH"] ?? "libopenblas.so.0"
+        guard ck_blas_open(path) == 0 else {
+            return fallback(reason: "\(path) not loadable", coretype: decision, openBLASCheck: nil)
+        }
+        ck_blas_set_num_threads(Int32(threads))
+        let config = String(cString: ck_blas_config())
+        let core = String(cString: ck_blas_corename())
+        let version = openBLASVersion(config: config) ?? "?"
+        let kernel: SgemmKernel = { ta, tb, m, n, k, al, a, lda, b, ldb, be, c, ldc in
+            ck_blas_sgemm(ta ? 1 : 0, tb ? 1 : 0, Int32(m), Int32(n), Int32(k), al, a, Int32(lda),
+                          b, Int32(ldb), be, c, Int32(ldc))
+        }
+        let check = selfCheck(kernel)
+        let label = "openblas \(version) \(core.isEmpty ? "?" : core)"
+        guard check.passed else {
+            return fallback(reason: "\(label) failed self-check", coretype: decision, openBLASCheck: check)
+        }
+        return GEMMBackend(kind: .openBLAS,
+                           name: "\(label) (\(threads) thread\(threads == 1 ? "" : "s"))",
+                           threads: threads, coretype: decision, selfCheck: check)
+    }
+
+    /// Without OpenBLAS: the C SIMD kernel if it passes its own self-check, else pure Swift.
+    /// `selfCheck` keeps the failed OpenBLAS check when there was one (it says why we are here).
+    static func fallback(reason: String, coretype: CoretypeDecision?, openBLASCheck: SelfCheckResult?) -> GEMMBackend {
+        let kernel: SgemmKernel = { ta, tb, m, n, k, al, a, lda, b, ldb, be, c, ldc in
+            SimdGEMM.sgemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: al, a: a, lda: lda,
+                           b: b, ldb: ldb, beta: be, c: c, ldc: ldc)
+        }
+        let check = selfCheck(kernel)
+        guard check.passed else {
+            return GEMMBackend(kind: .portable, name: "portable (\(reason); simd kernel failed self-check)",
+                               threads: 1, coretype: coretype, selfCheck: openBLASCheck ?? check)
+        }
+        return GEMMBackend(kind: .simd, name: "simd \(SimdGEMM.variant) (\(reason))",
+                           threads: 1, coretype: coretype, selfCheck: openBLASCheck ?? check)
+    }
+
+    /// "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64" → "0.3.21".
+    public static func openBLASVersion(config: String) -> String? {
+        let parts = config.split(separator: " ")
+        guard parts.count >= 2, parts[0].lowercased() == "openblas" else { return nil }
+        return String(parts[1])
+    }
+
+    /// Compares `kernel` with a Float64 naive product on all four transpose combinations,
+    /// a small and a medium size, beta 0 (over NaN-filled C), 1 and 0.5, odd leading
+    /// dimensions. Passes when every element is within `tolerance` scaled error.
+    public static func selfCheck(_ kernel: SgemmKernel, tolerance: Double = 1e-4) -> SelfCheckResult {
+        struct Case { var m, n, k: Int; var alpha, beta: Float; var pad: Int }
+        let cases = [Case(m: 7, n: 5, k: 3, alpha: 1, beta: 0, pad: 0),
+                     Case(m: 23, n: 19, k: 37, alpha: 0.75, beta: 0.5, pad: 3),
+                     Case(m: 96, n: 65, k: 130, alpha: -1.25, beta: 1, pad: 1)]
+        var worst = 0.0
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> Float {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Int64(bitPattern: state >> 11) % 2001 - 1000) / 1000
+        }
+        for cs in cases {
+            for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+                let (m, n, k) = (cs.m, cs.n, cs.k)
+                let lda = (ta ? m : k) + cs.pad, ldb = (tb ? k : n) + cs.pad, ldc = n + cs.pad
+                let a = (0..<((ta ? k : m) * lda)).map { _ in next() }
+                let b = (0..<((tb ? n : k) * ldb)).map { _ in next() }
+                let c0: [Float] = (0..<(m * ldc)).map { _ in cs.beta == 0 ? .nan : next() }
+                let ref = PortableGEMM.referenceProduct(transA: ta, transB: tb, m: m, n: n, k: k,
+                                                        alpha: cs.alpha, a: a, lda: lda, b: b, ldb: ldb,
+                                                        beta: cs.beta, c: c0, ldc: ldc)
+                var c = c0
+                a.withUnsafeBufferPointer { ap in
+                    b.withUnsafeBufferPointer { bp in
+                        c.withUnsafeMutableBufferPointer { cp in
+                            if let a0 = ap.baseAddress, let b0 = bp.baseAddress, let c0p = cp.baseAddress {
+                                kernel(ta, tb, m, n, k, cs.alpha, a0, lda, b0, ldb, cs.beta, c0p, ldc)
+                            }
+                        }
+                    }
+                }
+                for i in 0..<m {
+                    for j in 0..<n {
+                        var scale = 0.0
+                        for p in 0..<k {
+                            let av = ta ? a[p * lda + i] : a[i * lda + p]
+                            let bv = tb ? b[j * ldb + p] : b[p * ldb + j]
+                            scale += abs(Double(cs.alpha) * Double(av) * Double(bv))
+                        }
+                        if cs.beta != 0 { scale += abs(Double(cs.beta) * Double(c0[i * ldc + j])) }
+                        let got = Double(c[i * ldc + j])
+                        let err = abs(got - ref[i * n + j]) / max(scale, 1e-30)
+                        if !(err <= tolerance) {  // also catches NaN
+                            return SelfCheckResult(
+                                passed: false, maxScaledError: err.isNaN ? .infinity : err,
+                                detail: "m=\(m) n=\(n) k=\(k) transA=\(ta) transB=\(tb) beta=\(cs.beta): "
+                                    + "C[\(i),\(j)] = \(got), reference \(ref[i * n + j])")
+                        }
+                        worst = max(worst, err)
+                    }
+                }
+            }
+        }
+        return SelfCheckResult(passed: true, maxScaledError: worst, detail: "ok")
+    }
+}

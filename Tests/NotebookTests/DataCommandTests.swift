@@ -215,6 +215,9 @@ private func since(_ h: Harness, _ mark: Int) -> String { String(h.out.dropFirst
         let big = try #require(h.session.datasets["big"])
         #expect(big.rowCount > 0)
         #expect(big.provenance.operation == "filter")
+        #expect(big.provenance.detail == "island in [\"Biscoe\", \"Dream\"] and body_mass_g / 1000 > 4")
+        #expect(h.run("show _") == 0, "\(h.err)")
+        #expect(h.out.contains("big: \(big.rowCount) rows × 9 columns"))
         #expect(h.run("filter p where species like \"Ad%\" as ad") == 0, "\(h.err)")
         #expect(h.session.datasets["ad"]?.rowCount == 152)
     }

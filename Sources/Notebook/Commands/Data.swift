@@ -110,6 +110,22 @@ func provenanceText(_ p: Provenance) -> String {
     }
 }
 
+/// The source text of an item as the user wrote it (falls back to the printed expression).
+func sourceText(of e: Expr, in node: CommandNode) -> String {
+    let bytes = Array(node.text.utf8)
+    let lo = e.span.start.offset - node.span.start.offset
+    let hi = e.span.end.offset - node.span.start.offset
+    guard lo >= 0, hi <= bytes.count, lo < hi, let text = String(validating: bytes[lo..<hi], as: UTF8.self)
+    else { return ExprPrinter.print(e) }
+    return text
+}
+
+/// `text` cut to `limit` characters with an ellipsis (for the aligned table layout only).
+func shortened(_ text: String, to limit: Int, in session: Session) -> String {
+    guard session.settings.format == .table || session.settings.format == .vertical, text.count > limit else { return text }
+    return String(text.prefix(max(1, limit - 1))) + "…"
+}
+
 func fingerprintPrefix(_ d: Dataset) -> String { String(d.fingerprint().prefix(12)) }
 
 func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
@@ -374,7 +390,7 @@ let datasetsCommand = CommandSpec(
         }
         let rows: [[Cell]] = session.datasets.keys.sorted().compactMap { name in
             guard let d = session.datasets[name] else { return nil }
-            return [.text(name), .int(d.rowCount), .int(d.columns.count), .text(provenanceText(d.provenance)),
+            return [.text(name), .int(d.rowCount), .int(d.columns.count), .text(shortened(provenanceText(d.provenance), to: 32, in: session)),
                     .text(fingerprintPrefix(d))]
         }
         let table = Table(columns: [Table.Column("name"), Table.Column("rows", alignment: .right),

@@ -114,7 +114,8 @@ let filterCommand = CommandSpec(
         guard let e = inv.expr("where") else { return nil }
         let name = try newName(inv)
         let predicate = try FilterTranslator(dataset: d).predicate(e)
-        let result = try DataErrors.run(at: e.span) { try d.filter(predicate, name: name) }
+        var result = try DataErrors.run(at: e.span) { try d.filter(predicate, name: name) }
+        result.provenance.detail = sourceText(of: e, in: inv.node)
         store(result, in: session)
         session.print("\(name): \(plural(result.rowCount, "row")) of \(d.rowCount)")
         return .dataset(name)

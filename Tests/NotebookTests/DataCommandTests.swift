@@ -82,7 +82,11 @@ private func since(_ h: Harness, _ mark: Int) -> String { String(h.out.dropFirst
     @Test func unknownTargetColumnIsReported() {
         let h = dataHarness()
         #expect(h.run("load \"data/diabetes.csv\" as d target progresion") != 0)
-        #expect(h.err.contains("data/diabetes.csv:1:1: target column 'progresion' not found"))
+        #expect(h.err.contains("test.retune:1:38: error: data/diabetes.csv has no target column 'progresion'"), "\(h.err)")
+        #expect(h.err.contains("did you mean 'progression'?"))
+        #expect(h.run("load \"data/penguins.csv\" as p time species") != 0)
+        #expect(h.err.contains("the time column 'species' must hold dates, datetimes or numbers"))
+        #expect(h.session.datasets["p"] == nil)
         #expect(h.session.datasets["d"] == nil)
     }
 

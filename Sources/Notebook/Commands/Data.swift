@@ -62,6 +62,15 @@ enum DataErrors {
     }
 }
 
+/// The same diagnostic with another message.
+extension Diagnostic {
+    func withMessage(_ m: String) -> Diagnostic {
+        var d = self
+        d.message = m
+        return d
+    }
+}
+
 /// The dataset named by an operand (with "did you mean" when there is none).
 func datasetOperand(_ inv: Invocation, _ session: Session, _ index: Int = 0) throws -> Dataset {
     guard let arg = inv.operand(index), let name = arg.string else {
@@ -188,9 +197,9 @@ let loadCommand = CommandSpec(
     handler: { inv, session in
         guard let pathArg = inv.operand(0), let written = pathArg.string else { return nil }
         let name = try newName(inv)
+        // Roles are checked here, after parsing, so that an unknown name gets its own span and
+        // a "did you mean"; the file is parsed with no roles.
         var options = CSVOptions()
-        options.target = inv.string("target")
-        options.time = inv.string("time")
         if let sep = inv.string("sep") {
             guard sep.count == 1, let ch = sep.first, ch.isASCII, ch != "\"", ch != "\n", ch != "\r" else {
                 throw inv.error("sep expects one ASCII character other than a quote or newline, got \"\(sep)\"", at: "sep")
@@ -222,6 +231,19 @@ let loadCommand = CommandSpec(
         } catch let e as TabularError {
             throw DataErrors.diagnostic(e, at: pathArg.span, path: (resolved, written))
         }
+        for role in ["target", "time"] {
+            guard let col = inv.string(role) else { continue }
+            guard let c = dataset.column(named: col) else {
+                throw DataErrors.unknownColumn(col, among: dataset.columnNames, at: inv.span(role))
+                    .withMessage("\(written) has no \(role) column '\(col)'")
+            }
+            if role == "time" && c.type == .categorical {
+                throw inv.error("the time column '\(col)' must hold dates, datetimes or numbers, but it is categorical",
+                                at: "time", notes: ["declare its type if it should be numeric: types [\(col): float]"])
+            }
+        }
+        dataset.target = inv.string("target")
+        dataset.time = inv.string("time")
         dataset.provenance = Provenance(operation: "file", detail: written)
         let took = elapsedText(since: start)
         store(dataset, in: session)

@@ -1,3 +1,4 @@
+import Foundation
 import Language
 import Tabular
 
@@ -244,7 +245,9 @@ let generateCommand = CommandSpec(
         OptionSpec("as", .name(.any), required: true, help: "the new dataset"),
     ],
     help: "Deterministic synthetic data for teaching, demos and tests: the same kind, rows, seed and options always give the same dataset (and fingerprint).\n\n"
-        + Generators.kinds.compactMap { Generators.documentation[$0] }.joined(separator: "\n\n"),
+        + Generators.kinds.compactMap { Generators.documentation[$0] }.joined(separator: "\n\n")
+            // The command spells the sensors option as a flag: `extra`, not `extra 1`.
+            .replacingOccurrences(of: "extra 1", with: "extra"),
     examples: ["generate housing rows 2000 seed 1 year 2019 as h2019",
                "generate housing rows 2000 seed 2 year 2023 as h2023",
                "generate churn rows 5000 seed 3 shift 0.8 as churn_shifted",
@@ -265,7 +268,9 @@ let generateCommand = CommandSpec(
             given[key] = key == "extra" ? 1 : inv.double(key)
         }
         let (seed, seedShown) = seedValue(inv, session)
-        var d = try DataErrors.run(at: inv.node.span) {
+        // A bad option value is reported at that option (the generator's message names it).
+        let probeSpan = given.keys.sorted().first { key in inv.has(key) } .map { inv.span($0) }
+        var d = try DataErrors.run(at: given.count == 1 ? (probeSpan ?? inv.node.span) : inv.node.span) {
             try Generators.generate(kind: kind, rows: rows, seed: seed, options: given, name: name)
         }
         var detail = "\(kind) rows \(rows) seed \(seedShown)"

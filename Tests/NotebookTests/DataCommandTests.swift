@@ -283,6 +283,10 @@ private func since(_ h: Harness, _ mark: Int) -> String { String(h.out.dropFirst
         #expect(h.run("drop p columns [species] as dr") == 0)
         #expect(h.session.datasets["dr"]?.target == nil)
         #expect(h.session.datasets["dr"]?.columns.count == 8)
+        #expect(h.run("select p columns [\"species\", year] as quoted") == 0, "\(h.err)")
+        #expect(h.session.datasets["quoted"]?.columnNames == ["species", "year"])
+        #expect(h.run("select p columns [species, 3] as x") != 0)
+        #expect(h.err.contains("expected a column name, got 3"))
         #expect(h.run("select p columns [specis] as x") != 0)
         #expect(h.err.contains("did you mean 'species'?"))
     }
@@ -323,6 +327,9 @@ private func since(_ h: Harness, _ mark: Int) -> String { String(h.out.dropFirst
         let c = Completion(registry: .standard, session: h.session)
         #expect(c.complete(lineBeforeWord: "filter p where species = \"x\" and ", prefix: "bo", insideQuote: false) == ["body_mass_g"])
         #expect(c.complete(lineBeforeWord: "split p into a, b by ", prefix: "da", insideQuote: false) == ["date_egg"])
+        #expect(c.complete(lineBeforeWord: "select p columns [species, ", prefix: "bill", insideQuote: false)
+                == ["bill_depth_mm", "bill_length_mm"])
+        #expect(c.complete(lineBeforeWord: "describe ", prefix: "p", insideQuote: false) == ["p"])
     }
 
     @Test func everyDataCommandHasHelpAndExamples() {

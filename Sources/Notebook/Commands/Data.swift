@@ -157,8 +157,9 @@ let dataColumnCompleter: Completer = { session, ctx in
     guard words.count >= 2 else { return [] }
     let columnKeys: Set<String> = ["where", "by", "columns", "target", "time", "and", "or", "not"]
     guard let last = words.last else { return [] }
-    let inWhere = words.contains("where") && !words.contains("as")
-    guard columnKeys.contains(last) || inWhere else { return [] }
+    // Inside a `where` condition or a `columns [..]` list, until `as NEW`.
+    let inList = (words.contains("where") || words.contains("columns")) && !words.contains("as")
+    guard columnKeys.contains(last) || inList else { return [] }
     for w in [words[1]] + words.reversed() {
         if let d = session.datasets[w] {
             return d.columnNames.filter { $0.hasPrefix(ctx.prefix) }.sorted()

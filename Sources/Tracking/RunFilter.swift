@@ -320,6 +320,16 @@ struct FilterCompiler {
             }
             return SQLFragment("EXISTS (SELECT 1 FROM run_datasets d WHERE d.run_id = r.id AND d.name \(op.rawValue) ?)",
                                [name.databaseValue])
+        case (.field, .number), (.field, .string):
+            // A plain column against a value: `IS` for equality stays two-valued without
+            // coalesce, so an index on the column could serve it.
+            let l = try scalar(lhs, comparedWith: rhs)
+            let r = try scalar(rhs, comparedWith: lhs)
+            switch op {
+            case .eq: return SQLFragment("\(l.sql) IS \(r.sql)", l.values + r.values)
+            case .ne: return SQLFragment("(\(l.sql) IS NOT NULL AND \(l.sql) != \(r.sql))", l.values + l.values + r.values)
+            default: return SQLFragment("coalesce(\(l.sql) \(op.rawValue) \(r.sql), 0)", l.values + r.values)
+            }
         default:
             let l = try scalar(lhs, comparedWith: rhs)
             let r = try scalar(rhs, comparedWith: lhs)

@@ -91,7 +91,6 @@ enum Schema {
         deleted        INTEGER NOT NULL DEFAULT 0
     );
     CREATE INDEX runs_status ON runs(status) WHERE status = 'running';
-    CREATE INDEX runs_model_version ON runs(model, version);
     CREATE INDEX runs_parent_run ON runs(parent_run_id) WHERE parent_run_id IS NOT NULL;
     CREATE TABLE model_versions(
         id             INTEGER PRIMARY KEY,

@@ -262,7 +262,7 @@ extension Store {
         case .latest:
             guard let n = try Int.fetchOne(db, sql: "SELECT max(version) FROM model_versions WHERE model_id = ? AND deleted = 0",
                                            arguments: [modelID]) else {
-                throw StoreError.noSuchVersion(model: model, version: 0)
+                throw StoreError.noVersions(model: model)
             }
             return n
         case let .alias(alias):

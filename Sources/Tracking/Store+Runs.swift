@@ -257,6 +257,8 @@ extension Store {
     /// The numeric value of a parameter's text, used for numeric comparisons (`param.lr < 0.1`).
     static func numericValue(_ text: String) -> Double? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
+        // Decimal notation only: no hex ("0x10"), no "inf"/"nan".
+        guard !trimmed.contains(where: { $0.isLetter && $0 != "e" && $0 != "E" }) else { return nil }
         guard let value = Double(trimmed), value.isFinite else { return nil }
         return value
     }

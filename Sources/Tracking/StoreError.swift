@@ -14,6 +14,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
     case noSuchRun(Int64)
     case noSuchModel(String)
     case noSuchVersion(model: String, version: Int)
+    case noVersions(model: String)
     case noSuchAlias(model: String, alias: String)
     case versionDeleted(model: String, version: Int)
     case invalidReference(String)
@@ -43,6 +44,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
             return "no model named '\(name)'"
         case let .noSuchVersion(model, version):
             return "model '\(model)' has no version \(version)"
+        case let .noVersions(model):
+            return "model '\(model)' has no versions yet (train it first)"
         case let .noSuchAlias(model, alias):
             return "model '\(model)' has no alias '\(alias)'"
         case let .versionDeleted(model, version):

@@ -140,3 +140,13 @@ import Testing
         #expect(try store.integrityCheck() == "ok")
     }
 }
+
+@Test(arguments: [("0.01", 0.01), ("40", 40), (" 1e-3 ", 0.001), ("-2", -2)])
+func numericParamsAreIndexedAsNumbers(text: String, expected: Double) {
+    #expect(Store.numericValue(text) == expected)
+}
+
+@Test(arguments: ["adam", "[64, 32]", "0x10", "inf", "nan", "", "true"])
+func otherParamsAreText(text: String) {
+    #expect(Store.numericValue(text) == nil)
+}

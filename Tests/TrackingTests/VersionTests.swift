@@ -28,13 +28,15 @@ import Testing
         #expect(loaded.specJSON == #"{"kind":"linear"}"#)
         #expect(try store.loadVersion("churn", .latest).info.formatVersion == 2)
         #expect(throws: StoreError.noSuchModel("nope")) { try store.versions("nope") }
+        try store.upsertModel(name: "empty", specJSON: "{}")
+        #expect(throws: StoreError.noVersions(model: "empty")) { try store.resolve("empty", ref: .latest) }
         #expect(throws: StoreError.noSuchVersion(model: "price", version: 9)) {
             try store.addModelVersion(model: "price", parentVersion: 9, runID: nil, weights: [], formatVersion: 1, summary: nil)
         }
         let models = try store.models()
-        #expect(models.map(\.name) == ["churn", "price"])
-        #expect(models.map(\.versionCount) == [1, 3])
-        #expect(models.map(\.latest) == [1, 3])
+        #expect(models.map(\.name) == ["churn", "empty", "price"])
+        #expect(models.map(\.versionCount) == [1, 0, 3])
+        #expect(models.map(\.latest) == [1, nil, 3])
     }
 
     @Test func deletedVersionsKeepTheirNumbersEvenAfterPurge() throws {

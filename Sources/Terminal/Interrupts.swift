@@ -118,6 +118,33 @@ public struct InterruptPolicy: Sendable, Equatable {
     }
 }
 
+extension Interrupts {
+    /// Runs `body` (a blocking terminal read) with SIGINT unblocked on the calling thread and
+    /// Ctrl-C presses that land on other threads forwarded to it, so the read is interrupted
+    /// even when called from a thread that blocks signals (Dispatch and Swift concurrency
+    /// worker threads do).
+    static func interruptingReads<T>(_ body: () -> T) -> T {
+        var unblock = sigset_t()
+        var previous = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, &previous)
+        signalState.readerThread.store(UInt(pthread_self()), ordering: .releasing)
+        defer {
+            signalState.readerThread.store(0, ordering: .releasing)
+            pthread_sigmask(SIG_SETMASK, &previous, nil)
+            // A press forwarded after the read ended stays pending on this thread if it blocks
+            // SIGINT again; drop it so that it is not taken for a new press later.
+            if signalState.forwarding.load(ordering: .acquiring), sigismember(&previous, SIGINT) == 1 {
+                var zero = timespec(tv_sec: 0, tv_nsec: 0)
+                _ = sigtimedwait(&unblock, nil, &zero)
+            }
+            signalState.forwarding.store(false, ordering: .releasing)
+        }
+        return body()
+    }
+}
+
 // MARK: - Signal handler state (touched by the handler: atomics and plain C calls only)
 
 final class SignalState: Sendable {
@@ -127,6 +154,11 @@ final class SignalState: Sendable {
     /// Monotonic nanoseconds of the last press; -1 when none.
     let lastPressNanos = Atomic<Int64>(-1)
     let terminalSaved = Atomic<Bool>(false)
+    /// The thread blocked in the line editor's read (0 when none): a Ctrl-C delivered to
+    /// another thread is forwarded to it so that its read() returns EINTR.
+    let readerThread = Atomic<UInt>(0)
+    /// Set just before forwarding, so the forwarded signal is not counted as a second press.
+    let forwarding = Atomic<Bool>(false)
     /// termios of stdin at install time, restored before a double-press exit.
     nonisolated(unsafe) var savedMode = termios()
 }
@@ -150,6 +182,16 @@ func monotonicNanoseconds() -> Int64 {
 
 private let interruptHandler: @convention(c) (Int32) -> Void = { _ in
     let state = signalState
+    if state.forwarding.exchange(false, ordering: .acquiringAndReleasing) {
+        return  // a press already counted on another thread, forwarded here to interrupt read()
+    }
+    let reader = state.readerThread.load(ordering: .acquiring)
+    if reader != 0 && pthread_equal(pthread_t(reader), pthread_self()) == 0 {
+        state.forwarding.store(true, ordering: .releasing)
+        if pthread_kill(pthread_t(reader), SIGINT) != 0 {
+            state.forwarding.store(false, ordering: .releasing)
+        }
+    }
     let now = monotonicNanoseconds()
     let previous = state.lastPressNanos.exchange(now, ordering: .relaxed)
     state.pending.store(true, ordering: .relaxed)

@@ -157,7 +157,8 @@ public final class LineEditor {
         // libedit's own SIGWINCH handler is off with its other handlers: pick up a window
         // size change made since the last prompt.
         if TerminalInfo.stdinIsTTY { rl_resize_terminal() }
-        guard let raw = readline(prompt) else {
+        let line = Interrupts.interruptingReads { readline(prompt) }
+        guard let raw = line else {
             let interrupted = Interrupts.consume()
             Console.out("\n")
             return interrupted ? .interrupted : .endOfInput

@@ -59,7 +59,7 @@ public enum Interrupts {
 
     /// Whether a Ctrl-C arrived and was not consumed or cleared yet.
     public static func pending() -> Bool {
-        signalState.pending.load(ordering: .relaxed)
+        signalState.pending.load(ordering: .sequentiallyConsistent)
     }
 
     /// The flag as a `@Sendable` function value, for long computations to poll at safe points.
@@ -72,7 +72,7 @@ public enum Interrupts {
 
     /// Returns whether a Ctrl-C was pending, and clears it.
     public static func consume() -> Bool {
-        signalState.pending.exchange(false, ordering: .relaxed)
+        signalState.pending.exchange(false, ordering: .sequentiallyConsistent)
     }
 
     /// Pretends that Ctrl-C was pressed (for tests and for code that cancels itself).
@@ -185,16 +185,10 @@ private let interruptHandler: @convention(c) (Int32) -> Void = { _ in
     if state.forwarding.exchange(false, ordering: .acquiringAndReleasing) {
         return  // a press already counted on another thread, forwarded here to interrupt read()
     }
-    let reader = state.readerThread.load(ordering: .acquiring)
-    if reader != 0 && pthread_equal(pthread_t(reader), pthread_self()) == 0 {
-        state.forwarding.store(true, ordering: .releasing)
-        if pthread_kill(pthread_t(reader), SIGINT) != 0 {
-            state.forwarding.store(false, ordering: .releasing)
-        }
-    }
     let now = monotonicNanoseconds()
     let previous = state.lastPressNanos.exchange(now, ordering: .relaxed)
-    state.pending.store(true, ordering: .relaxed)
+    // The flag is set before forwarding, so the reader sees it once its read() fails.
+    state.pending.store(true, ordering: .sequentiallyConsistent)
     if state.exitOnDouble.load(ordering: .relaxed), previous >= 0,
        InterruptPolicy.isDoublePress(previous: Double(previous) / 1e9, now: Double(now) / 1e9,
                                      window: Interrupts.doublePressWindow) {
@@ -205,5 +199,12 @@ private let interruptHandler: @convention(c) (Int32) -> Void = { _ in
         var newline: UInt8 = 0x0A
         _ = write(STDERR_FILENO, &newline, 1)
         _exit(Interrupts.exitStatus)
+    }
+    let reader = state.readerThread.load(ordering: .acquiring)
+    if reader != 0 && pthread_equal(pthread_t(reader), pthread_self()) == 0 {
+        state.forwarding.store(true, ordering: .sequentiallyConsistent)
+        if pthread_kill(pthread_t(reader), SIGINT) != 0 {
+            state.forwarding.store(false, ordering: .releasing)
+        }
     }
 }

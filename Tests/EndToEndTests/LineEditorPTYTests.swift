@@ -68,4 +68,19 @@ struct LineEditorPTYTests {
         let attributes = try FileManager.default.attributesOfItem(atPath: history)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
     }
+
+    @Test func secondControlCWithinASecondExitsWith130() throws {
+        let bundle = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        let tmux = try TmuxSession(
+            command: [bundle, "--testing-library", "swift-testing", "--filter", "lineEditorProbe"],
+            width: 100, height: 30,
+            environment: ["RETUNE_LINE_EDITOR_PROBE": "1", "RETUNE_HISTORY": "", "HOME": "/nonexistent"])
+        defer { tmux.kill() }
+        try tmux.waitFor(text: "[1]> ", timeout: 30)
+        try tmux.send(keys: "C-c")
+        try tmux.waitFor(text: "INTERRUPTED")
+        try tmux.send(keys: "C-c")
+        #expect(try tmux.waitForExit(timeout: 30) == 130)
+        #expect(try tmux.capture().contains("EOF-SAVED") == false)
+    }
 }

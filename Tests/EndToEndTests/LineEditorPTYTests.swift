@@ -83,4 +83,29 @@ struct LineEditorPTYTests {
         #expect(try tmux.waitForExit(timeout: 30) == 130)
         #expect(try tmux.capture().contains("EOF-SAVED") == false)
     }
+
+    @Test func pipedInputBypassesLibedit() throws {
+        let bundle = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: bundle)
+        process.arguments = ["--testing-library", "swift-testing", "--filter", "lineEditorProbe"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["RETUNE_LINE_EDITOR_PROBE"] = "1"
+        environment["RETUNE_HISTORY"] = ""
+        environment["HOME"] = "/nonexistent"
+        process.environment = environment
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        input.fileHandleForWriting.write(Data("describe  old\nshow #1\n".utf8))
+        try input.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(text.contains("GOT<describe  old>\nGOT<show #1>\nEOF-SAVED"))
+        #expect(text.contains("[1]> ") == false)   // no prompt in script mode
+    }
 }

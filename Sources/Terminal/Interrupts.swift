@@ -59,7 +59,7 @@ public enum Interrupts {
 
     /// Whether a Ctrl-C arrived and was not consumed or cleared yet.
     public static func pending() -> Bool {
-        signalState.pending.load(ordering: .relaxed)
+        signalState.pending.load(ordering: .sequentiallyConsistent)
     }
 
     /// The flag as a `@Sendable` function value, for long computations to poll at safe points.
@@ -72,7 +72,7 @@ public enum Interrupts {
 
     /// Returns whether a Ctrl-C was pending, and clears it.
     public static func consume() -> Bool {
-        signalState.pending.exchange(false, ordering: .relaxed)
+        signalState.pending.exchange(false, ordering: .sequentiallyConsistent)
     }
 
     /// Pretends that Ctrl-C was pressed (for tests and for code that cancels itself).
@@ -118,6 +118,33 @@ public struct InterruptPolicy: Sendable, Equatable {
     }
 }
 
+extension Interrupts {
+    /// Runs `body` (a blocking terminal read) with SIGINT unblocked on the calling thread and
+    /// Ctrl-C presses that land on other threads forwarded to it, so the read is interrupted
+    /// even when called from a thread that blocks signals (Dispatch and Swift concurrency
+    /// worker threads do).
+    static func interruptingReads<T>(_ body: () -> T) -> T {
+        var unblock = sigset_t()
+        var previous = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, &previous)
+        signalState.readerThread.store(UInt(pthread_self()), ordering: .releasing)
+        defer {
+            signalState.readerThread.store(0, ordering: .releasing)
+            pthread_sigmask(SIG_SETMASK, &previous, nil)
+            // A press forwarded after the read ended stays pending on this thread if it blocks
+            // SIGINT again; drop it so that it is not taken for a new press later.
+            if signalState.forwarding.load(ordering: .acquiring), sigismember(&previous, SIGINT) == 1 {
+                var zero = timespec(tv_sec: 0, tv_nsec: 0)
+                _ = sigtimedwait(&unblock, nil, &zero)
+            }
+            signalState.forwarding.store(false, ordering: .releasing)
+        }
+        return body()
+    }
+}
+
 // MARK: - Signal handler state (touched by the handler: atomics and plain C calls only)
 
 final class SignalState: Sendable {
@@ -127,6 +154,11 @@ final class SignalState: Sendable {
     /// Monotonic nanoseconds of the last press; -1 when none.
     let lastPressNanos = Atomic<Int64>(-1)
     let terminalSaved = Atomic<Bool>(false)
+    /// The thread blocked in the line editor's read (0 when none): a Ctrl-C delivered to
+    /// another thread is forwarded to it so that its read() returns EINTR.
+    let readerThread = Atomic<UInt>(0)
+    /// Set just before forwarding, so the forwarded signal is not counted as a second press.
+    let forwarding = Atomic<Bool>(false)
     /// termios of stdin at install time, restored before a double-press exit.
     nonisolated(unsafe) var savedMode = termios()
 }
@@ -150,9 +182,13 @@ func monotonicNanoseconds() -> Int64 {
 
 private let interruptHandler: @convention(c) (Int32) -> Void = { _ in
     let state = signalState
+    if state.forwarding.exchange(false, ordering: .acquiringAndReleasing) {
+        return  // a press already counted on another thread, forwarded here to interrupt read()
+    }
     let now = monotonicNanoseconds()
     let previous = state.lastPressNanos.exchange(now, ordering: .relaxed)
-    state.pending.store(true, ordering: .relaxed)
+    // The flag is set before forwarding, so the reader sees it once its read() fails.
+    state.pending.store(true, ordering: .sequentiallyConsistent)
     if state.exitOnDouble.load(ordering: .relaxed), previous >= 0,
        InterruptPolicy.isDoublePress(previous: Double(previous) / 1e9, now: Double(now) / 1e9,
                                      window: Interrupts.doublePressWindow) {
@@ -163,5 +199,12 @@ private let interruptHandler: @convention(c) (Int32) -> Void = { _ in
         var newline: UInt8 = 0x0A
         _ = write(STDERR_FILENO, &newline, 1)
         _exit(Interrupts.exitStatus)
+    }
+    let reader = state.readerThread.load(ordering: .acquiring)
+    if reader != 0 && pthread_equal(pthread_t(reader), pthread_self()) == 0 {
+        state.forwarding.store(true, ordering: .sequentiallyConsistent)
+        if pthread_kill(pthread_t(reader), SIGINT) != 0 {
+            state.forwarding.store(false, ordering: .releasing)
+        }
     }
 }

@@ -150,14 +150,22 @@ public final class LineEditor {
     /// Shows `prompt`, lets the user edit a line, and returns it. Ctrl-C discards the line and
     /// returns `.interrupted`; Ctrl-D on an empty line returns `.endOfInput`. In both cases a
     /// newline is written so that the next output starts on a fresh line.
+    ///
+    /// When stdin is not a terminal, no prompt is shown and libedit is bypassed (it would add
+    /// piped lines to the history): the next line is read as `ScriptReader` would.
     public func readLine(prompt: String) -> LineResult {
+        guard TerminalInfo.stdinIsTTY else {
+            guard let line = Swift.readLine(strippingNewline: true) else { return .endOfInput }
+            return .line(line)
+        }
         activeCompleter = completer
         Interrupts.clear()
         Console.flush()
         // libedit's own SIGWINCH handler is off with its other handlers: pick up a window
         // size change made since the last prompt.
-        if TerminalInfo.stdinIsTTY { rl_resize_terminal() }
-        guard let raw = readline(prompt) else {
+        rl_resize_terminal()
+        let line = Interrupts.interruptingReads { readline(prompt) }
+        guard let raw = line else {
             let interrupted = Interrupts.consume()
             Console.out("\n")
             return interrupted ? .interrupted : .endOfInput

@@ -59,6 +59,16 @@ struct TmuxSessionTests {
         #expect(try tmux.capture().split(separator: "\n").count <= 10)
     }
 
+    @Test func controlCKillsTheProgramAndItsStatusIsRecorded() throws {
+        // The shell reports a program killed by SIGINT as 130, the status `retune` uses for a
+        // double Ctrl-C; the wrapper survives the Ctrl-C to record it.
+        let tmux = try TmuxSession(command: ["sh", "-c", "echo READY; exec sleep 30"], width: 40, height: 5)
+        defer { tmux.kill() }
+        try tmux.waitFor(text: "READY")
+        try tmux.send(keys: "C-c")
+        #expect(try tmux.waitForExit() == 130)
+    }
+
     @Test func timeoutReportsTheScreen() throws {
         let tmux = try TmuxSession(command: ["cat"], width: 40, height: 5)
         defer { tmux.kill() }

@@ -70,16 +70,17 @@ final class TmuxSession {
             """
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
 
-        // `env K=V … cmd args…; echo $? > status` run by /bin/sh -c: exact argv, explicit
+        // `trap : INT QUIT; env K=V … cmd args…; echo $? > status` run by /bin/sh -c: exact argv, explicit
         // environment, and an exit status we can read (tmux 3.3 sometimes never reaps a
         // program that exits right after its pty closes, so `#{pane_dead_status}` stays empty).
         self.statusPath = NSTemporaryDirectory() + "\(socketName).status"
         let assignments = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        // `trap : INT`: Ctrl-C sent to the program also reaches the waiting /bin/sh (same process
-        // group); dash would then die of SIGINT and never write the status. A handler (not an
-        // ignore) is reset to the default in the program by exec.
-        let shellCommand = "trap : INT; " + (["env"] + assignments + command).map(TmuxSession.shellQuote)
-            .joined(separator: " ") + "; echo $? > " + TmuxSession.shellQuote(statusPath)
+        // The wrapping shell traps INT/QUIT with a no-op so that Ctrl-C sent to the program
+        // (the whole foreground process group gets it) does not kill the shell before it
+        // records the status; the program itself starts with default dispositions.
+        let shellCommand = "trap : INT QUIT; "
+            + (["env"] + assignments + command).map(TmuxSession.shellQuote).joined(separator: " ")
+            + "; echo $? > " + TmuxSession.shellQuote(statusPath)
         var arguments = ["new-session", "-d", "-s", sessionName, "-x", "\(width)", "-y", "\(height)"]
         if let workingDirectory { arguments += ["-c", workingDirectory] }
         arguments.append(shellCommand)

@@ -3,7 +3,7 @@ import Testing
 import Tabular
 @testable import Learning
 
-/// The exact procedure of `LearningData/README.md` (= `../shared/datasets/README.md`).
+/// The exact procedure of `sessions/data/README.md` (= `../shared/datasets/README.md`).
 struct Scenario {
     var name: String
     var train: Dataset

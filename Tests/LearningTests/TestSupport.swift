@@ -2,49 +2,19 @@ import Foundation
 import Tabular
 @testable import Learning
 
-/// Test-only CSV reader for the simple reference CSVs (no quoted fields): a column whose
-/// non-empty fields all parse as numbers is numeric (empty = NaN), otherwise categorical with
-/// levels in first-seen order (empty = missing).
+/// The shared reference datasets, loaded with the real CSV loader.
 enum TestCSV {
     static var dataDirectory: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("LearningData")
+            .deletingLastPathComponent().appendingPathComponent("sessions/data")
     }
 
     struct LoadError: Error, CustomStringConvertible { var description: String }
 
     static func load(_ file: String, target: String? = nil) throws -> Dataset {
-        let url = dataDirectory.appendingPathComponent(file)
-        let text = try String(contentsOf: url, encoding: .utf8)
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
-        guard !lines.isEmpty else { throw LoadError(description: "\(file): empty") }
-        let header = lines.removeFirst().split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        var fields = [[String]](repeating: [], count: header.count)
-        for (i, line) in lines.enumerated() {
-            let parts = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            guard parts.count == header.count else { throw LoadError(description: "\(file):\(i + 2): \(parts.count) fields, expected \(header.count)") }
-            for j in 0..<parts.count { fields[j].append(parts[j]) }
-        }
-        var columns: [Column] = []
-        for (j, name) in header.enumerated() {
-            let raw = fields[j]
-            let numbers = raw.map { $0.isEmpty ? Double.nan : (Double($0) ?? .infinity) }
-            if !numbers.contains(.infinity) {
-                columns.append(.numeric(name, numbers))
-            } else {
-                var levels: [String] = []
-                var index: [String: Int32] = [:]
-                let codes: [Int32] = raw.map { s in
-                    if s.isEmpty { return -1 }
-                    if let c = index[s] { return c }
-                    let c = Int32(levels.count)
-                    levels.append(s); index[s] = c
-                    return c
-                }
-                columns.append(.categorical(name, codes: codes, levels: levels))
-            }
-        }
-        return Dataset(name: file, columns: columns, target: target)
+        // The real loader, on the copies the sessions use (sessions/data, with their licences).
+        try CSVLoader.load(path: dataDirectory.appendingPathComponent(file).path, name: file,
+                           options: CSVOptions(target: target))
     }
 
     static func reference() throws -> [String: Any] {

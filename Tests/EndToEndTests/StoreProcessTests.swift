@@ -30,7 +30,7 @@ import Tracking
             #expect(!result.stderr.contains("locked"))
         }
         let s = try Store(path: store)
-        let runs = try s.runs(RunQuery(filter: .compare(.field(.kind), .equal, .string("train"))))
+        let runs = try s.runs(RunQuery(filter: .compare(.field(.kind), .eq, .string("train"))))
         #expect(runs.count == 1000)
         #expect(Set(runs.compactMap(\.version)).count == 1000)  // every version number distinct
         #expect(try s.integrityCheck() == "ok")
@@ -57,7 +57,7 @@ import Tracking
         let deadline = Date().addingTimeInterval(60)
         var killedRun: Int64?
         while Date() < deadline {
-            let running = try observer.runs(RunQuery(filter: .compare(.field(.status), .equal, .string("running"))))
+            let running = try observer.runs(RunQuery(filter: .compare(.field(.status), .eq, .string("running"))))
             if let r = running.first, let points = try? observer.curve(r.id, key: "train_loss"), !points.isEmpty {
                 killedRun = r.id
                 break
@@ -74,7 +74,7 @@ import Tracking
         #expect(after.status == 0, "\(after.stderr)")
         let reopened = try Store(path: store)
         #expect(try reopened.run(runID).row.status == .interrupted)
-        let finished = try reopened.runs(RunQuery(filter: .compare(.field(.status), .equal, .string("finished"))))
+        let finished = try reopened.runs(RunQuery(filter: .compare(.field(.status), .eq, .string("finished"))))
         #expect(finished.count == 2)
         #expect(try reopened.versions("m").count == 2)
         #expect(try reopened.integrityCheck() == "ok")

@@ -77,7 +77,7 @@ func relClose(_ a: Double?, _ b: Double, _ tol: Double = 1e-8) -> Bool {
         #expect(h.err.contains("model 'price' is already defined differently"))
         #expect(h.err.contains("l2: 0.0 → 2.0"))
         #expect(h.err.contains("replace"))
-        #expect(h.run("model price = linear l2 2 predicts progression from * replace") == 0)
+        #expect(h.run("model price = linear l2 2 predicts progression replace from *") == 0)
         #expect(h.out.contains("model price redefined"))
         let spec = try h.session.modelSpec("price", at: .none)
         #expect(spec.l2 == 2)

@@ -40,6 +40,7 @@ let modelCommand = CommandSpec(
     mlp (regression or classification, trained iteratively).
     Defining a model again with an identical specification does nothing (scripts can be replayed into the same
     store); a different specification is an error that lists the differences, unless `replace` is given.
+    Write `from *` last: the language reads `* NAME` after it as a multiplication, so put `replace` before `from *`.
     """,
     examples: ["model price = linear predicts progression from age, sex, bmi, bp",
                "model cancer = logistic l2 1 predicts target from *",

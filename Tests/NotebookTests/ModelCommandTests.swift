@@ -314,6 +314,33 @@ func relClose(_ a: Double?, _ b: Double, _ tol: Double = 1e-8) -> Bool {
         #expect(la.contains("(valid)"))
     }
 
+    @Test func showPrintsLayersForMLPAndClassesForClassifiers() throws {
+        let h = Harness()
+        try Fixtures.diabetes(into: h.session)
+        try Fixtures.breastCancer(into: h.session)
+        #expect(h.run("model net = mlp hidden [8, 4] predicts progression from age, sex, bmi, bp, s1, s2, s3, s4, s5, s6") == 0)
+        #expect(h.run("train net on old epochs 2") == 0, "\(h.err)")
+        #expect(h.run("show net@1") == 0, "\(h.err)")
+        #expect(h.out.contains("layer1.weight"))
+        #expect(h.out.contains("10×8"))
+        #expect(h.out.contains("layer3.weight"))
+        #expect(h.out.contains("4×1"))
+        #expect(h.out.contains("produced by run #1 (train on old)"))
+        #expect(h.run("model cancer = logistic predicts target from *") == 0)
+        #expect(h.run("train cancer on c_old") == 0, "\(h.err)")
+        #expect(h.run("show cancer") == 0, "\(h.err)")
+        #expect(h.out.contains("classes of target: 0, 1"))
+        #expect(h.out.contains("accuracy"))
+        #expect(h.run("cv cancer on c_old folds 3 stratify") == 0, "\(h.err)")
+        #expect(h.out.contains("accuracy"))
+        #expect(h.run("show nothing_here") != 0)
+        #expect(h.err.contains("nothing named 'nothing_here' to show"))
+        #expect(h.run("show net@9") != 0)
+        #expect(h.run("models") == 0)
+        #expect(h.out.contains("cancer"))
+        #expect(h.out.contains("logistic"))
+    }
+
     @Test func everyModelCommandHasHelp() {
         for spec in modelCommands() {
             #expect(!spec.summary.isEmpty)

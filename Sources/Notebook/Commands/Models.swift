@@ -220,7 +220,7 @@ let optimisationOptions: [OptionSpec] = [
     OptionSpec("schedule", .choice(TrainOptions.Schedule.allCases.map(\.rawValue)), default: trainDefault("schedule"),
                help: trainHelp("schedule")),
     OptionSpec("early_stop", .integer, default: trainDefault("early_stop"), help: trainHelp("early_stop")),
-    OptionSpec("impute", .choice(["mean", "median", "drop"]), default: trainDefault("impute"), help: trainHelp("impute")),
+    OptionSpec("impute", .choice(ImputeStrategy.allCases.map(\.rawValue)), default: trainDefault("impute"), help: trainHelp("impute")),
 ]
 
 let finetuneOnlyOptions: [OptionSpec] = [

@@ -279,6 +279,14 @@ func relClose(_ a: Double?, _ b: Double, _ tol: Double = 1e-8) -> Bool {
         try Fixtures.breastCancer(into: h.session)
         #expect(h.run("model cancer = logistic l2 1 predicts target from *") == 0)
         #expect(h.run("train cancer on c_old") == 0, "\(h.err)")
+        #expect(h.run("evaluate cancer on c_new") == 0, "\(h.err)")
+        if case .run(let id) = h.session.lastResult {
+            let m = try h.session.store().run(Int64(id)).row.metrics
+            #expect(relClose(m["accuracy"], 0.9707602339, 1e-9))
+            #expect(relClose(m["log_loss"], 0.08048456116, 1e-6))
+        } else {
+            Issue.record("evaluate returned no run")
+        }
         #expect(h.run("predict cancer on c_new as c_scored") == 0, "\(h.err)")
         let c = try #require(h.session.datasets["c_scored"])
         let p0 = try #require(c.column(named: "prob_0")?.doubles)

@@ -349,6 +349,52 @@ func relClose(_ a: Double?, _ b: Double, _ tol: Double = 1e-8) -> Bool {
         #expect(h.out.contains("logistic"))
     }
 
+    @Test func anchoredFinetuneLimitsThroughTheCommands() throws {
+        let h = Harness()
+        try Fixtures.diabetes(into: h.session)
+        #expect(h.run(Fixtures.priceModel) == 0)
+        #expect(h.run("train price on old") == 0)
+        #expect(h.run("finetune price@1 on new_a anchor 0") == 0, "\(h.err)")     // @2 = least squares on new_a
+        #expect(h.run("retrain price on new_a") == 0, "\(h.err)")                // @3
+        #expect(h.run("finetune price@1 on new_a anchor 1e12") == 0, "\(h.err)")  // @4 ≈ @1
+        let v = try h.session.store().versions("price")
+        let byVersion = Dictionary(uniqueKeysWithValues: v.map { ($0.version, $0.metrics) })
+        #expect(relClose(byVersion[2]?["train_rmse"], byVersion[3]?["train_rmse"] ?? .nan, 1e-9))
+        #expect(h.run("evaluate price@4 on new") == 0)
+        guard case .run(let id) = h.session.lastResult else { Issue.record("no run"); return }
+        #expect(relClose(try h.session.store().run(Int64(id)).row.metrics["rmse"], 52.17458859, 1e-6))
+    }
+
+    @Test func mlpFinetuneWithFreezeAndReplayRecordsItsOptions() throws {
+        let h = Harness()
+        try Fixtures.diabetes(into: h.session)
+        #expect(h.run("model net = mlp hidden [8] predicts progression from *") == 0)
+        #expect(h.run("train net on old epochs 3") == 0, "\(h.err)")
+        #expect(h.run("finetune net on new_a epochs 2 freeze 1 replay 0.5 from old lr 0.0005") == 0, "\(h.err)")
+        let run = try h.session.store().run(2)
+        #expect(run.row.kind == "finetune")
+        #expect(run.row.params["freeze"] == "1")
+        #expect(run.row.params["replay"] == "0.5")
+        #expect(run.row.params["lr"] == "0.0005")
+        #expect(run.datasets.map(\.role).contains("replay"))
+        #expect(h.run("finetune net on new_a freeze 2") != 0)
+        #expect(h.err.contains("freeze 2 is out of range"))
+        #expect(h.run("finetune net on new_a from old") != 0)
+        #expect(h.err.contains("replay F from DATA"))
+    }
+
+    @Test func interruptedTrainingIsRecordedAsInterrupted() throws {
+        let h = Harness()
+        try Fixtures.diabetes(into: h.session)
+        #expect(h.run("model net = mlp hidden [8] predicts progression from *") == 0)
+        h.session.shouldStop = { true }
+        let code = h.run("train net on old epochs 5")
+        #expect(code == ExitCode.interrupted)
+        #expect(h.err.contains("interrupted"))
+        #expect(try h.session.store().run(1).row.status == .interrupted)
+        #expect(try h.session.store().versions("net").isEmpty)
+    }
+
     @Test func everyModelCommandHasHelp() {
         for spec in modelCommands() {
             #expect(!spec.summary.isEmpty)

@@ -1,6 +1,5 @@
 extension Registry {
     /// Every command retune knows, in the order `help` lists them within a group.
-    public static var standard: Registry {
-        Registry(notebookCommands() + saveShareCommands() + dataCommands())
-    }
+    public static let standard: Registry =
+        Registry(notebookCommands() + saveShareCommands() + dataCommands() + modelCommands())
 }

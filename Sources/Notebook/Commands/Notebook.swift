@@ -128,7 +128,7 @@ let showCommand = CommandSpec(
 enum ShowTargets {
     struct Shown { var value: ResultValue? }
     typealias Target = @Sendable (Argument, Invocation, Session) throws -> Shown?
-    static var all: [Target] { [] }
+    static var all: [Target] { [RunDisplay.showTarget] }
 }
 
 func settingsTable(_ s: Settings) -> Table {

@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Tabular"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Notebook"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Notebook", "Tracking"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -153,12 +153,13 @@ enum Experiments {
     /// The metric keys worth a column, in the documented vocabulary's order.
     static let metricPriority = ["rmse", "mae", "r2", "accuracy", "auc", "f1", "log_loss"]
 
-    static func keyMetrics(_ rows: [RunRow], prefer: [String] = [], limit: Int = 3) -> [String] {
+    static func keyMetrics(_ rows: [RunRow], prefer: [String] = [], limit: Int = 2) -> [String] {
         let present = Set(rows.flatMap(\.metrics.keys))
         var keys: [String] = []
         for k in prefer + metricPriority where present.contains(k) && !keys.contains(k) { keys.append(k) }
         if keys.count < limit {
-            for k in present.sorted() where !keys.contains(k) && !k.hasPrefix("train_") && !k.hasPrefix("valid_") {
+            for k in present.sorted() where !keys.contains(k) && !k.hasPrefix("train_") && !k.hasPrefix("valid_")
+                && !k.hasPrefix("psi.") {
                 keys.append(k)
             }
         }
@@ -179,6 +180,15 @@ enum Experiments {
         return f.string(from: d)
     }
 
+    /// `2026-11-29 14:05` (UTC): short enough for the run table.
+    static func minute(_ d: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(secondsFromGMT: 0)
+        f.dateFormat = "yyyy-MM-dd HH:mm"
+        return f.string(from: d)
+    }
+
     static func duration(_ s: Double?) -> Cell {
         guard let s else { return .missing }
         return .text(NumberFormat.duration(s))
@@ -196,7 +206,7 @@ enum Experiments {
                                  .text(r.status.rawValue + (r.deleted ? " (deleted)" : "")),
                                  .text(r.datasets.joined(separator: ", "))]
             cells += metrics.map { k in r.metrics[k].map(Cell.number) ?? .missing }
-            cells += [duration(r.duration), .text(iso(r.started))]
+            cells += [duration(r.duration), .text(minute(r.started))]
             return cells
         }
         return Table(columns: columns, rows: body,

@@ -2,6 +2,7 @@ import Foundation
 import Language
 import Render
 import Testing
+import Tabular
 import Tracking
 @testable import Notebook
 
@@ -246,5 +247,29 @@ import Tracking
         #expect(h.run("report \"r.html\" runs where kind = finetune overwrite") == 0, "\(h.err)")
         let small = try String(contentsOf: h.directory.appendingPathComponent("r.html"), encoding: .utf8)
         #expect(small.components(separatedBy: "<path class=\"series\"").count - 1 == 2)
+    }
+}
+
+@Suite struct ExperimentRerunTests {
+    @Test func rerunReplaysWithTheRecordedSeedAfterCheckingFingerprints() throws {
+        let h = Harness()
+        let store = try h.session.store()
+        h.session.datasets["train"] = Generators.housing(rows: 50, seed: 1)
+        let fp = try #require(h.session.fingerprint(of: "train"))
+        let env = ExperimentFixture.env
+        // A recorded command that records no run: the replay runs, then says so.
+        let id = try store.beginRun(NewRun(kind: .train, seed: 7, command: "set seed 99",
+                                           datasets: [RunDataset(role: "train", name: "train", fingerprint: fp, rows: 50)],
+                                           environment: env))
+        try store.finishRun(id, status: .finished, finalMetrics: ["rmse": 1])
+        #expect(h.run("rerun #\(id)") != 0)
+        #expect(h.out.contains("rerun #\(id): set seed 99"))
+        #expect(h.err.contains("recorded no new train run"), "\(h.err)")
+        #expect(h.session.settings.seed == 42)  // the recorded seed applied only during the replay
+        // The data changed: refused before anything runs.
+        h.session.datasets["train"] = Generators.housing(rows: 50, seed: 2)
+        #expect(h.run("rerun #\(id)") != 0)
+        #expect(h.err.contains("dataset 'train' has changed since run #\(id)"))
+        #expect(h.err.contains("recorded fingerprint \(fp.prefix(12))"))
     }
 }

@@ -266,6 +266,12 @@ import Tracking
         #expect(h.out.contains("rerun #\(id): set seed 99"))
         #expect(h.err.contains("recorded no new train run"), "\(h.err)")
         #expect(h.session.settings.seed == 42)  // the recorded seed applied only during the replay
+        // A recorded command that fails is reported at this cell's operand, naming the recorded text.
+        let bad = try store.beginRun(NewRun(kind: .evaluate, command: "set seed x", environment: env))
+        try store.finishRun(bad, status: .failed)
+        #expect(h.run("rerun #\(bad)") != 0)
+        #expect(h.err.contains("test.retune:1:7: error: replaying run #\(bad) failed: seed expects an integer"), "\(h.err)")
+        #expect(h.err.contains("in the recorded command \"set seed x\" at column 10"))
         // The data changed: refused before anything runs.
         h.session.datasets["train"] = Generators.housing(rows: 50, seed: 2)
         #expect(h.run("rerun #\(id)") != 0)

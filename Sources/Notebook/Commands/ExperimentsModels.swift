@@ -236,10 +236,17 @@ let rerunCommand = CommandSpec(
         let savedSeed = session.settings.seed
         if let s = old.row.seed { session.settings.seed = s }
         defer { session.settings.seed = savedSeed }
-        let replayed = try Registry.standard.validate(node, baseDirectory: session.baseDirectory) { _, span in
-            throw Diagnostic("the recorded command refers to a cell result, which cannot be replayed", at: span)
+        do {
+            let replayed = try Registry.standard.validate(node, baseDirectory: session.baseDirectory) { _, span in
+                throw Diagnostic("the recorded command refers to a cell result, which cannot be replayed", at: span)
+            }
+            _ = try replayed.spec.handler(replayed, session)
+        } catch let d as Diagnostic {
+            // The nested diagnostic's span is in the recorded text, not in this cell: re-point it.
+            let column = d.span.start.column
+            throw Diagnostic("replaying run #\(id) failed: \(d.message)", at: arg.span, kind: d.kind,
+                             notes: ["in the recorded command \"\(old.command)\" at column \(column)"] + d.notes)
         }
-        _ = try replayed.spec.handler(replayed, session)
         let newer = try Experiments.wrap(arg.span) {
             try store.runs(RunQuery(filter: .and(.compare(.field(.id), .gt, .number(Double(before))),
                                                  .compare(.field(.kind), .eq, .string(old.row.kind.rawValue)))))

@@ -169,8 +169,14 @@ public enum ExportCLI {
                                             at: SourceSpan.none)
                 }
                 query.filter = try RunFilterBuilder(store: store).filter(e)
-            } catch let d as Diagnostic {
-                return ("", DiagnosticFormatter.format(d, sourceName: "--where", sourceText: source), ExitCode.dataError)
+            } catch var d as Diagnostic {
+                // Report against the option's own text: shift spans past the "runs where " prefix.
+                let shift = "runs where ".count
+                func moved(_ l: SourceLocation) -> SourceLocation {
+                    l.line == 1 && l.column > shift ? SourceLocation(line: 1, column: l.column - shift, offset: max(0, l.offset - shift)) : l
+                }
+                if d.span != SourceSpan.none { d.span = SourceSpan(start: moved(d.span.start), end: moved(d.span.end)) }
+                return ("", DiagnosticFormatter.format(d, sourceName: "--where", sourceText: whereText), ExitCode.dataError)
             } catch {
                 return ("", "retune: error: \(error)\n", ExitCode.dataError)
             }

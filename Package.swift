@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "TabularTests", dependencies: ["Tabular"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Tabular"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking"]),
-        .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Tracking", "Tabular", "Learning"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Notebook", "Tracking"]),
     ],
     swiftLanguageModes: [.v6]

@@ -31,7 +31,7 @@ struct Retune: ParsableCommand {
         abstract: "A terminal notebook for deciding, with evidence, whether to retrain or fine-tune a model.",
         discussion: "With a terminal, opens the notebook prompt. With piped input, runs it as a script.",
         version: RetuneVersion.string,
-        subcommands: [Prompt.self, Run.self],
+        subcommands: [Prompt.self, Run.self, Export.self],
         defaultSubcommand: Prompt.self)
 }
 
@@ -96,5 +96,35 @@ struct Run: ParsableCommand {
         request.storeGiven = common.store != nil
         let code = App.run(request, options: options)
         if code != 0 { throw ExitCode(code) }
+    }
+}
+
+/// `retune export runs --store S [--where EXPR] [--format csv|tsv|json|md|html]`: runs to stdout.
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write the store's runs to stdout as CSV, TSV, JSON, Markdown or HTML.")
+
+    @Option(name: .long, help: "The experiment store (default $RETUNE_STORE or ./retune.db).")
+    var store: String?
+
+    @Option(name: .long, help: "Only runs matching this condition, e.g. \"kind = finetune and rmse < 3\".")
+    var `where`: String?
+
+    @Option(name: .long, help: "csv (default), tsv, json, md or html.")
+    var format: String = "csv"
+
+    @ArgumentParser.Argument(help: "What to export: runs.")
+    var what: String
+
+    func validate() throws {
+        if what != "runs" { throw ValidationError("retune export writes 'runs' (use the notebook's export for curves)") }
+    }
+
+    func run() throws {
+        let path = store ?? ProcessInfo.processInfo.environment["RETUNE_STORE"] ?? "retune.db"
+        let result = ExportCLI.runs(storePath: path, whereText: `where`, formatName: format)
+        FileHandle.standardOutput.write(Data(result.output.utf8))
+        FileHandle.standardError.write(Data(result.error.utf8))
+        if result.code != 0 { throw ExitCode(result.code) }
     }
 }

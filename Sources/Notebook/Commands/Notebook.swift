@@ -129,7 +129,7 @@ let showCommand = CommandSpec(
 enum ShowTargets {
     struct Shown { var value: ResultValue? }
     typealias Target = @Sendable (Argument, Invocation, Session) throws -> Shown?
-    static var all: [Target] { [datasetShowTarget, showModelTarget] }
+    static var all: [Target] { [datasetShowTarget, RunDisplay.showTarget, showModelTarget] }
 }
 
 func settingsTable(_ s: Settings) -> Table {

@@ -1,6 +1,6 @@
 extension Registry {
     /// Every command retune knows, in the order `help` lists them within a group.
     public static var standard: Registry {
-        Registry(notebookCommands() + saveShareCommands())
+        Registry(notebookCommands() + saveShareCommands() + decisionCommands())
     }
 }

@@ -31,6 +31,9 @@ public enum Advice {
     public static let noSignalR2 = 0.05
     /// Duel: an arm may lose at most this relative amount on the old test data (forgetting).
     public static let forgettingTolerance = 0.10
+    /// Duel: differences under this fraction of the best arm's loss are ties whatever the
+    /// bootstrap says (the smallest improvement worth a change).
+    public static let equivalence = 0.02
     /// Duel: bootstrap resamples of the holdout.
     public static let resamples = 500
 
@@ -143,9 +146,9 @@ public enum Advice {
     /// 1. a schema change (missing or new features) → retrain (on NEW: the old data lacks the column);
     /// 2. no signal on NEW → keep, with a warning (retraining the same model will not find signal);
     /// 3. no degradation beyond threshold and noise → keep (and monitor), whatever the drift;
-    /// 4. degradation with major drift or large degradation → retrain (on NEW when NEW can stand
-    ///    alone, else on old + new); unless a budget rules the retrain out → fine-tune;
-    /// 5. otherwise (degradation, moderate drift or none) → fine-tune.
+    /// 4. large degradation → retrain (on NEW when NEW can stand alone, else on old + new),
+    ///    unless a budget rules the retrain out → fine-tune;
+    /// 5. modest degradation (whatever the drift) → fine-tune.
     public static func decide(_ m: Measurements) -> Decision {
         var reasons: [String] = []
         var warnings: [String] = []
@@ -181,19 +184,18 @@ public enum Advice {
             }
         } else {
             let d = m.degradation ?? 0
-            let large = d >= Advice.largeDegradation || m.driftLevel == .major
-            reasons.append("degradation: \(m.metricName) on NEW is \(NumberText.percent(d)) worse than recorded (threshold \(NumberText.percent(Advice.degradation)))")
+            let large = d >= Advice.largeDegradation
+            reasons.append("degradation: \(m.metricName) on NEW is \(NumberText.percent(d)) vs recorded (threshold +\(NumberText.percent(Advice.degradation).dropFirst()), beyond the 95 % noise)")
             strengths.append(strength(d, threshold: Advice.degradation))
             let overBudget: Bool = {
                 guard let b = m.budget, let r = m.retrainSeconds else { return false }
                 return r > b && (m.fineTuneSeconds ?? 0) <= b
             }()
             if large && !overBudget {
+                reasons.append("large degradation (≥ +\(NumberText.percent(Advice.largeDegradation).dropFirst())): the old solution is far from the new one")
+                strengths.append(strength(d, threshold: Advice.largeDegradation))
                 if m.driftLevel == .major {
                     reasons.append("large data difference: max PSI \(NumberText.short(m.maxPSI ?? 0)) on \(m.maxPSIColumn ?? "?") ≥ \(Advice.majorPSI)")
-                    strengths.append(strength(m.maxPSI ?? 0, threshold: Advice.majorPSI))
-                } else {
-                    reasons.append("large degradation (≥ \(NumberText.percent(Advice.largeDegradation)))")
                 }
                 if ratio >= Advice.standAloneFraction {
                     verdict = .retrainNew
@@ -208,16 +210,20 @@ public enum Advice {
                 if overBudget {
                     reasons.append("a retrain (≈ \(NumberText.seconds(m.retrainSeconds ?? 0))) exceeds the budget of \(NumberText.seconds(m.budget ?? 0)); a fine-tune (≈ \(NumberText.seconds(m.fineTuneSeconds ?? 0))) fits")
                 } else {
-                    reasons.append("drift is \(m.driftLevel.rawValue): task adaptation rather than a new problem")
+                    reasons.append("modest degradation (< +\(NumberText.percent(Advice.largeDegradation).dropFirst())): the model keeps most of its skill — task adaptation")
+                    strengths.append(strength(d, threshold: Advice.largeDegradation))
+                    if m.driftLevel == .major {
+                        reasons.append("input drift is major (max PSI \(NumberText.short(m.maxPSI ?? 0)) on \(m.maxPSIColumn ?? "?")) but the degradation it causes is modest")
+                    }
                 }
                 if ratio < Advice.limitedFraction {
                     reasons.append("limited new data: NEW has \(ratioText)× the training rows (< \(Advice.limitedFraction))")
-                    strengths.append(strength(ratio, threshold: Advice.limitedFraction))
                 }
             }
         }
-        let mean = strengths.isEmpty ? 0 : strengths.reduce(0, +) / Double(strengths.count)
-        var confidence = 0.5 + 0.45 * mean
+        // A verdict is as strong as its weakest deciding measurement.
+        let weakest = strengths.min() ?? 0
+        var confidence = 0.5 + 0.45 * weakest
         if m.newRows < Advice.smallSample {
             confidence *= 0.5
             warnings.append("NEW has only \(m.newRows) rows (< \(Advice.smallSample)): every measurement is noisy")

@@ -79,14 +79,22 @@ func runDrift(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
     }
     var footer: [String] = []
     if let f = floor { footer.append("no-drift PSI level 9·(1/\(report.referenceRows) + 1/\(report.newRows)) = \(NumberText.short(f))") }
-    var table = Table(title: "drift \(refName) → \(newName)",
+    var driftTable = Table(title: "drift \(refName) → \(newName)",
                       columns: [Table.Column("column"), Table.Column("type"), Table.Column("psi", alignment: .right),
                                 Table.Column("ks_d", alignment: .right), Table.Column("ks_p", alignment: .right),
                                 Table.Column("mean_shift_sd", alignment: .right), Table.Column("std_ratio", alignment: .right),
                                 Table.Column("missing"), Table.Column("verdict"), Table.Column("categories")],
                       rows: rows)
-    table.footer = footer
-    session.show(table)
+    // Leave out the columns that say nothing here (no missing-rate change, no categories, no KS).
+    let keep = driftTable.columns.indices.filter { i in
+        i < 7 && i != 3 && i != 4 || driftTable.rows.contains { row in
+            switch row[i] { case .missing: return false; case .text(let t): return !t.isEmpty; default: return true }
+        }
+    }
+    driftTable.columns = keep.map { driftTable.columns[$0] }
+    driftTable.rows = driftTable.rows.map { row in keep.map { row[$0] } }
+    driftTable.footer = footer
+    session.show(driftTable)
     var schema: [String] = []
     if !report.addedColumns.isEmpty { schema.append("new columns: " + report.addedColumns.joined(separator: ", ")) }
     if !report.removedColumns.isEmpty { schema.append("missing columns: " + report.removedColumns.joined(separator: ", ")) }
@@ -567,16 +575,17 @@ func runMonitor(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
             if flagged && firstAlert == nil { firstAlert = name }
             var change: Cell = .missing
             if let r = recorded { change = .text(NumberText.percent((metric.loss(metric: shown) - r.loss) / max(abs(r.loss), 1e-12))) }
-            rows.append([.int(i + 1), .text(name), .int(d.rowCount), .number(shown), change,
-                         .text(alertKey == metric.name ? "" : NumberText.short(value)), .text(flagged ? "ALERT" : ""),
-                         .text("#\(child.id)")])
+            var row: [Cell] = [.int(i + 1), .text(name), .int(d.rowCount), .number(shown), change]
+            if alertKey != metric.name { row.append(.number(value)) }
+            row += [.text(flagged ? "ALERT" : ""), .text("#\(child.id)")]
+            rows.append(row)
         }
     } catch {
         try? recorder.finish(.failed, error: "\(error)")
         throw error
     }
-    var headers = ["batch", "dataset", "rows", metric.name, "Δ loss vs recorded", alertKey == metric.name ? "" : alertKey, "alert", "run"]
-    if alertKey == metric.name { headers[5] = "-" }
+    let headers = ["batch", "dataset", "rows", metric.name, "Δ loss vs recorded"]
+        + (alertKey == metric.name ? [] : [alertKey]) + ["alert", "run"]
     var table = Table(title: "monitor \(model)@\(v.version) — alert: \(alertText)", headers: headers, rows: rows)
     table.footer = ["\(metric.name) per batch: " + Sparkline.render(series)]
     session.show(table)

@@ -92,8 +92,10 @@ enum DecisionMath {
         return (percentile(values, 0.025), percentile(values, 0.975))
     }
 
-    /// Paired bootstrap: does the 95 % interval of loss(a) − loss(b) contain 0?
+    /// Tied: the losses differ by less than `Advice.equivalence` of the smaller, or the paired
+    /// bootstrap 95 % interval of loss(a) − loss(b) contains 0.
     static func tied(_ a: RowScores, _ b: RowScores, samples: [[Int]]) -> Bool {
+        if abs(a.loss - b.loss) <= Advice.equivalence * min(a.loss, b.loss) { return true }
         guard a.losses.count == b.losses.count else { return false }
         let diffs = samples.map { idx -> Double in
             var ta = 0.0, tb = 0.0

@@ -134,6 +134,7 @@ enum DecisionFixture {
         #expect(["keep", "finetune"].contains(verdict) || confidence < 0.6, "verdict \(verdict) confidence \(confidence)\n\(h.out)")
         #expect(h.run("duel bikes on new holdout 0.5 seed 2") == 0, "\(h.err)")
         try expectNoContradiction(h, advice: advice, duel: try DecisionFixture.lastRun(h))
+        if ProcessInfo.processInfo.environment["DUMP"] != nil { print(h.out, h.err) }
     }
 
     @Test func diabetesDuelDoesNotContradictKeep() throws {
@@ -186,6 +187,7 @@ enum DecisionFixture {
         let advice = try DecisionFixture.lastRun(h)
         let verdict = advice.row.tags["verdict"] ?? ""
         #expect(verdict.hasPrefix("retrain"), "\(h.out)")
+        #expect((advice.row.metrics["confidence"] ?? 0) > 0.8)
         #expect(h.run("duel price on h2023 promote") == 0, "\(h.err)")
         let duel = try DecisionFixture.lastRun(h)
         #expect(duel.row.tags["winner"] != "keep")
@@ -194,6 +196,7 @@ enum DecisionFixture {
         let aliases = try h.session.store().aliases("price")
         #expect(aliases["production"] != nil && aliases["production"] != 1)
         #expect(h.out.contains("promoted price@"))
+        if ProcessInfo.processInfo.environment["DUMP"] != nil { print(h.out, h.err) }
     }
 
     @Test func newFeatureForcesRetrainAndFineTuneIsRefused() throws {

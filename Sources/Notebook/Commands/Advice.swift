@@ -204,7 +204,6 @@ public enum Advice {
                     verdict = .retrainAll
                     reasons.append("NEW has only \(ratioText)× the training rows: a comprehensive update on old + new")
                 }
-                strengths.append(strength(ratio, threshold: Advice.standAloneFraction))
             } else {
                 verdict = .fineTune
                 if overBudget {

@@ -124,6 +124,13 @@ import Testing
         #expect(Set(tied?.tiedWith ?? []) == ["finetune", "retrain_new"])
     }
 
+    @Test func nearlyEqualCostsPreferTheSmallerChange() {
+        let arms = [Advice.ArmScore(arm: "finetune", loss: 10.0, oldLoss: nil, cost: 212),
+                    Advice.ArmScore(arm: "retrain_new", loss: 10.1, oldLoss: nil, cost: 210),
+                    Advice.ArmScore(arm: "retrain_all", loss: 9.9, oldLoss: nil, cost: 1190)]
+        #expect(Advice.winner(arms) { _, _ in true }?.winner == "finetune")
+    }
+
     @Test func forgettingExcludesAnArm() {
         let arms = [Advice.ArmScore(arm: "keep", loss: 10, oldLoss: 5, cost: 0),
                     Advice.ArmScore(arm: "retrain_new", loss: 6, oldLoss: 9, cost: 400),

@@ -34,6 +34,9 @@ public enum Advice {
     /// Duel: differences under this fraction of the best arm's loss are ties whatever the
     /// bootstrap says (the smallest improvement worth a change).
     public static let equivalence = 0.02
+    /// Duel: estimated costs within this fraction of the cheapest tied arm count as equal (then
+    /// keep < finetune < retrain_new < retrain_all).
+    public static let costTolerance = 0.10
     /// Duel: bootstrap resamples of the holdout.
     public static let resamples = 500
 
@@ -261,10 +264,10 @@ public enum Advice {
         guard let best = eligible.min(by: { $0.loss < $1.loss }) else { return nil }
         let ties = eligible.filter { $0.arm == best.arm || tied($0.arm, best.arm) }
         let order = ["keep", "finetune", "retrain_new", "retrain_all"]
-        let w = ties.min { a, b in
-            if a.cost != b.cost { return a.cost < b.cost }
-            return (order.firstIndex(of: a.arm) ?? 9) < (order.firstIndex(of: b.arm) ?? 9)
-        } ?? best
+        // Costs within `costTolerance` of the cheapest count as equal; then the fixed order decides.
+        let cheapest = ties.map(\.cost).min() ?? 0
+        let w = ties.filter { $0.cost <= cheapest * (1 + costTolerance) }
+            .min { (order.firstIndex(of: $0.arm) ?? 9) < (order.firstIndex(of: $1.arm) ?? 9) } ?? best
         return (w.arm, ties.map(\.arm).filter { $0 != w.arm }, excluded)
     }
 }

@@ -42,6 +42,9 @@ func runDrift(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
     let ref = try session.dataset(refName, at: refArg.span)
     let new = try session.dataset(newName, at: newArg.span)
     var report = Drift.report(reference: ref, new: new)
+    // Time columns drift by definition: they are left out (and said so).
+    let timeColumns = Set([ref.time, new.time].compactMap { $0 })
+    report.columns.removeAll { timeColumns.contains($0.name) && inv.names("columns")?.contains($0.name) != true }
     if let wanted = inv.names("columns") {
         for (i, c) in wanted.enumerated() where ref.column(named: c) == nil && new.column(named: c) == nil {
             let span = inv.options["columns"]?.list[i].span ?? inv.span("columns")
@@ -79,6 +82,9 @@ func runDrift(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
     }
     var footer: [String] = []
     if let f = floor { footer.append("no-drift PSI level 9·(1/\(report.referenceRows) + 1/\(report.newRows)) = \(NumberText.short(f))") }
+    if !timeColumns.isEmpty && inv.names("columns") == nil {
+        footer.append("time column\(timeColumns.count > 1 ? "s" : "") \(timeColumns.sorted().joined(separator: ", ")) left out")
+    }
     var driftTable = Table(title: "drift \(refName) → \(newName)",
                       columns: [Table.Column("column"), Table.Column("type"), Table.Column("psi", alignment: .right),
                                 Table.Column("ks_d", alignment: .right), Table.Column("ks_p", alignment: .right),

@@ -474,6 +474,10 @@ func runDuel(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
     }
     if !r.excluded.isEmpty { why += "; out for forgetting > \(NumberText.percent(Advice.forgettingTolerance)): \(r.excluded.joined(separator: ", "))" }
     session.print("winner: \(w.arm) (\(v.model)@\(w.version)) — \(why)")
+    if w.arm != "keep", let dearest = arms.max(by: { $0.cost.flops < $1.cost.flops }), dearest.arm != w.arm,
+       dearest.cost.flops > 0 {
+        session.print("cost: \(w.arm) used \(String(format: "%.1f", 100 * w.cost.flops / dearest.cost.flops)) % of the FLOPs of \(dearest.arm)")
+    }
     if inv.flag("promote") {
         do {
             _ = try duel.store.setAlias(v.model, alias: "production", version: w.version)
@@ -501,8 +505,8 @@ let monitorCommand = CommandSpec(
     prints the metric per batch as a table and a sparkline, and flags the first batch past the
     alert — `alert rmse > 60`, `alert accuracy < 0.9`, or by default a loss (rmse, or error
     rate) 20 % above the version's recorded valid_ (else train_) metric — suggesting `advise`.
-    Without batches: the timeline of every recorded evaluation of the version (the production
-    alias when set, else the latest version).
+    Without batches: the timeline of every recorded evaluation of the version. A bare MODEL
+    (or MODEL@latest) means the version the `production` alias points at when it is set.
     """,
     examples: ["monitor price on jan, feb, mar", "monitor price@2 on b1, b2 alert rmse > 60000", "monitor price"],
     handler: { inv, session in try runMonitor(inv, session) })
@@ -511,8 +515,14 @@ let monitorCommand = CommandSpec(
 let monitorDefaultDegradation = 0.20
 
 func runMonitor(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
-    guard let a = inv.operand(0), case .version(let m, let ref) = a.value, let model = m else {
+    guard let a = inv.operand(0), case .version(let m, let givenRef) = a.value, let model = m else {
         throw inv.error("expected a model version (NAME, NAME@N or NAME@ALIAS)")
+    }
+    // A bare name means the production version when that alias is set.
+    var ref = givenRef
+    if case .alias("latest") = ref, (try? session.store().aliases(model))?["production"] != nil {
+        _ = try session.modelSpec(model, at: a.span)
+        ref = .alias("production")
     }
     guard let batches = inv.names("on") else {
         return try monitorTimeline(inv, session, model: model, ref: ref, span: a.span)
@@ -619,9 +629,7 @@ private func numberOf(_ e: Expr) -> Double? {
 func monitorTimeline(_ inv: Invocation, _ session: Session, model: String, ref: Language.VersionRef,
                      span: SourceSpan) throws -> ResultValue? {
     let s = try session.store()
-    var chosen = ref
-    if case .alias("latest") = ref, (try? s.aliases(model))?["production"] != nil { chosen = .alias("production") }
-    let v = try session.loadVersion(model, ref: chosen, at: span)
+    let v = try session.loadVersion(model, ref: ref, at: span)
     let metric = PrimaryMetric(classification: v.model.task == .classification)
     let runs: [RunRow]
     do {

@@ -251,6 +251,63 @@ enum DecisionFixture {
         #expect(h.err.contains("no model named 'nope'"))
     }
 
+    @Test func breastCancerClassifierIsKeptAndTheDuelAgrees() throws {
+        let h = Harness()
+        try DecisionFixture.loadReal(h, file: "breast_cancer.csv", target: "target")
+        try DecisionFixture.train(h, ModelSpec(name: "cancer", family: .logistic, target: "target"), on: "old")
+        #expect(h.run("advise cancer on new") == 0, "\(h.err)")
+        let advice = try DecisionFixture.lastRun(h)
+        // Reference: logistic C = 1, old→new accuracy 0.9707602339 (train 0.9824120603).
+        #expect(abs((advice.row.metrics["accuracy"] ?? 0) - 0.9707602339) < 1e-9)
+        // +66 % error rate on the point estimate, but 5 vs 7 errors in 171 rows is inside the noise.
+        #expect(advice.row.tags["verdict"] == "keep", "\(h.out)")
+        #expect(h.run("duel cancer on new holdout 0.5 seed 4") == 0, "\(h.err)")
+        let duel = try DecisionFixture.lastRun(h)
+        #expect(duel.row.metrics["keep.accuracy"].map { abs($0 - 0.9651162791) < 1e-9 } == true)
+        // The Newton fine-tune ran as the anchored exact fit (λ = n_train / 4).
+        let ft = try duel.children.map { try DecisionFixture.run(h, $0) }.first { $0.row.tags["arm"] == "finetune" }
+        #expect(ft?.row.params["anchor"] == "99.5")
+        try expectNoContradiction(h, advice: advice, duel: duel)
+    }
+
+    @Test func iterativeFineTuneUsesATenthOfTheLearningRateAndAQuarterOfTheEpochs() throws {
+        let h = Harness()
+        h.session.datasets["s_old"] = Generators.sensors(rows: 300, seed: 1)
+        h.session.datasets["s_new"] = Generators.sensors(rows: 120, seed: 2, drift: 1)
+        let spec = ModelSpec(name: "net", family: .mlp, target: "output", hidden: [8])
+        try DecisionFixture.train(h, spec, on: "s_old", options: TrainOptions(epochs: 8, lr: 0.01, seed: 1))
+        #expect(h.run("duel net on s_new seed 2") == 0, "\(h.err)")
+        let duel = try DecisionFixture.lastRun(h)
+        let children = try duel.children.map { try DecisionFixture.run(h, $0) }
+        let ft = try #require(children.first { $0.row.tags["arm"] == "finetune" })
+        #expect(ft.row.kind.rawValue == "finetune")
+        #expect(ft.row.params["epochs"] == "2")
+        #expect(ft.row.params["lr"] == "0.001")
+        #expect(ft.row.parentVersion == 1)
+        let rn = try #require(children.first { $0.row.tags["arm"] == "retrain_new" })
+        #expect(rn.row.params["epochs"] == "8")
+        #expect(rn.row.params["lr"] == "0.01")
+        // The old training data (s_old) is loaded: the old + new arm ran on both.
+        let all = try #require(children.first { $0.row.tags["arm"] == "retrain_all" })
+        #expect(all.datasets.first?.rows == 300 + 84)
+        // Given epochs/lr override the recipe.
+        #expect(h.run("duel net@1 on s_new seed 2 epochs 3 lr 0.002") == 0, "\(h.err)")
+        let again = try DecisionFixture.lastRun(h)
+        let ft2 = try again.children.map { try DecisionFixture.run(h, $0) }.first { $0.row.tags["arm"] == "finetune" }
+        #expect(ft2?.row.params["epochs"] == "3")
+        #expect(ft2?.row.params["lr"] == "0.002")
+    }
+
+    @Test func expectedFailuresUnderErrorsContinueDoNotFailTheScript() {
+        let h = Harness()
+        #expect(h.run("set errors continue\nadvise nope on nothing\nset errors stop\nhelp drift") == 0)
+        #expect(h.err.contains("no model named 'nope'"))
+        #expect(h.out.contains("drift REF NEW"))
+        let strict = Harness()
+        #expect(strict.run("advise nope on nothing\nhelp drift") != 0)
+        #expect(!strict.out.contains("drift REF NEW"))
+    }
+
     @Test func everyDecisionCommandHasHelp() {
         let registry = Registry.standard
         for name in ["drift", "advise", "duel", "monitor"] {

@@ -215,6 +215,21 @@ enum DecisionFixture {
         #expect(duel.row.tags["winner"] == "retrain_new")
     }
 
+    @Test func missingFeatureMeansOnlyARetrainCanRun() throws {
+        let h = Harness()
+        h.session.datasets["s_old"] = Generators.sensors(rows: 300, seed: 1, extraFeature: true)
+        let new = Generators.sensors(rows: 200, seed: 2)
+        h.session.datasets["s_new"] = new
+        try DecisionFixture.train(h, ModelSpec(name: "sens", family: .linear, target: "output"), on: "s_old")
+        #expect(h.run("advise sens on s_new") == 0, "\(h.err)")
+        #expect(try DecisionFixture.lastRun(h).row.tags["verdict"] == "retrain_new")
+        #expect(h.out.contains("not measurable (schema change)"))
+        #expect(h.run("duel sens on s_new") == 0, "\(h.err)")
+        #expect(h.out.contains("keep cannot run:"))
+        #expect(h.out.contains("finetune refused:"))
+        #expect(try DecisionFixture.lastRun(h).row.tags["winner"] == "retrain_new")
+    }
+
     @Test func monitorFlagsTheFirstBatchPastTheAlertAndShowsTheTimeline() throws {
         let h = Harness()
         try DecisionFixture.loadReal(h, file: "diabetes.csv", target: "progression")
@@ -268,6 +283,28 @@ enum DecisionFixture {
         let ft = try duel.children.map { try DecisionFixture.run(h, $0) }.first { $0.row.tags["arm"] == "finetune" }
         #expect(ft?.row.params["anchor"] == "99.5")
         try expectNoContradiction(h, advice: advice, duel: duel)
+    }
+
+    @Test func penguinsMildDriftKeepsTheOldModel() throws {
+        // README: penguins drifts mildly and the old model transfers (old→new 404.75 vs
+        // new_a→new_b 561.01). Old = year ≤ 2008, rows missing a used column dropped.
+        let h = Harness()
+        let cols = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
+        let raw = try CSVLoader.load(path: DecisionFixture.dataDirectory.appendingPathComponent("penguins.csv").path,
+                                     name: "raw", options: CSVOptions(target: "body_mass_g"))
+        let d = try raw.droppingMissing(columns: cols, name: "penguins")
+        let (old, new) = try d.split(by: "year", at: .number(2009), names: ("old", "new"))
+        #expect(old.rowCount == 223 && new.rowCount == 119)
+        h.session.datasets["old"] = old
+        h.session.datasets["new"] = new
+        try DecisionFixture.train(h, ModelSpec(name: "mass", family: .linear, target: "body_mass_g",
+                                               features: .columns(Array(cols.prefix(3)))), on: "old")
+        #expect(h.run("advise mass on new") == 0, "\(h.err)")
+        let advice = try DecisionFixture.lastRun(h)
+        #expect(abs((advice.row.metrics["rmse"] ?? 0) - 404.751) < 0.01)
+        #expect(advice.row.tags["verdict"] == "keep", "\(h.out)")
+        #expect(h.run("duel mass on new holdout 0.5 seed 1") == 0, "\(h.err)")
+        try expectNoContradiction(h, advice: advice, duel: try DecisionFixture.lastRun(h))
     }
 
     @Test func iterativeFineTuneUsesATenthOfTheLearningRateAndAQuarterOfTheEpochs() throws {

@@ -366,13 +366,18 @@ func runDuel(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
         let keepRun = try RunRecorder(session: session, invocation: inv, kind: "evaluate", model: v.model,
                                       parentVersion: v.version, parentRun: duel.id, datasets: [("test", holdName)])
         try? keepRun.store.tag(keepRun.id, key: "arm", value: "keep")
-        let keepScores = try DecisionMath.rowScores(v.trained, on: parts.1, span: inv.span("on"))
-        let keepOld = try oldTest.map { try DecisionMath.rowScores(v.trained, on: $0, span: inv.span("old")) }
-        var keepMetrics = keepScores.metrics
-        if let o = keepOld { for (k, x) in o.metrics { keepMetrics["old_" + k] = x } }
-        try keepRun.finish(.finished, metrics: keepMetrics, cost: RunCost(wallSeconds: 0, examples: 0, flops: 0))
-        arms.append(ArmResult(arm: "keep", version: v.version, runID: keepRun.id, holdout: keepScores, old: keepOld,
-                              cost: RunCost(wallSeconds: 0, examples: 0, flops: 0)))
+        do {
+            let keepScores = try DecisionMath.rowScores(v.trained, on: parts.1, span: inv.span("on"))
+            let keepOld = try oldTest.map { try DecisionMath.rowScores(v.trained, on: $0, span: inv.span("old")) }
+            var keepMetrics = keepScores.metrics
+            if let o = keepOld { for (k, x) in o.metrics { keepMetrics["old_" + k] = x } }
+            try keepRun.finish(.finished, metrics: keepMetrics, cost: RunCost(wallSeconds: 0, examples: 0, flops: 0))
+            arms.append(ArmResult(arm: "keep", version: v.version, runID: keepRun.id, holdout: keepScores, old: keepOld,
+                                  cost: RunCost(wallSeconds: 0, examples: 0, flops: 0)))
+        } catch let d as Diagnostic {
+            try? keepRun.finish(.failed, error: d.message)
+            notes.append("keep cannot run: \(d.message)")
+        }
 
         let base = trainOptions(fromParams: parentParams, seed: seed)
         let closed = spec.isClosedForm(options: base)
@@ -421,14 +426,18 @@ func runDuel(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
         try arm("retrain_new", kind: "retrain", data: fitName, options: base, parent: false)
         if let allName { try arm("retrain_all", kind: "retrain", data: allName, options: base, parent: false) }
     } catch {
-        try? duel.finish(.failed, error: "\(error)")
+        let interrupted = (error as? Diagnostic)?.kind == .interrupted
+        try? duel.finish(interrupted ? .interrupted : .failed, error: "\(error)")
         throw error
+    }
+    guard let first = arms.first else {
+        try? duel.finish(.failed, error: "no arm could run")
+        throw Diagnostic("no arm of the duel could run", at: inv.node.span, notes: notes)
     }
 
     // Scores, intervals, winner.
-    let samples = DecisionMath.resamples(n: parts.1.rowCount > 0 ? (arms.first?.holdout.losses.count ?? 0) : 0,
-                                         count: Advice.resamples, seed: seed)
-    let metric = arms[0].holdout.metric
+    let samples = DecisionMath.resamples(n: first.holdout.losses.count, count: Advice.resamples, seed: seed)
+    let metric = first.holdout.metric
     var rows: [[Cell]] = []
     for a in arms {
         let ci = DecisionMath.interval(a.holdout, samples: samples)

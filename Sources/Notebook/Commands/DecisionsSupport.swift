@@ -83,7 +83,10 @@ enum DecisionMath {
     }
 
     /// 95 % percentile interval of the loss-like metric.
-    static func interval(_ s: RowScores, samples: [[Int]]) -> (low: Double, high: Double) {
+    static func interval(_ s: RowScores, samples given: [[Int]]) -> (low: Double, high: Double) {
+        // Arms scored on a different number of rows get resamples of their own.
+        let samples = given.first?.count == s.losses.count ? given
+            : resamples(n: s.losses.count, count: max(given.count, 1), seed: UInt64(s.losses.count))
         let values = samples.map { idx -> Double in
             var t = 0.0
             for i in idx { t += s.losses[i] }

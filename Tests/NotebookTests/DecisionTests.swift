@@ -134,7 +134,6 @@ enum DecisionFixture {
         #expect(["keep", "finetune"].contains(verdict) || confidence < 0.6, "verdict \(verdict) confidence \(confidence)\n\(h.out)")
         #expect(h.run("duel bikes on new holdout 0.5 seed 2") == 0, "\(h.err)")
         try expectNoContradiction(h, advice: advice, duel: try DecisionFixture.lastRun(h))
-        if ProcessInfo.processInfo.environment["DUMP"] != nil { print(h.out, h.err) }
     }
 
     @Test func diabetesDuelDoesNotContradictKeep() throws {
@@ -196,7 +195,6 @@ enum DecisionFixture {
         let aliases = try h.session.store().aliases("price")
         #expect(aliases["production"] != nil && aliases["production"] != 1)
         #expect(h.out.contains("promoted price@"))
-        if ProcessInfo.processInfo.environment["DUMP"] != nil { print(h.out, h.err) }
     }
 
     @Test func newFeatureForcesRetrainAndFineTuneIsRefused() throws {

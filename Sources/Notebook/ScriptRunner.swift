@@ -38,9 +38,12 @@ public struct ScriptRunner {
             let outcome = interpreter.run(chunk.text, sourceName: name, firstLine: chunk.firstLine,
                                           echo: echo, stopOnError: !keepGoing)
             if case .failed(let kind) = outcome {
-                if firstFailure == nil { firstFailure = kind }
+                // Under `set errors continue` the script expects the failure: it is reported but
+                // does not decide the exit code (Ctrl-C always does).
+                let expected = interpreter.session.settings.onError == "continue" && kind != .interrupted
+                if firstFailure == nil && !expected { firstFailure = kind }
                 if kind == .interrupted { break }
-                if !keepGoing && interpreter.session.settings.onError == "stop" { break }
+                if !keepGoing && !expected { break }
             }
         }
         return firstFailure.map(ExitCode.of) ?? ExitCode.ok

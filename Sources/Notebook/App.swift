@@ -23,6 +23,7 @@ public enum App {
                                                            environment: ProcessInfo.processInfo.environment)
         session.settings.progress = interactive && TerminalInfo.isTTY(STDERR_FILENO)
         session.width = TerminalInfo.width()
+        session.tableWidth = stdoutTTY ? session.width : Int.max
         session.shouldStop = Interrupts.isPending
         return Interpreter(session: session)
     }

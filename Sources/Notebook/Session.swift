@@ -80,8 +80,11 @@ public final class Session {
     public var baseDirectory: String
     /// True at the prompt: progress bars, confirmations.
     public var isInteractive = false
-    /// Terminal width for tables and plots.
+    /// Terminal width for plots, sparklines and progress bars.
     public var width = 80
+    /// Width past which a table switches to vertical records (psql's `\x auto`). Output that is
+    /// not a terminal never switches on its own (scripts, pipes, transcripts): `Int.max`.
+    public var tableWidth = 80
     /// Polled by long computations: true once the user pressed Ctrl-C.
     public var shouldStop: @Sendable () -> Bool = { false }
     /// Path of the experiment store.
@@ -117,7 +120,7 @@ public final class Session {
 
     /// Renders a table in the session's output format.
     public func show(_ table: Table) {
-        print(TableRenderer.render(table, format: settings.format.renderFormat, width: width,
+        print(TableRenderer.render(table, format: settings.format.renderFormat, width: tableWidth,
                                    color: settings.color))
     }
 

@@ -6,6 +6,8 @@ import Render
 public enum Transcript {
     static let rules: [(NSRegularExpression, String)] = {
         let patterns: [(String, String)] = [
+            // The file a diagnostic names, however the script was given (relative or absolute).
+            (#"^\S+?(?=:\d+:\d+: (?:error|warning|note):)"#, "<path>"),
             // ISO 8601 date-times and dates.
             (#"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"#, "<time>"),
             // Clock times.

@@ -156,3 +156,10 @@ import Testing
         #expect(Transcript.compare(expected: "#! header\na\n", actual: "a", tolerance: 0, expectedName: "", actualName: "") == nil)
     }
 }
+
+@Suite struct TranscriptPathTests {
+    @Test func diagnosticFileNamesAreMaskedHoweverGiven() {
+        #expect(Transcript.mask("new-feature.retune:15:1: error: x") == Transcript.mask("/a/b/new-feature.retune:15:1: error: x"))
+        #expect(Transcript.mask("sessions/q.retune:2:3: error: y") == "<path>:2:3: error: y")
+    }
+}

@@ -47,7 +47,8 @@ let setCommand = CommandSpec(
       progress on|off              live progress bars during training on a terminal (default on)
       color on|off                 ANSI colour (default: on for a terminal without NO_COLOR)
       tolerance X                  relative tolerance for numbers in verified replay (default 1e-9)
-      errors stop|continue         stop a script at the first error, or report it and go on (default stop)
+      errors stop|continue         stop a script at the first error (default), or report errors and go on:
+                                   under continue an error is expected and does not set the exit code
     """,
     examples: ["set format csv", "set timer on", "set seed 7"],
     completer: { _, ctx in

@@ -187,7 +187,6 @@ final class ProgressDisplay {
     var etaStart = DispatchTime.now().uptimeNanoseconds
     let label: String
     var lastLoss = Double.nan
-    var epochs = 0
 
     init(enabled: Bool, width: Int, label: String) {
         self.enabled = enabled
@@ -204,7 +203,6 @@ final class ProgressDisplay {
         let state = ProgressState(label: label, epoch: p.epoch, epochs: p.epochs, batch: p.batch, batches: p.batches,
                                   loss: p.loss, rows: Int(p.rowsPerSecond * elapsed), elapsed: elapsed)
         lastLoss = p.loss
-        epochs = p.epochs
         FileHandle.standardError.write(Data((ProgressBar.erase + ProgressBar.line(state, width: width)).utf8))
         drawn = true
     }
@@ -217,7 +215,8 @@ final class ProgressDisplay {
         guard enabled, drawn else { return }
         clear()
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - etaStart) / 1e9
-        FileHandle.standardError.write(Data((ProgressBar.summary(label: label, epochs: epochs, elapsed: elapsed,
-                                                                  finalLoss: lastLoss) + "\n").utf8))
+        let status = r.status == .finished ? nil : r.status.name
+        FileHandle.standardError.write(Data((ProgressBar.summary(label: label, epochs: r.curve.count, elapsed: elapsed,
+                                                                  finalLoss: lastLoss, status: status) + "\n").utf8))
     }
 }

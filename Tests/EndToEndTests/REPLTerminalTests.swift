@@ -64,3 +64,37 @@ struct REPLTerminalTests {
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
     }
 }
+
+@Suite(.enabled(if: TmuxSession.isAvailable, "tmux is not installed: skipping pseudo-terminal tests"))
+struct REPLTrainingTests {
+    /// A training at the prompt shows a live progress bar; Ctrl-C cancels it at the next batch,
+    /// records the run as interrupted and returns to the prompt.
+    @Test func progressBarAndCtrlCCancelTraining() throws {
+        let dir = try RetuneBinary.tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let tmux = try TmuxSession(
+            command: [RetuneBinary.path, "--store", dir.appendingPathComponent("s.db").path],
+            width: 120, height: 30,
+            environment: ["RETUNE_HISTORY": dir.appendingPathComponent("h").path, "NO_COLOR": "1"],
+            workingDirectory: dir.path)
+        defer { tmux.kill() }
+        try tmux.waitFor(text: "[1]> ")
+        try tmux.sendLiteral("generate housing rows 20000 seed 3 as big; model n = mlp hidden [64, 64] predicts price")
+        try tmux.send(keys: "Enter")
+        try tmux.waitFor(text: "[3]> ")
+        try tmux.sendLiteral("train n on big epochs 100000")
+        try tmux.send(keys: "Enter")
+        // The bar names the epoch out of the total.
+        try tmux.waitFor(text: "/100000", timeout: 30)
+        try tmux.send(keys: "C-c")
+        let screen = try tmux.waitFor(text: "[4]> ", timeout: 30)
+        #expect(screen.contains("interrupted"))
+        try tmux.sendLiteral("runs where status = interrupted")
+        try tmux.send(keys: "Enter")
+        try tmux.waitFor(text: "1 run", timeout: 15)
+        try tmux.waitFor(text: "[5]> ")
+        Thread.sleep(forTimeInterval: 0.5)
+        try tmux.send(keys: "C-d")
+        #expect(try tmux.waitForExit() == 0)
+    }
+}

@@ -186,47 +186,44 @@ let sampleCommand = CommandSpec(
         return .dataset(name)
     })
 
-let selectCommand = CommandSpec(
-    name: "select", group: .data,
-    summary: "Keep only some columns of a dataset",
-    synopsis: "select NAME columns [A, B, …] as NEW",
-    operands: [OperandSpec("NAME", .name(.dataset), help: "the dataset")],
-    options: [OptionSpec("columns", .list(.any), required: true, help: "the columns to keep, in this order (names, or quoted names)"),
-              OptionSpec("as", .name(.any), required: true, help: "the new dataset")],
-    help: "A new dataset with the named columns in the order given. The target and time roles stay when their column is kept.",
-    examples: ["select penguins columns [species, bill_length_mm, body_mass_g] as small"],
-    completer: dataColumnCompleter,
-    handler: { inv, session in
-        let d = try datasetOperand(inv, session)
-        guard let colsArg = inv.options["columns"] else { return nil }
-        let name = try newName(inv)
-        let names = try requireColumns(colsArg.list, in: d)
-        let result = try DataErrors.run(at: colsArg.span) { try d.select(columns: names, name: name) }
-        store(result, in: session)
-        session.print("\(name): \(plural(result.columns.count, "column")), \(plural(result.rowCount, "row"))")
-        return .dataset(name)
-    })
+/// `select` and `drop`: a new dataset with some columns kept or removed.
+func columnSubsetCommand(name: String, summary: String, keep: Bool, columnsHelp: String, help: String,
+                         example: String) -> CommandSpec {
+    CommandSpec(
+        name: name, group: .data,
+        summary: summary,
+        synopsis: "\(name) NAME columns [A, B, …] as NEW",
+        operands: [OperandSpec("NAME", .name(.dataset), help: "the dataset")],
+        options: [OptionSpec("columns", .list(.any), required: true, help: columnsHelp),
+                  OptionSpec("as", .name(.any), required: true, help: "the new dataset")],
+        help: help,
+        examples: [example],
+        completer: dataColumnCompleter,
+        handler: { inv, session in
+            let d = try datasetOperand(inv, session)
+            guard let colsArg = inv.options["columns"] else { return nil }
+            let newName = try newName(inv)
+            let names = try requireColumns(colsArg.list, in: d)
+            let result = try DataErrors.run(at: colsArg.span) {
+                keep ? try d.select(columns: names, name: newName) : try d.drop(columns: names, name: newName)
+            }
+            store(result, in: session)
+            session.print("\(newName): \(plural(result.columns.count, "column")), \(plural(result.rowCount, "row"))")
+            return .dataset(newName)
+        })
+}
 
-let dropCommand = CommandSpec(
-    name: "drop", group: .data,
-    summary: "Remove some columns of a dataset",
-    synopsis: "drop NAME columns [A, B, …] as NEW",
-    operands: [OperandSpec("NAME", .name(.dataset), help: "the dataset")],
-    options: [OptionSpec("columns", .list(.any), required: true, help: "the columns to remove (names, or quoted names)"),
-              OptionSpec("as", .name(.any), required: true, help: "the new dataset")],
+let selectCommand = columnSubsetCommand(
+    name: "select", summary: "Keep only some columns of a dataset", keep: true,
+    columnsHelp: "the columns to keep, in this order (names, or quoted names)",
+    help: "A new dataset with the named columns in the order given. The target and time roles stay when their column is kept.",
+    example: "select penguins columns [species, bill_length_mm, body_mass_g] as small")
+
+let dropCommand = columnSubsetCommand(
+    name: "drop", summary: "Remove some columns of a dataset", keep: false,
+    columnsHelp: "the columns to remove (names, or quoted names)",
     help: "A new dataset without the named columns. Dropping the target or time column drops that role too.",
-    examples: ["drop penguins columns [year, date_egg] as nodates"],
-    completer: dataColumnCompleter,
-    handler: { inv, session in
-        let d = try datasetOperand(inv, session)
-        guard let colsArg = inv.options["columns"] else { return nil }
-        let name = try newName(inv)
-        let names = try requireColumns(colsArg.list, in: d)
-        let result = try DataErrors.run(at: colsArg.span) { try d.drop(columns: names, name: name) }
-        store(result, in: session)
-        session.print("\(name): \(plural(result.columns.count, "column")), \(plural(result.rowCount, "row"))")
-        return .dataset(name)
-    })
+    example: "drop penguins columns [year, date_egg] as nodates")
 
 // MARK: - generate
 

@@ -176,7 +176,7 @@ public enum Advice {
         } else if !m.degraded {
             verdict = .keep
             if let d = m.degradation {
-                reasons.append("no degradation: \(m.metricName) on NEW is \(NumberText.percent(d)) vs recorded (threshold +\(NumberText.percent(Advice.degradation)), noise ±\(NumberText.short(m.measuredNoise)))")
+                reasons.append("no degradation: \(m.metricName) on NEW is \(NumberText.percent(d)) vs recorded (threshold \(NumberText.percent(Advice.degradation)), noise ±\(NumberText.short(m.measuredNoise)))")
                 strengths.append(strength(d, threshold: Advice.degradation))
             } else {
                 reasons.append("no recorded metric to compare with: nothing shows degradation")
@@ -188,7 +188,7 @@ public enum Advice {
         } else {
             let d = m.degradation ?? 0
             let large = d >= Advice.largeDegradation
-            reasons.append("degradation: \(m.metricName) on NEW is \(NumberText.percent(d)) vs recorded (threshold +\(NumberText.percent(Advice.degradation).dropFirst()), beyond the 95 % noise)")
+            reasons.append("degradation: \(m.metricName) on NEW is \(NumberText.percent(d)) vs recorded (threshold \(NumberText.percent(Advice.degradation)), beyond the 95 % noise)")
             strengths.append(strength(d, threshold: Advice.degradation))
             let overBudget: Bool = {
                 guard let b = m.budget, let r = m.retrainSeconds else { return false }

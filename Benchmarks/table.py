@@ -32,11 +32,16 @@ PAIRS = [
     ("start_to_prompt", "mlflow", "start", None, "*"),
 ]
 # Absolute bars on retune's own figures: (workload, label, function(row) -> (value text, pass)).
+# A function returns None when the bar does not apply to that size (smoke sizes).
 def _csv_mem(r):
     f64 = r.get("float64_columns_mib") or 0
-    return f"peak RSS {r.get('peak_rss_mb', 0):.0f} MB vs 3 × {f64:.0f} MB Float64", r.get("peak_rss_mb", 1e18) < 3 * f64
+    if f64 < 100:
+        return None
+    return f"peak RSS {r.get('peak_rss_mb', 0):.0f} MiB vs 3 × {f64:.0f} MiB", r.get("peak_rss_mb", 1e18) < 3 * f64
 def _query(r):
-    return f"median {r['median']:.1f} ms", r["median"] < 50
+    if r["size"] != "100000 runs":
+        return None
+    return f"median {r['median']:.2f} ms", r["median"] < 50
 ABS_BARS = [
     ("csv_load", "peak memory < 3× Float64 column bytes", _csv_mem),
     ("runs_where", "query < 50 ms median at 100,000 runs", _query),
@@ -63,8 +68,12 @@ def fmt(v, unit):
         return "—"
     if unit == "rows/s":
         return f"{v / 1e6:.3f} M"
+    if unit == "ms" and v < 10:
+        return f"{v:.2f}"
     if unit in ("GFLOP/s", "MB/s", "ms"):
         return f"{v:.1f}"
+    if unit in ("runs/s", "points/s"):
+        return f"{v:,.0f}"
     if unit == "s":
         return f"{v:.3f}"
     return f"{v:.1f}"
@@ -128,14 +137,17 @@ def main(paths):
                 g = groups[(mode, "retune", wl, size)]
                 r = dict(g[0]); r["median"] = statistics.median(x["median"] for x in g)
                 r["peak_rss_mb"] = max(x.get("peak_rss_mb", 0) for x in g)
-                text, ok = fn(r)
+                got = fn(r)
+                if got is None:
+                    continue
+                text, ok = got
                 out.append([mode, wl, size, "bar", text, "—", "—", "—", label, "PASS" if ok else "FAIL",
                             f"{len(g)}/0", f"{r['peak_rss_mb']:.0f}", "—"])
         # retune-only rows (no peer pair): e.g. csvgen, or everything in smoke mode
         paired = {p[0] for p in PAIRS}
         for wl, szs in sizes.items():
             for size in szs:
-                has_pair = wl in paired and any(peer_key(mode, p[1], p[2], size, p[4]) or peer_key("env as-is", p[1], p[2], size, p[4]) for p in PAIRS if p[0] == wl)
+                has_pair = wl in paired and any(groups.get(peer_key(mode, p[1], p[2], size, p[4])) or groups.get(peer_key("env as-is", p[1], p[2], size, p[4])) for p in PAIRS if p[0] == wl)
                 if has_pair:
                     continue
                 rv, rk, rrss, rn = med((mode, "retune", wl, size))

@@ -3,6 +3,7 @@
 // `retune` executable itself (start to prompt through a pseudo-terminal).
 import Foundation
 import Learning
+import Notebook
 import Tabular
 import Tracking
 
@@ -179,37 +180,55 @@ func benchEnvironment() -> RunEnvironment {
 let learningRates = ["0.1", "0.01", "0.001"]
 
 /// One run as `train` records it: `beginRun` (5 parameters; one transaction) then `finishRun`
-/// (3 final metrics and cost; one transaction).
+/// (3 final metrics and cost; one transaction) — the Tracking calls Notebook's RunRecorder makes.
 func recordRun(_ store: Store, _ i: Int, env: RunEnvironment, rng: inout SplitMix64) throws -> Int64 {
-    let params = ["lr": learningRates[i % 3], "batch": String(32 * (1 + i % 4)), "hidden": "64",
-                  "optimizer": "adam", "seed": String(i)]
     let id = try store.beginRun(NewRun(kind: .train, model: "bench", seed: i, command: "train bench on data",
-                                       params: params, environment: env))
-    let metrics = ["rmse": Double(rng.unitFloat()), "mae": Double(rng.unitFloat()), "r2": Double(rng.unitFloat())]
-    try store.finishRun(id, status: .finished, finalMetrics: metrics,
+                                       params: benchParams(i), environment: env))
+    try store.finishRun(id, status: .finished, finalMetrics: benchMetrics(&rng),
                         cost: RunCost(wallSeconds: 0.01, examples: 1000, flops: 1e6))
     return id
 }
 
+func benchParams(_ i: Int) -> [String: String] {
+    ["lr": learningRates[i % 3], "batch": String(32 * (1 + i % 4)), "hidden": "64", "optimizer": "adam", "seed": String(i)]
+}
+
+func benchMetrics(_ rng: inout SplitMix64) -> [String: Double] {
+    ["rmse": Double(rng.unitFloat()), "mae": Double(rng.unitFloat()), "r2": Double(rng.unitFloat())]
+}
+
+/// A notebook session (output discarded) on a fresh store at `path`.
+func benchSession(_ path: String) -> Session {
+    removeStore(path)
+    return Session(output: CapturedOutput(), storePath: path)
+}
+
+/// Runs created through the notebook's own write path: `RunRecorder` (begin: one transaction
+/// with 5 parameters; finish: one transaction with 3 final metrics and cost).
 func runRunCreate(_ o: Options) throws {
     let runs = try o.int("runs", 10_000)
     let samples = try o.int("samples", 1, range: 1...100)
     let path = o.values["store"] ?? "/tmp/retune-bench/run_create.db"
-    let env = benchEnvironment()
     var rates: [Double] = []
     for _ in 0..<samples {
-        removeStore(path)
-        let store = try Store(path: path)
+        let session = benchSession(path)
+        _ = try session.store()  // opened and migrated before timing, as at the prompt
         var rng = SplitMix64(seed: 7)
         let t0 = now()
-        for i in 0..<runs { _ = try recordRun(store, i, env: env, rng: &rng) }
+        for i in 0..<runs {
+            let rec = try RunRecorder(session: session, invocation: nil, kind: "train", model: "bench", seed: i,
+                                      params: benchParams(i))
+            try rec.finish(.finished, metrics: benchMetrics(&rng), cost: RunCost(wallSeconds: 0.01, examples: 1000, flops: 1e6))
+        }
         rates.append(Double(runs) / (now() - t0))
+        session.close()
     }
     ResultLine(workload: "run_create", size: "\(runs) runs", median: median(rates), unit: "runs/s",
-               kernel: "Tracking beginRun(5 params) + finishRun(3 metrics): 2 transactions per run, WAL",
+               kernel: "Notebook RunRecorder: beginRun(5 params) + finish(3 metrics), a transaction each, WAL",
                samples: rates).print()
 }
 
+/// Metric points through `RunRecorder.epoch` (Tracking `logEpoch`: one transaction per epoch).
 func runMetricPoints(_ o: Options) throws {
     let points = try o.int("points", 1_000_000)
     let keys = try o.int("keys", 10, range: 1...1000)
@@ -217,30 +236,40 @@ func runMetricPoints(_ o: Options) throws {
     let path = o.values["store"] ?? "/tmp/retune-bench/metric_points.db"
     let epochs = max(1, points / (keys * runs))
     let keyNames = ["train_loss", "valid_loss"] + (0..<max(0, keys - 2)).map { "valid_m\($0)" }
-    removeStore(path)
-    let store = try Store(path: path)
-    let env = benchEnvironment()
+    let session = benchSession(path)
+    _ = try session.store()
     var rng = SplitMix64(seed: 3)
-    var ids: [Int64] = []
-    for i in 0..<runs { ids.append(try store.beginRun(NewRun(kind: .train, model: "bench", seed: i, params: ["lr": "0.01"], environment: env))) }
+    var recorders: [RunRecorder] = []
+    for i in 0..<runs {
+        recorders.append(try RunRecorder(session: session, invocation: nil, kind: "train", model: "bench", seed: i,
+                                         params: ["lr": "0.01"]))
+    }
     var perRun: [Double] = []
     var logged = 0
-    let t0 = now()
-    for id in ids {
+    var values: [String: Double] = [:]
+    var elapsed = 0.0
+    for rec in recorders {
         let r0 = now()
         for e in 1...epochs {
-            var values: [String: Double] = [:]
             for k in keyNames.prefix(keys) { values[k] = Double(rng.unitFloat()) }
-            try store.logEpoch(id, step: e, values: values)
+            rec.epoch(step: e, values: values)
         }
+        let dt = now() - r0
+        elapsed += dt
         logged += epochs * keys
-        perRun.append(Double(epochs * keys) / (now() - r0))
+        perRun.append(Double(epochs * keys) / dt)
     }
-    let total = Double(logged) / (now() - t0)
+    // RunRecorder.epoch ignores store errors (training must not stop): check every point landed.
+    let stored = try recorders.reduce(0) { n, rec in
+        try n + rec.store.curveKeys(rec.id).reduce(0) { m, key in try m + rec.store.curve(rec.id, key: key).count }
+    }
+    guard stored == logged else { throw BenchError.usage("metric_points: \(stored) of \(logged) points stored") }
+    for rec in recorders { try rec.finish(.finished) }
+    session.close()
     ResultLine(workload: "metric_points", size: "\(logged) points (\(runs) runs x \(epochs) epochs x \(keys) keys)",
-               median: total, unit: "points/s",
-               kernel: "Tracking logEpoch: one transaction per epoch (\(keys) points), WAL", samples: perRun,
-               extras: [("transactions", .int(runs * epochs))]).print()
+               median: Double(logged) / elapsed, unit: "points/s",
+               kernel: "Notebook RunRecorder.epoch -> logEpoch: one transaction per epoch (\(keys) points), WAL",
+               samples: perRun, extras: [("transactions", .int(runs * epochs))]).print()
 }
 
 func runRunsWhere(_ o: Options) throws {
@@ -275,7 +304,8 @@ func runRunsWhere(_ o: Options) throws {
         ms.append((now() - t0) * 1000)
     }
     let values = rows.compactMap { $0.metrics["rmse"] }
-    guard rows.count == 10, values == values.sorted(), values.allSatisfy({ $0 < 0.5 }) else {
+    guard rows.count == 10, values.count == 10, values == values.sorted(), values.allSatisfy({ $0 < 0.5 }),
+          rows.allSatisfy({ $0.params["lr"] == "0.01" }) else {
         throw BenchError.usage("runs_where: unexpected result (\(rows.count) rows, rmse \(values))")
     }
     ResultLine(workload: "runs_where", size: "\(runs) runs", median: median(ms), unit: "ms",

@@ -268,7 +268,7 @@ func runMetricPoints(_ o: Options) throws {
     session.close()
     ResultLine(workload: "metric_points", size: "\(logged) points (\(runs) runs x \(epochs) epochs x \(keys) keys)",
                median: Double(logged) / elapsed, unit: "points/s",
-               kernel: "Notebook RunRecorder.epoch -> logEpoch: one transaction per epoch (\(keys) points), WAL",
+               kernel: "Notebook RunRecorder.epoch -> logEpoch: one transaction per epoch, WAL",
                samples: perRun, extras: [("transactions", .int(runs * epochs))]).print()
 }
 

@@ -7,14 +7,44 @@ median over its own repetitions; the table shows the median over rounds of those
 import json, statistics, sys
 from collections import defaultdict, OrderedDict
 
-# (retune workload, peer side, peer workload, bar (min ratio) or None, higher_is_better)
+# (retune workload, peer side, peer workload, bar (min ratio) or None, peer size or None)
+# Peer size None: the peer row of the same size (same bytes); a string: that peer size (MLflow
+# runs at its own practical sizes; the table prints both sizes). Peers measured only in the
+# "env as-is" pass (pandas, MLflow, OLS) are reused for the other pass and marked "(as-is)".
 PAIRS = [
-    ("mlp_epoch", "pytorch", "mlp_epoch", 5.0),
-    ("mlp_epoch", "numpy", "mlp_epoch", 1.5),
-    ("mlp_epoch", "sklearn", "mlp_epoch", None),
-    ("mlp_epoch_2w", "pytorch", "mlp_epoch", None),
-    ("mlp_epoch_2w", "numpy", "mlp_epoch", None),
-    ("gemm", "numpy", "gemm", None),
+    ("mlp_epoch", "pytorch", "mlp_epoch", 5.0, None),
+    ("mlp_epoch", "numpy", "mlp_epoch", 1.5, None),
+    ("mlp_epoch", "sklearn", "mlp_epoch", None, None),
+    ("mlp_epoch_2w", "pytorch", "mlp_epoch", None, None),
+    ("mlp_epoch_2w", "numpy", "mlp_epoch", None, None),
+    ("trainer_mlp", "pytorch", "mlp_epoch", 5.0, None),
+    ("trainer_mlp", "numpy", "mlp_epoch", 1.5, None),
+    ("trainer_mlp", "sklearn", "mlp_epoch", None, None),
+    ("gemm", "numpy", "gemm", None, None),
+    ("csv_load", "pandas", "csv_load", 1.0, None),
+    ("ols", "numpy_lstsq", "ols", None, None),
+    ("ols", "sklearn", "ols", None, None),
+    ("run_create", "mlflow", "run_create", 200.0, "*"),
+    ("metric_points", "mlflow", "metric_batch", 20.0, "*"),
+    ("metric_points", "mlflow", "metric_points", None, "*"),
+    ("runs_where", "mlflow", "runs_where", None, "2000 runs"),
+    ("runs_where", "mlflow", "runs_where", None, "200 runs"),
+    ("start_to_prompt", "mlflow", "start", None, "*"),
+]
+# Absolute bars on retune's own figures: (workload, label, function(row) -> (value text, pass)).
+# A function returns None when the bar does not apply to that size (smoke sizes).
+def _csv_mem(r):
+    f64 = r.get("float64_columns_mib") or 0
+    if f64 < 100:
+        return None
+    return f"peak RSS {r.get('peak_rss_mb', 0):.0f} MiB vs 3 × {f64:.0f} MiB", r.get("peak_rss_mb", 1e18) < 3 * f64
+def _query(r):
+    if r["size"] != "100000 runs":
+        return None
+    return f"median {r['median']:.2f} ms", r["median"] < 50
+ABS_BARS = [
+    ("csv_load", "peak memory < 3× Float64 column bytes", _csv_mem),
+    ("runs_where", "query < 50 ms median at 100,000 runs", _query),
 ]
 LOWER_IS_BETTER = {"s", "ms"}
 
@@ -38,8 +68,12 @@ def fmt(v, unit):
         return "—"
     if unit == "rows/s":
         return f"{v / 1e6:.3f} M"
+    if unit == "ms" and v < 10:
+        return f"{v:.2f}"
     if unit in ("GFLOP/s", "MB/s", "ms"):
         return f"{v:.1f}"
+    if unit in ("runs/s", "points/s"):
+        return f"{v:,.0f}"
     if unit == "s":
         return f"{v:.3f}"
     return f"{v:.1f}"
@@ -69,30 +103,56 @@ def main(paths):
         for (m, side, wl, size) in groups:
             if m == mode and side == "retune":
                 sizes.setdefault(wl, []).append(size)
-        for (rw, peer, pw, bar) in PAIRS:
+        def peer_key(m, peer, pw, size, psize):
+            if psize is None:
+                return (m, peer, pw, size)
+            for k in groups:
+                if k[0] == m and k[1] == peer and k[2] == pw and (psize == "*" or k[3] == psize):
+                    return k
+            return None
+        for (rw, peer, pw, bar, psize) in PAIRS:
             for size in sizes.get(rw, []):
                 rv, rk, rrss, rn = med((mode, "retune", rw, size))
-                psize = size
-                pv, pk, prss, pn = med((mode, peer, pw, psize))
                 unit = groups[(mode, "retune", rw, size)][0]["unit"]
-                kernels[(mode, "retune")] = rk
-                if pv is None:
-                    continue
-                kernels[(mode, peer)] = pk
+                kernels[(mode, "retune", rw)] = rk
+                pk_ = peer_key(mode, peer, pw, size, psize)
+                tag = ""
+                if pk_ is None or not groups.get(pk_):
+                    pk_ = peer_key("env as-is", peer, pw, size, psize)
+                    tag = " (as-is)"
+                    if pk_ is None or not groups.get(pk_):
+                        continue
+                pv, pk, prss, pn = med(pk_)
+                punit = groups[pk_][0]["unit"]
+                if punit == "s" and unit == "ms":
+                    pv *= 1000
+                kernels[(pk_[0], peer, pw)] = pk
                 ratio = (pv / rv) if unit in LOWER_IS_BETTER else (rv / pv)
                 res = "—" if bar is None else ("PASS" if ratio >= bar else "FAIL")
-                out.append([mode, rw, size, unit, fmt(rv, unit), peer, fmt(pv, unit), f"{ratio:.2f}×",
+                label = peer + tag + ("" if psize is None else f" @ {pk_[3]}")
+                out.append([mode, rw, size, unit, fmt(rv, unit), label, fmt(pv, unit), f"{ratio:.2f}×",
                             "—" if bar is None else f"≥{bar:g}×", res, f"{rn}/{pn}", f"{rrss:.0f}", f"{prss:.0f}"])
+        for (wl, label, fn) in ABS_BARS:
+            for size in sizes.get(wl, []):
+                g = groups[(mode, "retune", wl, size)]
+                r = dict(g[0]); r["median"] = statistics.median(x["median"] for x in g)
+                r["peak_rss_mb"] = max(x.get("peak_rss_mb", 0) for x in g)
+                got = fn(r)
+                if got is None:
+                    continue
+                text, ok = got
+                out.append([mode, wl, size, "bar", text, "—", "—", "—", label, "PASS" if ok else "FAIL",
+                            f"{len(g)}/0", f"{r['peak_rss_mb']:.0f}", "—"])
         # retune-only rows (no peer pair): e.g. csvgen, or everything in smoke mode
         paired = {p[0] for p in PAIRS}
         for wl, szs in sizes.items():
             for size in szs:
-                has_pair = wl in paired and any(groups.get((mode, p[1], p[2], size)) for p in PAIRS if p[0] == wl)
+                has_pair = wl in paired and any(groups.get(peer_key(mode, p[1], p[2], size, p[4])) or groups.get(peer_key("env as-is", p[1], p[2], size, p[4])) for p in PAIRS if p[0] == wl)
                 if has_pair:
                     continue
                 rv, rk, rrss, rn = med((mode, "retune", wl, size))
                 unit = groups[(mode, "retune", wl, size)][0]["unit"]
-                kernels[(mode, "retune")] = kernels.get((mode, "retune")) or rk
+                kernels[(mode, "retune", wl)] = rk
                 out.append([mode, wl, size, unit, fmt(rv, unit), "—", "—", "—", "—", "—", f"{rn}/0", f"{rrss:.0f}", "—"])
     widths = [max(len(str(x)) for x in col) for col in zip(hdr, *out)] if out else [len(h) for h in hdr]
     line = lambda cells: " | ".join(str(c).ljust(w) for c, w in zip(cells, widths))
@@ -103,15 +163,16 @@ def main(paths):
     print()
     print("Ratio = retune / peer for rates (higher is better), peer / retune for times.")
     print("Kernels:")
-    for (mode, side), k in kernels.items():
+    for (mode, side, wl), k in kernels.items():
         if k and k != "-":
-            print(f"  [{mode}] {side}: {k}")
+            print(f"  [{mode}] {side} {wl}: {k}")
     # Peer-only figures: workloads whose retune side is not wired yet (no retune number is printed).
     wired = {wl for (m, side, wl, size) in groups if side == "retune"}
-    peer_only = [(k, med(k)) for k in groups if k[1] != "retune" and k[2] not in wired and k[2] not in {p[2] for p in PAIRS}]
+    peer_rows = {(p[1], p[2]) for p in PAIRS if p[0] in wired}
+    peer_only = [(k, med(k)) for k in groups if k[1] != "retune" and (k[1], k[2]) not in peer_rows]
     if peer_only:
         print()
-        print("Peer-only figures (retune side not wired yet — see `retune-bench list`):")
+        print("Peer-only figures (no retune figure of that workload in this run):")
         for (mode, side, wl, size), (v, k, rss, n) in peer_only:
             unit = groups[(mode, side, wl, size)][0]["unit"]
             print(f"  [{mode}] {wl:14s} {side:12s} {size:28s} {fmt(v, unit):>10s} {unit:9s} RSS {rss:.0f} MB  ({k})")

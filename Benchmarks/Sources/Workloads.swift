@@ -18,25 +18,18 @@ let workloads: [Workload] = [
              peers: "PyTorch CPU 1 thread, sklearn MLPRegressor, hand numpy MLP", status: .wired),
     Workload(name: "csvgen", measures: "write the 1,000,000 x 20 numeric CSV (deterministic bytes), MB/s",
              peers: "(input for pandas.read_csv)", status: .wired),
-    // TODO(lead): wire when Tabular's CSVLoader lands: time CSVLoader on the csvgen file, MB/s.
-    Workload(name: "csv_load", measures: "CSV load MB/s on 1,000,000 x 20",
-             peers: "pandas.read_csv", status: .todo(needs: "Tabular CSVLoader")),
-    // TODO(lead): wire when Learning's Trainer lands: same data/shape as `mlp`, rows/s per epoch.
-    Workload(name: "trainer_mlp", measures: "Trainer MLP epoch rows/s (same workload as mlp)",
-             peers: "PyTorch CPU, sklearn, numpy", status: .todo(needs: "Learning Trainer")),
-    // TODO(lead): wire when Tracking lands: start run + 5 params + 3 metrics, runs/s.
-    Workload(name: "run_create", measures: "run creation / s",
-             peers: "MLflow start_run (SQLite store)", status: .todo(needs: "Tracking run API")),
-    // TODO(lead): wire when Tracking lands: metric points/s, one per call and batched.
-    Workload(name: "metric_points", measures: "metric points / s",
-             peers: "MLflow log_metric, log_batch", status: .todo(needs: "Tracking metrics API")),
-    // TODO(lead): wire when Tracking lands: `runs where …` latency over a 100,000-run store.
-    Workload(name: "runs_where", measures: "`runs where` latency at 100,000 runs",
-             peers: "MLflow search_runs at 200 / 2,000 runs", status: .todo(needs: "Tracking query API")),
-    // TODO(lead): wire when the REPL lands: exec `retune` to first prompt, ms.
-    Workload(name: "start_to_prompt", measures: "start-to-prompt time",
-             peers: "python -c 'import mlflow'", status: .todo(needs: "Notebook/retune executable")),
-    // TODO(lead): wire when `linear solver exact` lands: fit on the ols data file, seconds.
-    Workload(name: "ols", measures: "OLS fit 1,000,000 x 32 (Float64)",
-             peers: "numpy lstsq, sklearn LinearRegression", status: .todo(needs: "Learning linear solver exact")),
+    Workload(name: "csv_load", measures: "Tabular CSVLoader.load on the csvgen file: MB/s, peak RSS",
+             peers: "pandas.read_csv", status: .wired),
+    Workload(name: "trainer_mlp", measures: "real Trainer.train MLP 32-64-64-1 Adam b256: rows/s per epoch",
+             peers: "PyTorch CPU 1 thread, sklearn, numpy", status: .wired),
+    Workload(name: "run_create", measures: "runs/s: beginRun (5 params) + finishRun (3 metrics), as RunRecorder",
+             peers: "MLflow start_run + log_params + log_metrics (SQLite store)", status: .wired),
+    Workload(name: "metric_points", measures: "metric points/s via logEpoch (a transaction per epoch)",
+             peers: "MLflow log_metric, log_batch", status: .wired),
+    Workload(name: "runs_where", measures: "`runs where metric.rmse < 0.5 and param.lr = 0.01 order by metric.rmse limit 10` at 100,000 runs",
+             peers: "MLflow search_runs at 200 / 2,000 runs", status: .wired),
+    Workload(name: "start_to_prompt", measures: "spawn `retune` on a pty until the first prompt, ms",
+             peers: "python -c 'import mlflow' (cold process)", status: .wired),
+    Workload(name: "ols", measures: "OLS fit 1,000,000 x 32 (Float64) through Trainer.train linear solver exact",
+             peers: "numpy lstsq, sklearn LinearRegression", status: .wired),
 ]

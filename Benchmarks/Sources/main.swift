@@ -19,6 +19,15 @@ let usage = """
       mlp    [--workers 1|2] [--epochs 5] [--batch 256] [--seed 0]
              [--data $MLP_DATA | --synthetic ROWS]
       csvgen [--rows 1000000] [--cols 20] [--seed 1] [--out PATH]
+      csv_load [--path CSV] [--samples 3]        Tabular CSVLoader.load, MB/s + peak RSS
+      trainer_mlp [--epochs 6] [--batch 256] [--data $MLP_DATA | --synthetic ROWS]
+                                             the real Trainer.train, rows/s per epoch (epochs 2…E)
+      ols    [--data $OLS_DATA | --synthetic ROWS] [--samples 3]   linear solver exact, seconds
+      run_create [--runs 10000] [--store PATH]   beginRun(5 params) + finishRun(3 metrics), runs/s
+      metric_points [--points 1000000] [--runs 10] [--keys 10] [--store PATH]
+                                             logEpoch, one transaction per epoch, points/s
+      runs_where [--runs 100000] [--samples 21] [--store PATH]   RunQuery latency, ms
+      start_to_prompt [--retune PATH] [--samples 7]   spawn on a pty -> first prompt, ms
     """
 
 struct Options {
@@ -183,6 +192,13 @@ func main() -> Int32 {
         case "gemm": try runGEMM(Options(rest, flags: ["smoke"]))
         case "mlp": try runMLP(Options(rest, flags: []))
         case "csvgen": try runCSVGen(Options(rest, flags: []))
+        case "csv_load": try runCSVLoad(Options(rest, flags: []))
+        case "trainer_mlp": try runTrainerMLP(Options(rest, flags: []))
+        case "ols": try runOLS(Options(rest, flags: []))
+        case "run_create": try runRunCreate(Options(rest, flags: []))
+        case "metric_points": try runMetricPoints(Options(rest, flags: []))
+        case "runs_where": try runRunsWhere(Options(rest, flags: []))
+        case "start_to_prompt": try runStartToPrompt(Options(rest, flags: []))
         case "-h", "--help", "help": print(usage)
         default:
             if let w = workloads.first(where: { $0.name == cmd }), case .todo(let needs) = w.status {

@@ -50,10 +50,12 @@ enum Iterative {
             }
         }
         func scaled(_ v: Double) -> Float { task == .regression ? Float((v - yMean) / yStd) : Float(v) }
-        let x32 = train.x.map { Float($0) }
-        let y32 = y.map(scaled)
-        let rx32 = replay?.x.map { Float($0) } ?? []
-        let ry32 = replay?.y?.map(scaled) ?? []
+        // Float32 copies of the data, made once; the hot loop reads them through raw pointers.
+        let x32 = Float32Buffer(train.x.lazy.map { Float($0) }, count: train.x.count)
+        let y32 = Float32Buffer(y.lazy.map(scaled), count: y.count)
+        let rx32 = Float32Buffer((replay?.x ?? []).lazy.map { Float($0) }, count: replay?.x.count ?? 0)
+        let ryValues = replay?.y ?? []
+        let ry32 = Float32Buffer(ryValues.lazy.map(scaled), count: ryValues.count)
 
         // Initialisation.
         if let parent {
@@ -138,16 +140,19 @@ enum Iterative {
                 if control.shouldStop() { status = .interrupted; break epochLoop }
                 let start = bi * batch
                 let b = min(batch, epochRows - start)
-                for r in 0..<b {
-                    let src = order[start + r]
-                    let dst = input + r &* d
-                    if src < n {
-                        x32.withUnsafeBufferPointer { xs in for j in 0..<d { dst[j] = xs[src &* d &+ j] } }
-                        yBatch[r] = y32[src]
-                    } else {
-                        let s = src - n
-                        rx32.withUnsafeBufferPointer { xs in for j in 0..<d { dst[j] = xs[s &* d &+ j] } }
-                        yBatch[r] = ry32[s]
+                order.withUnsafeBufferPointer { ord in
+                    let xs = x32.base, ys = y32.base, rxs = rx32.base, rys = ry32.base
+                    for r in 0..<b {
+                        let src = ord[start &+ r]
+                        let dst = input + r &* d
+                        if src < n {
+                            copyRow(from: xs + src &* d, to: dst, count: d)
+                            yBatch[r] = ys[src]
+                        } else {
+                            let s = src &- n
+                            copyRow(from: rxs + s &* d, to: dst, count: d)
+                            yBatch[r] = rys[s]
+                        }
                     }
                 }
                 net.forward(rows: b, dropout: dropout, rng: &rng)
@@ -260,33 +265,66 @@ enum Iterative {
     static func update(net: Network, from freeze: Int, decay: Float, anchor: Float,
                        reference: UnsafeMutablePointer<Float>, optimizer: TrainOptions.Optimizer, momentum: Float,
                        lr: Double, step: Int, m1: UnsafeMutablePointer<Float>, m2: UnsafeMutablePointer<Float>) {
+        guard freeze < net.layerCount else { return }
         let w = net.params, g = net.grads
-        let beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8
-        let lrF = Float(lr)
-        let c1 = Float(1 - pow(0.9, Double(step)))
-        let c2 = Float(1 - pow(0.999, Double(step)))
-        let adamLR = lrF * c2.squareRoot() / c1
-        let epsHat = eps * c2.squareRoot()
-        for l in freeze..<net.layerCount {
-            let wStart = net.weightOffset[l]
-            let bStart = net.biasOffset[l]
-            let end = bStart + net.sizes[l + 1]
-            for i in wStart..<end {
-                var gi = g[i]
-                if i < bStart { gi += decay * w[i] }
-                if anchor > 0 { gi += anchor * (w[i] - reference[i]) }
-                switch optimizer {
-                case .sgd:
-                    let v = momentum * m1[i] + gi
-                    m1[i] = v
-                    w[i] -= lrF * v
-                case .adam:
-                    let a = beta1 * m1[i] + (1 - beta1) * gi
-                    let b = beta2 * m2[i] + (1 - beta2) * gi * gi
-                    m1[i] = a; m2[i] = b
-                    w[i] -= adamLR * a / (b.squareRoot() + epsHat)
-                }
+        // Trainable parameters are contiguous: layer `freeze`'s weights up to the last bias.
+        let first = net.weightOffset[freeze]
+        let end = net.paramCount
+        // Penalties folded into the gradient first (branch-free loops that vectorise):
+        // weight decay on weights only, the L2-SP anchor on every trainable parameter.
+        if decay != 0 {
+            for l in freeze..<net.layerCount {
+                var i = net.weightOffset[l]
+                let bStart = net.biasOffset[l]
+                while i < bStart { g[i] = g[i] + decay * w[i]; i &+= 1 }
             }
         }
+        if anchor > 0 {
+            var i = first
+            while i < end { g[i] = g[i] + anchor * (w[i] - reference[i]); i &+= 1 }
+        }
+        switch optimizer {
+        case .sgd:
+            let lrF = Float(lr)
+            var i = first
+            while i < end {
+                let v = momentum * m1[i] + g[i]
+                m1[i] = v
+                w[i] = w[i] - lrF * v
+                i &+= 1
+            }
+        case .adam:
+            AdamKernel.update(params: w + first, grads: UnsafePointer(g + first), m: m1 + first, v: m2 + first,
+                              count: end - first, lr: lr, t: step)
+        }
     }
+}
+
+/// Copies one row of `count` floats without a memmove call per (short) row: 4-float chunks, then
+/// the tail (a plain element loop is turned back into a memmove call by the optimiser).
+@inline(__always)
+fileprivate func copyRow(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
+    var j = 0
+    while j &+ 4 <= count {
+        let v = UnsafeRawPointer(src + j).loadUnaligned(as: SIMD4<Float>.self)
+        UnsafeMutableRawPointer(dst + j).storeBytes(of: v, as: SIMD4<Float>.self)
+        j &+= 4
+    }
+    while j < count { dst[j] = src[j]; j &+= 1 }
+}
+
+/// A Float32 copy of training data, allocated once per run (no per-batch allocation).
+final class Float32Buffer {
+    let base: UnsafeMutablePointer<Float>
+    let count: Int
+
+    init<S: Sequence>(_ values: S, count: Int) where S.Element == Float {
+        self.count = count
+        base = .allocate(capacity: max(count, 1))
+        base.initialize(repeating: 0, count: max(count, 1))
+        var i = 0
+        for v in values where i < count { base[i] = v; i += 1 }
+    }
+
+    deinit { base.deallocate() }
 }

@@ -151,7 +151,7 @@ final class Network {
                 let count = rows &* nIn
                 switch activation {
                 case .relu:
-                    for i in 0..<count where z[i] <= 0 { prev[i] = 0 }
+                    for i in 0..<count { let v = prev[i]; prev[i] = z[i] > 0 ? v : 0 }
                 case .tanh:
                     for i in 0..<count { let t = tanhf(z[i]); prev[i] *= 1 - t * t }
                 case .gelu:

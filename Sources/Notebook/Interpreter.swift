@@ -53,8 +53,9 @@ public final class Interpreter {
                     echo: Bool) -> ChunkOutcome {
         session.cellNumber += 1
         let n = session.cellNumber
-        session.cellOutput = ""
         if echo { session.print("[\(n)]> \(node.text)") }
+        // The cell's own output (transcripts show the command apart from it).
+        session.cellOutput = ""
         let start = DispatchTime.now().uptimeNanoseconds
         var status = CellRecord.Status.ok
         var outcome = ChunkOutcome.ok

@@ -59,4 +59,19 @@ import Testing
         #expect(r.status == 65)
         #expect(r.stderr.contains("bad.retune:3:1: error: expected ']' to close '[' at 2:6"))
     }
+
+    @Test func runWritesAMarkdownTranscript() throws {
+        let dir = try RetuneBinary.tempDirectory()
+        let script = dir.appendingPathComponent("t.retune")
+        try "set seed 5\nshow settings\nset seed nope\n".write(to: script, atomically: true, encoding: .utf8)
+        let md = dir.appendingPathComponent("t.md").path
+        let r = try RetuneBinary.run(["run", "--keep-going", script.path, "--transcript", md,
+                                      "--store", dir.appendingPathComponent("s.db").path])
+        #expect(r.status == 70)
+        let text = try String(contentsOfFile: md, encoding: .utf8)
+        #expect(text.contains("**[1]** (ok)\n\n```\nset seed 5\n```"))
+        #expect(text.contains("**[3]** (failed)"))
+        #expect(text.contains("error: seed expects an integer"))
+        #expect(!text.contains("[2]> show settings"))  // the command is shown once, not echoed in the output
+    }
 }

@@ -39,6 +39,42 @@ public final class Store: Sendable {
         self.removeOnDeinit = removeOnDeinit
         self.host = HostInfo.hostname
         self.pid = HostInfo.pid
+        // Two processes creating the same new store at once contend for the exclusive lock that
+        // switching to WAL and the first migration need; SQLite can answer SQLITE_BUSY there
+        // without waiting on the busy handler. Opening is idempotent, so retry for up to ~10 s.
+        var attempt = 0
+        while true {
+            do {
+                let (pool, marked) = try Store.openAndMigrate(path: path, host: host)
+                self.pool = pool
+                self.interruptedOnOpen = marked
+                return
+            } catch {
+                switch error {
+                case .failed(let final):
+                    throw final
+                case .busy(let reason):
+                    attempt += 1
+                    if attempt > 100 { throw StoreError.cannotOpen(path: path, reason: reason) }
+                    usleep(useconds_t(min(attempt, 10) * 10_000))
+                }
+            }
+        }
+    }
+
+    /// Why opening failed: contention worth another try, or a final error.
+    enum OpenFailure: Error {
+        case busy(String)
+        case failed(StoreError)
+    }
+
+    static func isBusy(_ error: any Error) -> Bool {
+        guard let e = error as? DatabaseError else { return false }
+        return e.resultCode == .SQLITE_BUSY || e.resultCode == .SQLITE_LOCKED
+    }
+
+    /// One attempt at opening: schema check, pool (WAL), migrations, interrupted-run marking.
+    static func openAndMigrate(path: String, host: String) throws(OpenFailure) -> (DatabasePool, [Int64]) {
         if FileManager.default.fileExists(atPath: path) {
             try Store.checkExisting(path: path)
         }
@@ -54,17 +90,28 @@ public final class Store: Sendable {
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 8000")
             try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
         }
+        let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: config)
         } catch {
-            throw StoreError.cannotOpen(path: path, reason: Store.message(error))
+            if isBusy(error) { throw .busy(message(error)) }
+            throw .failed(StoreError.cannotOpen(path: path, reason: message(error)))
         }
         do {
             try Schema.migrator.migrate(pool)
         } catch {
-            throw StoreError.cannotOpen(path: path, reason: "migration failed: " + Store.message(error))
+            // Another process may have applied the same migration between our check and our
+            // write (a concurrent first open): then the next attempt finds it applied.
+            if isBusy(error) || (try? pool.read { try Schema.migrator.hasCompletedMigrations($0) }) == true {
+                throw .busy(message(error))
+            }
+            throw .failed(StoreError.cannotOpen(path: path, reason: "migration failed: " + message(error)))
         }
-        interruptedOnOpen = try Store.markInterrupted(pool: pool, host: host)
+        do {
+            return (pool, try Store.markInterrupted(pool: pool, host: host))
+        } catch {
+            throw .failed(error)
+        }
     }
 
     deinit {
@@ -82,7 +129,7 @@ public final class Store: Sendable {
 
     /// Refuses files written by a newer retune, and files that are not retune stores, before
     /// anything is written to them.
-    static func checkExisting(path: String) throws(StoreError) {
+    static func checkExisting(path: String) throws(OpenFailure) {
         var config = Configuration()
         config.readonly = true
         config.busyMode = .timeout(10)
@@ -99,17 +146,18 @@ public final class Store: Sendable {
             }
             try queue.close()
         } catch {
-            throw StoreError.cannotOpen(path: path, reason: message(error))
+            if isBusy(error) { throw .busy(message(error)) }
+            throw .failed(StoreError.cannotOpen(path: path, reason: message(error)))
         }
         if result.userVersion > Schema.version {
-            throw StoreError.newerSchema(path: path, found: result.userVersion, supported: Schema.version)
+            throw .failed(StoreError.newerSchema(path: path, found: result.userVersion, supported: Schema.version))
         }
         let unknown = result.applied.filter { !Schema.migrationNames.contains($0) }
         if !unknown.isEmpty {
-            throw StoreError.unknownMigrations(path: path, names: unknown.sorted())
+            throw .failed(StoreError.unknownMigrations(path: path, names: unknown.sorted()))
         }
         if result.tables > 0 && !result.hasMigrations {
-            throw StoreError.cannotOpen(path: path, reason: "the file is an SQLite database but not a retune store")
+            throw .failed(StoreError.cannotOpen(path: path, reason: "the file is an SQLite database but not a retune store"))
         }
     }
 

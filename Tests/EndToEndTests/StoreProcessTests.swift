@@ -79,4 +79,36 @@ import Tracking
         #expect(try reopened.versions("m").count == 2)
         #expect(try reopened.integrityCheck() == "ok")
     }
+
+    /// Several processes creating the same new store at the same moment all succeed (the WAL
+    /// switch and the first migration are contended; opening retries instead of failing).
+    @Test func concurrentFirstOpensOfANewStoreAllSucceed() throws {
+        let dir = try RetuneBinary.tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Python starts the processes together (Process launches from threads are too staggered
+        // to collide, and a shell's `wait` hangs on the SIGCHLD mask test threads hand down).
+        let python = """
+            import subprocess, sys
+            exe, folder = sys.argv[1], sys.argv[2]
+            for round in range(30):
+                store = f"{folder}/race-{round}.db"
+                procs = [subprocess.Popen([exe, "-c", "set seed 1", "--store", store],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(4)]
+                for i, p in enumerate(procs):
+                    _, err = p.communicate()
+                    print(f"{round}.{i}={p.returncode}", err.decode().strip().replace("\\n", " "))
+            """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", python, RetuneBinary.path, dir.path]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
+        #expect(lines.count == 120)
+        let failures = lines.filter { !$0.contains("=0 ") && !$0.hasSuffix("=0") }
+        #expect(failures.isEmpty, "\(failures)")
+    }
 }

@@ -18,6 +18,9 @@ public final class Store: Sendable {
 
     let pool: DatabasePool
     private let removeOnDeinit: Bool
+    /// Datasets this process already recorded (their full `recordDataset` arguments → id): a
+    /// repeat is answered without a write transaction.
+    let recordedDatasets = Locked<[String: Int64]>([:])
 
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
     /// Throws `StoreError.newerSchema` / `.unknownMigrations` for a file written by a newer
@@ -49,6 +52,8 @@ public final class Store: Sendable {
         config.prepareDatabase { db in
             // WAL + NORMAL: a commit survives a killed process (the crash-safety promise); only
             // an OS crash or power loss may lose the last commits. Saves an fsync per commit.
+            if let ps = ProcessInfo.processInfo.environment["XP_PAGE_SIZE"] { try db.execute(sql: "PRAGMA page_size = " + ps) }
+            if let cs = ProcessInfo.processInfo.environment["XP_CACHE"] { try db.execute(sql: "PRAGMA cache_size = " + cs) }
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             // Checkpoint every ~32 MB of WAL rather than 4 MB: far fewer fsyncs while logging.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 8000")
@@ -64,6 +69,7 @@ public final class Store: Sendable {
         } catch {
             throw StoreError.cannotOpen(path: path, reason: "migration failed: " + Store.message(error))
         }
+        if ProcessInfo.processInfo.environment["XP_NOSTATUS"] != nil { _ = try? pool.write { db in try db.execute(sql: "DROP INDEX IF EXISTS runs_status") } }
         interruptedOnOpen = try Store.markInterrupted(pool: pool, host: host)
     }
 
@@ -173,5 +179,17 @@ public final class Store: Sendable {
         try read("checking integrity") { db in
             try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "\n")
         }
+    }
+}
+
+/// A value behind a lock, shareable between threads.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
     }
 }

@@ -146,7 +146,6 @@ enum Schema {
         num    REAL,
         PRIMARY KEY (run_id, key)
     ) WITHOUT ROWID;
-    CREATE INDEX params_key_num_value ON params(key, num, value, run_id);
     CREATE TABLE final_metrics(
         run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
         key    TEXT NOT NULL,

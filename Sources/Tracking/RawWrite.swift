@@ -100,3 +100,38 @@ extension Store {
         }
     }
 }
+
+/// An INSERT of many rows as one statement per chunk (`VALUES (…), (…), …`): one statement
+/// start, one set of open cursors and one step for up to `maxRows` rows, instead of a step per
+/// row. The SQL for each row count is built once.
+struct MultiRowInsert: Sendable {
+    static let maxRows = 32
+    let columns: Int32
+    private let sqls: [String]
+
+    /// `head` ends with `VALUES `; `tail` (an upsert clause, or empty) follows the rows.
+    init(head: String, columns: Int, tail: String) {
+        self.columns = Int32(columns)
+        let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        sqls = (1...MultiRowInsert.maxRows).map { n in
+            head + Array(repeating: row, count: n).joined(separator: ", ") + (tail.isEmpty ? "" : " " + tail)
+        }
+    }
+
+    /// Inserts one row per element of `items`; `bind` binds an element's columns starting at the
+    /// given parameter index.
+    func insert<C: Collection>(_ db: Database, _ items: C, bind: (RawStatement, Int32, C.Element) -> Void) throws {
+        var iterator = items.makeIterator()
+        var remaining = items.count
+        while remaining > 0 {
+            let n = Swift.min(remaining, MultiRowInsert.maxRows)
+            let statement = try RawStatement(db, sqls[n - 1])
+            for row in 0..<n {
+                guard let item = iterator.next() else { break }
+                bind(statement, Int32(row) * columns + 1, item)
+            }
+            try statement.run()
+            remaining -= n
+        }
+    }
+}

@@ -107,13 +107,11 @@ extension Store {
             if !run.params.isEmpty {
                 // A new run's keys are distinct (dictionary keys): a plain INSERT (an OR REPLACE would
                 // open a statement journal for every row).
-                let statement = try RawStatement(db, "INSERT INTO params(run_id, key, value, num) VALUES (?, ?, ?, ?)")
-                for (key, value) in run.params {
-                    statement.bind(1, id)
-                    statement.bind(2, key)
-                    statement.bind(3, value)
-                    statement.bind(4, Store.numericValue(value))
-                    try statement.run()
+                try Store.paramRows.insert(db, run.params) { statement, i, param in
+                    statement.bind(i, id)
+                    statement.bind(i + 1, param.key)
+                    statement.bind(i + 2, param.value)
+                    statement.bind(i + 3, Store.numericValue(param.value))
                 }
             }
             if !run.datasets.isEmpty {
@@ -149,15 +147,13 @@ extension Store {
         guard !values.isEmpty else { return }
         let t = time.timeIntervalSince1970
         try rawWrite("logging metrics of run #\(runID)") { db in
-            let statement = try RawStatement(db, Store.insertPointSQL)
             do {
-                for (key, value) in values {
-                    statement.bind(1, runID)
-                    statement.bind(2, key)
-                    statement.bind(3, step)
-                    statement.bind(4, value)
-                    statement.bind(5, t)
-                    try statement.run()
+                try Store.pointRows.insert(db, values) { statement, i, point in
+                    statement.bind(i, runID)
+                    statement.bind(i + 1, point.key)
+                    statement.bind(i + 2, step)
+                    statement.bind(i + 3, point.value)
+                    statement.bind(i + 4, t)
                 }
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
                 // No existence check per epoch on the hot path: the foreign key is the check.
@@ -171,15 +167,13 @@ extension Store {
     public func logPoints(_ runID: Int64, _ points: [MetricPoint]) throws(StoreError) {
         guard !points.isEmpty else { return }
         try rawWrite("logging metrics of run #\(runID)") { db in
-            let statement = try RawStatement(db, Store.insertPointSQL)
             do {
-                for point in points {
-                    statement.bind(1, runID)
-                    statement.bind(2, point.key)
-                    statement.bind(3, point.step)
-                    statement.bind(4, point.value)
-                    statement.bind(5, point.time)
-                    try statement.run()
+                try Store.pointRows.insert(db, points) { statement, i, point in
+                    statement.bind(i, runID)
+                    statement.bind(i + 1, point.key)
+                    statement.bind(i + 2, point.step)
+                    statement.bind(i + 3, point.value)
+                    statement.bind(i + 4, point.time)
                 }
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
                 // No existence check per epoch on the hot path: the foreign key is the check.
@@ -190,14 +184,15 @@ extension Store {
 
     // Upserts rather than INSERT OR REPLACE: same result (the row for the key is replaced), but
     // no delete-then-insert and no statement journal per row.
-    static let insertPointSQL = """
-        INSERT INTO metrics(run_id, key, step, value, time) VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT(run_id, step, key) DO UPDATE SET value = excluded.value, time = excluded.time
-        """
-    static let insertFinalMetricSQL = """
-        INSERT INTO final_metrics(run_id, key, value) VALUES (?, ?, ?)
-        ON CONFLICT(run_id, key) DO UPDATE SET value = excluded.value
-        """
+    // Rows within one statement are applied in order, so a repeated key in one call also ends
+    // with its last value.
+    static let pointRows = MultiRowInsert(
+        head: "INSERT INTO metrics(run_id, key, step, value, time) VALUES ", columns: 5,
+        tail: "ON CONFLICT(run_id, step, key) DO UPDATE SET value = excluded.value, time = excluded.time")
+    static let finalMetricRows = MultiRowInsert(
+        head: "INSERT INTO final_metrics(run_id, key, value) VALUES ", columns: 3,
+        tail: "ON CONFLICT(run_id, key) DO UPDATE SET value = excluded.value")
+    static let paramRows = MultiRowInsert(head: "INSERT INTO params(run_id, key, value, num) VALUES ", columns: 4, tail: "")
 
     /// Ends a run: status, final metrics, cost, the version it produced, an error message.
     public func finishRun(_ runID: Int64, status: RunStatus, finalMetrics: [String: Double] = [:], cost: RunCost? = nil,
@@ -224,12 +219,10 @@ extension Store {
             // The update is the existence check: no row changed means no such run (rolled back).
             guard db.changesCount > 0 else { throw StoreError.noSuchRun(runID) }
             if !finalMetrics.isEmpty {
-                let statement = try RawStatement(db, Store.insertFinalMetricSQL)
-                for (key, value) in finalMetrics {
-                    statement.bind(1, runID)
-                    statement.bind(2, key)
-                    statement.bind(3, value)
-                    try statement.run()
+                try Store.finalMetricRows.insert(db, finalMetrics) { statement, i, metric in
+                    statement.bind(i, runID)
+                    statement.bind(i + 1, metric.key)
+                    statement.bind(i + 2, metric.value)
                 }
             }
         }
@@ -239,12 +232,10 @@ extension Store {
     public func setFinalMetrics(_ runID: Int64, _ metrics: [String: Double]) throws(StoreError) {
         try rawWrite("setting metrics of run #\(runID)") { db in
             guard try exists(db, run: runID) else { throw StoreError.noSuchRun(runID) }
-            let statement = try RawStatement(db, Store.insertFinalMetricSQL)
-            for (key, value) in metrics {
-                statement.bind(1, runID)
-                statement.bind(2, key)
-                statement.bind(3, value)
-                try statement.run()
+            try Store.finalMetricRows.insert(db, metrics) { statement, i, metric in
+                statement.bind(i, runID)
+                statement.bind(i + 1, metric.key)
+                statement.bind(i + 2, metric.value)
             }
         }
     }

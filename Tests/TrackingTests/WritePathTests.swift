@@ -111,4 +111,24 @@ import Testing
     func moreNonNumericSpellings(text: String) {
         #expect(Store.numericValue(text) == nil)
     }
+    @Test func manyRowsAreWrittenInChunksWithTheLastValueWinning() throws {
+        let store = try Store.temporary()
+        let params = Dictionary(uniqueKeysWithValues: (0..<75).map { ("p\($0)", String($0)) })
+        let id = try store.beginRun(newRun(params: params))
+        var points = (1...70).map { MetricPoint(key: "train_loss", step: $0, value: Double($0), time: 0) }
+        points.append(MetricPoint(key: "train_loss", step: 3, value: -1, time: 1))  // same step again, later in the call
+        try store.logPoints(id, points)
+        let curve = try store.curve(id, key: "train_loss")
+        #expect(curve.count == 70)
+        #expect(curve.map(\.step) == Array(1...70))
+        #expect(curve[2].value == -1)
+        #expect(curve[69].value == 70)
+        let metrics = Dictionary(uniqueKeysWithValues: (0..<40).map { ("m\($0)", Double($0)) })
+        try store.finishRun(id, status: .finished, finalMetrics: metrics)
+        let row = try store.run(id).row
+        #expect(row.params == params)
+        #expect(row.metrics == metrics)
+        #expect(throws: StoreError.noSuchRun(id + 1)) { try store.logPoints(id + 1, points) }
+        #expect(try store.readOnlySQL("SELECT count(*) FROM metrics").rows == [[.integer(70)]])
+    }
 }

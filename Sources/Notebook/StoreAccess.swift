@@ -50,11 +50,7 @@ extension Session {
     }
 
     /// The environment that decides whether a result reproduces bit for bit.
-    var environment: RunEnvironment {
-        RunEnvironment.current(retuneVersion: RetuneVersion.string,
-                               backend: GEMM.kernelName.split(separator: " ").first.map(String.init) ?? "",
-                               kernel: GEMM.kernelName, threads: 1)
-    }
+    var environment: RunEnvironment { RunRecorder.processEnvironment }
 }
 
 /// Records one run as it happens: begun with its parameters and data, each epoch committed as it
@@ -63,6 +59,13 @@ public final class RunRecorder {
     public let store: Store
     public let id: Int64
     let started = DispatchTime.now().uptimeNanoseconds
+
+    /// This process's environment (retune version, matrix backend and kernel, threads, OS, CPU):
+    /// fixed for the life of the process, so computed once rather than per run.
+    static let processEnvironment = RunEnvironment.current(
+        retuneVersion: RetuneVersion.string,
+        backend: GEMM.kernelName.split(separator: " ").first.map(String.init) ?? "",
+        kernel: GEMM.kernelName, threads: 1)
 
     /// Begins a run of `kind` for the command being run.
     public init(session: Session, invocation: Invocation?, kind: String, model: String? = nil,

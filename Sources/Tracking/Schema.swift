@@ -36,7 +36,7 @@ enum Schema {
         session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
         number     INTEGER NOT NULL,
         text       TEXT NOT NULL,
-        status     TEXT NOT NULL CHECK (status IN ('ok', 'error', 'interrupted')),
+        status     TEXT NOT NULL CHECK (status = 'ok' OR status = 'error' OR status = 'interrupted'),
         duration   REAL NOT NULL,
         started    REAL NOT NULL,
         error      TEXT,
@@ -67,7 +67,8 @@ enum Schema {
         version        INTEGER,
         parent_version INTEGER,
         parent_run_id  INTEGER REFERENCES runs(id) ON DELETE SET NULL,
-        status         TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed', 'interrupted', 'diverged')),
+        status         TEXT NOT NULL CHECK (status = 'running' OR status = 'finished' OR status = 'failed'
+                                            OR status = 'interrupted' OR status = 'diverged'),
         seed           INTEGER,
         command        TEXT NOT NULL,
         session_id     INTEGER REFERENCES sessions(id) ON DELETE SET NULL,
@@ -145,7 +146,6 @@ enum Schema {
         num    REAL,
         PRIMARY KEY (run_id, key)
     ) WITHOUT ROWID;
-    CREATE INDEX params_key_num_value ON params(key, num, value, run_id);
     CREATE TABLE final_metrics(
         run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
         key    TEXT NOT NULL,

@@ -52,7 +52,11 @@ extension Store {
     public func recordDataset(name: String, fingerprint: String, rows: Int, columns: Int? = nil, source: String? = nil,
                               schemaJSON: String? = nil) throws(StoreError) -> Int64
     {
-        try write("recording dataset '\(name)'") { db in
+        let cacheKey = [name, fingerprint, String(rows), columns.map(String.init) ?? "", source ?? "\u{0}", schemaJSON ?? "\u{0}"]
+            .joined(separator: "\u{1}")
+        // The same dataset recorded again by this process (every run on it does) changes nothing.
+        if let id = recordedDatasets.withLock({ $0[cacheKey] }) { return id }
+        let id = try write("recording dataset '\(name)'") { db in
             try db.execute(sql: """
                 INSERT INTO datasets(name, fingerprint, source, rows, columns, schema_json, created)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -63,6 +67,8 @@ extension Store {
             return try Int64.fetchOne(db, sql: "SELECT id FROM datasets WHERE name = ? AND fingerprint = ?",
                                       arguments: [name, fingerprint]) ?? 0
         }
+        recordedDatasets.withLock { $0[cacheKey] = id }
+        return id
     }
 
     // MARK: Runs
@@ -70,42 +76,65 @@ extension Store {
     /// Records a new run with status `running`, owned by this process, with its environment,
     /// parameters, datasets and tags, in one transaction. Returns the run id.
     public func beginRun(_ run: NewRun) throws(StoreError) -> Int64 {
-        try write("beginning a \(run.kind) run") { db in
+        try rawWrite("beginning a \(run.kind) run") { db in
             if let parent = run.parentRun, try !exists(db, run: parent) { throw StoreError.noSuchRun(parent) }
             let env = run.environment
-            let insert = try db.cachedStatement(sql: """
+            let insert = try RawStatement(db, """
                 INSERT INTO runs(kind, model, parent_version, parent_run_id, status, seed, command, session_id, cell,
                                  started, host, pid, retune_version, backend, kernel, threads, os, cpu, note)
                 VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            insert.setUncheckedArguments([
-                run.kind.rawValue, run.model, run.parentVersion, run.parentRun, run.seed, run.command, run.session,
-                run.cell, run.started.timeIntervalSince1970, host, pid, env.retuneVersion, env.backend, env.kernel,
-                env.threads, env.os, env.cpu, run.note,
-            ])
-            try insert.execute()
+            insert.bind(1, run.kind.rawValue)
+            insert.bind(2, run.model)
+            insert.bind(3, run.parentVersion)
+            insert.bind(4, run.parentRun)
+            insert.bind(5, run.seed)
+            insert.bind(6, run.command)
+            insert.bind(7, run.session)
+            insert.bind(8, run.cell)
+            insert.bind(9, run.started.timeIntervalSince1970)
+            insert.bind(10, host)
+            insert.bind(11, pid)
+            insert.bind(12, env.retuneVersion)
+            insert.bind(13, env.backend)
+            insert.bind(14, env.kernel)
+            insert.bind(15, env.threads)
+            insert.bind(16, env.os)
+            insert.bind(17, env.cpu)
+            insert.bind(18, run.note)
+            try insert.run()
             let id = db.lastInsertedRowID
             if !run.params.isEmpty {
-                let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO params(run_id, key, value, num) VALUES (?, ?, ?, ?)")
-                for (key, value) in run.params {
-                    statement.setUncheckedArguments([id, key, value, Store.numericValue(value)])
-                    try statement.execute()
+                // A new run's keys are distinct (dictionary keys): a plain INSERT (an OR REPLACE would
+                // open a statement journal for every row).
+                try Store.paramRows.insert(db, run.params) { statement, i, param in
+                    statement.bind(i, id)
+                    statement.bind(i + 1, param.key)
+                    statement.bind(i + 2, param.value)
+                    statement.bind(i + 3, Store.numericValue(param.value))
                 }
             }
             if !run.datasets.isEmpty {
-                let statement = try db.cachedStatement(sql: """
+                let statement = try RawStatement(db, """
                     INSERT INTO run_datasets(run_id, position, role, name, fingerprint, rows) VALUES (?, ?, ?, ?, ?, ?)
                     """)
                 for (position, dataset) in run.datasets.enumerated() {
-                    statement.setUncheckedArguments([id, position, dataset.role, dataset.name, dataset.fingerprint, dataset.rows])
-                    try statement.execute()
+                    statement.bind(1, id)
+                    statement.bind(2, position)
+                    statement.bind(3, dataset.role)
+                    statement.bind(4, dataset.name)
+                    statement.bind(5, dataset.fingerprint)
+                    statement.bind(6, dataset.rows)
+                    try statement.run()
                 }
             }
             if !run.tags.isEmpty {
-                let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO tags(run_id, key, value) VALUES (?, ?, ?)")
+                let statement = try RawStatement(db, "INSERT INTO tags(run_id, key, value) VALUES (?, ?, ?)")
                 for (key, value) in run.tags {
-                    statement.setUncheckedArguments([id, key, value])
-                    try statement.execute()
+                    statement.bind(1, id)
+                    statement.bind(2, key)
+                    statement.bind(3, value)
+                    try statement.run()
                 }
             }
             return id
@@ -115,20 +144,16 @@ extension Store {
     /// Logs one epoch's metric values (`train_loss`, `valid_loss`, `valid_<metric>`) at `step`,
     /// in one transaction. NaN is stored as NULL.
     public func logEpoch(_ runID: Int64, step: Int, values: [String: Double], time: Date = Date()) throws(StoreError) {
+        guard !values.isEmpty else { return }
         let t = time.timeIntervalSince1970
-        try logPoints(runID, values.map { MetricPoint(key: $0.key, step: step, value: $0.value, time: t) })
-    }
-
-    /// Logs curve points (any keys and steps) in one transaction, with one reused statement.
-    /// A point with the same run, key and step as an earlier one replaces it.
-    public func logPoints(_ runID: Int64, _ points: [MetricPoint]) throws(StoreError) {
-        guard !points.isEmpty else { return }
-        try write("logging metrics of run #\(runID)") { db in
-            let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO metrics(run_id, key, step, value, time) VALUES (?, ?, ?, ?, ?)")
+        try rawWrite("logging metrics of run #\(runID)") { db in
             do {
-                for point in points {
-                    statement.setUncheckedArguments([runID, point.key, point.step, Store.storable(point.value), point.time])
-                    try statement.execute()
+                try Store.pointRows.insert(db, values) { statement, i, point in
+                    statement.bind(i, runID)
+                    statement.bind(i + 1, point.key)
+                    statement.bind(i + 2, step)
+                    statement.bind(i + 3, point.value)
+                    statement.bind(i + 4, t)
                 }
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
                 // No existence check per epoch on the hot path: the foreign key is the check.
@@ -137,38 +162,80 @@ extension Store {
         }
     }
 
+    /// Logs curve points (any keys and steps) in one transaction, with one reused statement.
+    /// A point with the same run, key and step as an earlier one replaces it.
+    public func logPoints(_ runID: Int64, _ points: [MetricPoint]) throws(StoreError) {
+        guard !points.isEmpty else { return }
+        try rawWrite("logging metrics of run #\(runID)") { db in
+            do {
+                try Store.pointRows.insert(db, points) { statement, i, point in
+                    statement.bind(i, runID)
+                    statement.bind(i + 1, point.key)
+                    statement.bind(i + 2, point.step)
+                    statement.bind(i + 3, point.value)
+                    statement.bind(i + 4, point.time)
+                }
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
+                // No existence check per epoch on the hot path: the foreign key is the check.
+                throw StoreError.noSuchRun(runID)
+            }
+        }
+    }
+
+    // Upserts rather than INSERT OR REPLACE: same result (the row for the key is replaced), but
+    // no delete-then-insert and no statement journal per row.
+    // Rows within one statement are applied in order, so a repeated key in one call also ends
+    // with its last value.
+    static let pointRows = MultiRowInsert(
+        head: "INSERT INTO metrics(run_id, key, step, value, time) VALUES ", columns: 5,
+        tail: "ON CONFLICT(run_id, step, key) DO UPDATE SET value = excluded.value, time = excluded.time")
+    static let finalMetricRows = MultiRowInsert(
+        head: "INSERT INTO final_metrics(run_id, key, value) VALUES ", columns: 3,
+        tail: "ON CONFLICT(run_id, key) DO UPDATE SET value = excluded.value")
+    static let paramRows = MultiRowInsert(head: "INSERT INTO params(run_id, key, value, num) VALUES ", columns: 4, tail: "")
+
     /// Ends a run: status, final metrics, cost, the version it produced, an error message.
     public func finishRun(_ runID: Int64, status: RunStatus, finalMetrics: [String: Double] = [:], cost: RunCost? = nil,
                           producedVersion: Int? = nil, error: String? = nil, ended: Date = Date()) throws(StoreError)
     {
-        try write("finishing run #\(runID)") { db in
-            guard try exists(db, run: runID) else { throw StoreError.noSuchRun(runID) }
+        try rawWrite("finishing run #\(runID)") { db in
             let t = ended.timeIntervalSince1970
-            let update = try db.cachedStatement(sql: """
+            let update = try RawStatement(db, """
                 UPDATE runs SET status = ?, ended = ?, duration = max(0, ? - started),
                     wall_seconds = coalesce(?, wall_seconds), examples = coalesce(?, examples), flops = coalesce(?, flops),
                     version = coalesce(?, version), error = coalesce(?, error)
                 WHERE id = ?
                 """)
-            update.setUncheckedArguments([status.rawValue, t, t, cost?.wallSeconds, cost?.examples,
-                                          cost.map { Store.storable($0.flops) }, producedVersion, error, runID])
-            try update.execute()
-            let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO final_metrics(run_id, key, value) VALUES (?, ?, ?)")
-            for (key, value) in finalMetrics {
-                statement.setUncheckedArguments([runID, key, Store.storable(value)])
-                try statement.execute()
+            update.bind(1, status.rawValue)
+            update.bind(2, t)
+            update.bind(3, t)
+            update.bind(4, cost?.wallSeconds)
+            update.bind(5, cost?.examples)
+            update.bind(6, cost?.flops)
+            update.bind(7, producedVersion)
+            update.bind(8, error)
+            update.bind(9, runID)
+            try update.run()
+            // The update is the existence check: no row changed means no such run (rolled back).
+            guard db.changesCount > 0 else { throw StoreError.noSuchRun(runID) }
+            if !finalMetrics.isEmpty {
+                try Store.finalMetricRows.insert(db, finalMetrics) { statement, i, metric in
+                    statement.bind(i, runID)
+                    statement.bind(i + 1, metric.key)
+                    statement.bind(i + 2, metric.value)
+                }
             }
         }
     }
 
     /// Adds or replaces final metrics of a run without changing its status.
     public func setFinalMetrics(_ runID: Int64, _ metrics: [String: Double]) throws(StoreError) {
-        try write("setting metrics of run #\(runID)") { db in
+        try rawWrite("setting metrics of run #\(runID)") { db in
             guard try exists(db, run: runID) else { throw StoreError.noSuchRun(runID) }
-            let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO final_metrics(run_id, key, value) VALUES (?, ?, ?)")
-            for (key, value) in metrics {
-                statement.setUncheckedArguments([runID, key, Store.storable(value)])
-                try statement.execute()
+            try Store.finalMetricRows.insert(db, metrics) { statement, i, metric in
+                statement.bind(i, runID)
+                statement.bind(i + 1, metric.key)
+                statement.bind(i + 2, metric.value)
             }
         }
     }
@@ -255,12 +322,37 @@ extension Store {
     }
 
     /// The numeric value of a parameter's text, used for numeric comparisons (`param.lr < 0.1`).
+    /// Decimal notation only (optionally signed, with a fraction and an exponent, surrounded by
+    /// spaces or tabs): no hex ("0x10"), no "inf"/"nan"; finite values only. Checked byte by
+    /// byte: it runs for every parameter of every run.
     static func numericValue(_ text: String) -> Double? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        // Decimal notation only: no hex ("0x10"), no "inf"/"nan".
-        guard !trimmed.contains(where: { $0.isLetter && $0 != "e" && $0 != "E" }) else { return nil }
-        guard let value = Double(trimmed), value.isFinite else { return nil }
-        return value
+        var text = text
+        return text.withUTF8 { bytes -> Double? in
+            var start = 0, end = bytes.count
+            while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+            while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+            guard start < end, end - start <= 64 else { return nil }
+            var i = start
+            if bytes[i] == 0x2B || bytes[i] == 0x2D { i += 1 }  // + -
+            var digits = 0
+            while i < end, bytes[i] >= 0x30, bytes[i] <= 0x39 { i += 1; digits += 1 }
+            if i < end, bytes[i] == 0x2E {  // .
+                i += 1
+                while i < end, bytes[i] >= 0x30, bytes[i] <= 0x39 { i += 1; digits += 1 }
+            }
+            guard digits > 0 else { return nil }
+            if i < end, bytes[i] == 0x65 || bytes[i] == 0x45 {  // e E
+                i += 1
+                if i < end, bytes[i] == 0x2B || bytes[i] == 0x2D { i += 1 }
+                var exponentDigits = 0
+                while i < end, bytes[i] >= 0x30, bytes[i] <= 0x39 { i += 1; exponentDigits += 1 }
+                guard exponentDigits > 0 else { return nil }
+            }
+            guard i == end else { return nil }
+            guard let value = Double(Substring(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)),
+                  value.isFinite else { return nil }
+            return value
+        }
     }
 
     /// SQLite has no NaN: NaN is stored as NULL (and read back as NaN). Infinities are kept.

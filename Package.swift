@@ -34,13 +34,14 @@ let package = Package(
         // Models, training, metrics.
         .target(name: "Learning", dependencies: ["Tabular", "CKernels"], swiftSettings: strict),
         // The SQLite experiment store.
-        .target(name: "Tracking", dependencies: ["Tabular", "Learning", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
+        .target(name: "Tracking", dependencies: ["Tabular", "Learning", .product(name: "GRDB", package: "GRDB.swift"),
+                                                .product(name: "GRDBSQLite", package: "GRDB.swift")], swiftSettings: strict),
         // Registry, interpreter, workspace, cells: ties everything together.
         .target(name: "Notebook", dependencies: ["Language", "Terminal", "Render", "Tabular", "Learning", "Tracking"], swiftSettings: strict),
         // Thin executable: argument parsing and wiring.
         .executableTarget(name: "retune", dependencies: ["Notebook", "Terminal", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: strict),
         // Benchmark harness (release-built by scripts/bench; smoke mode from the debug build).
-        .executableTarget(name: "retune-bench", dependencies: ["Learning", "Tabular", "Tracking", "Notebook"], path: "Benchmarks/Sources", swiftSettings: strict),
+        .executableTarget(name: "retune-bench", dependencies: ["Learning", "Tabular", "Tracking", "Notebook", "Render"], path: "Benchmarks/Sources", swiftSettings: strict),
 
         .testTarget(name: "LanguageTests", dependencies: ["Language"]),
         .testTarget(name: "TerminalTests", dependencies: ["Terminal"]),

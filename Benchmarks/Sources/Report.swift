@@ -1,3 +1,4 @@
+import Render
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -54,25 +55,8 @@ enum JSON {
     }
 }
 
-func quote(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        default:
-            if u.value < 0x20 {
-                let hex = String(u.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                out.unicodeScalars.append(u)
-            }
-        }
-    }
-    return out + "\""
-}
+/// A JSON string literal (Render's exporter does the escaping).
+func quote(_ s: String) -> String { TableRenderer.jsonString(s) }
 
 /// One result line, the shape every side (retune and peers) prints:
 /// {"side","workload","size","median","unit","kernel","peak_rss_mb","samples",…extras}.

@@ -79,6 +79,12 @@ public enum App {
         Interrupts.install()
         var options = options
         let verifying = request.expect != nil || request.record
+        if verifying && ProcessInfo.processInfo.environment["RETUNE_GEMM"] == nil {
+            // Verified replay compares numbers across machines and days: use the portable matrix
+            // kernel, whose results are bit-identical on every CPU (BLAS kernels sum in different
+            // orders). Set before the first matrix product chooses the backend.
+            setenv("RETUNE_GEMM", "portable", 1)
+        }
         var tempDir: URL?
         if verifying && !request.storeGiven {
             // A fresh store makes run ids and version numbers deterministic.

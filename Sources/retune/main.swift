@@ -70,7 +70,7 @@ struct Run: ParsableCommand {
     @Flag(name: .long, help: "Print output only, without the [n]> command echo.")
     var noEcho = false
 
-    @Option(name: .long, help: "Compare the transcript with this expected one (fresh temporary store unless --store).")
+    @Option(name: .long, help: "Compare the transcript with this expected one (fresh temporary store unless --store; the portable matrix kernel unless RETUNE_GEMM says otherwise).")
     var expect: String?
 
     @Flag(name: .long, help: "Write the expected transcript (FILE.out) from this replay.")

@@ -207,12 +207,15 @@ public enum TableRenderer {
         return out + "\""
     }
 
-    static func csv(_ table: Table) -> String {
+    static func csv(_ table: Table) -> String { delimited(table, separator: ",", field: csvField) }
+
+    /// Header and rows, each field escaped by `field`, joined by `separator`, one line each.
+    static func delimited(_ table: Table, separator: String, field: (String) -> String) -> String {
         let n = table.columns.count
         guard n > 0 else { return "" }
-        var out = table.columns.map { csvField($0.name) }.joined(separator: ",") + "\n"
+        var out = table.columns.map { field($0.name) }.joined(separator: separator) + "\n"
         for row in table.rows {
-            out += (0..<n).map { csvField(exportText(cell(row, $0))) }.joined(separator: ",") + "\n"
+            out += (0..<n).map { field(exportText(cell(row, $0))) }.joined(separator: separator) + "\n"
         }
         return out
     }
@@ -232,15 +235,7 @@ public enum TableRenderer {
         return out
     }
 
-    static func tsv(_ table: Table) -> String {
-        let n = table.columns.count
-        guard n > 0 else { return "" }
-        var out = table.columns.map { tsvField($0.name) }.joined(separator: "\t") + "\n"
-        for row in table.rows {
-            out += (0..<n).map { tsvField(exportText(cell(row, $0))) }.joined(separator: "\t") + "\n"
-        }
-        return out
-    }
+    static func tsv(_ table: Table) -> String { delimited(table, separator: "\t", field: tsvField) }
 
     // MARK: JSON
 

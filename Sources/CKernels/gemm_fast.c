@@ -328,7 +328,7 @@ static int ck_fast_run(int level, int transA, int transB, long m, long n, long k
     if (level == 2) return ck5_sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     return ck2_sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 #else
-    (void)transA; (void)transB; (void)a; (void)lda; (void)b; (void)ldb;
+    (void)level; (void)transA; (void)transB; (void)a; (void)lda; (void)b; (void)ldb;
     return 2;
 #endif
 }

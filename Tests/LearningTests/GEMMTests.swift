@@ -298,6 +298,21 @@ private let fastShapes: [Shape] = {
         }
     }
 
+    @Test func openBLASStaysWhenAskedForOrNotHeldBelowTheCPU() {
+        // RETUNE_GEMM=openblas keeps OpenBLAS even when the environment holds it to Haswell; an
+        // AVX-512 OPENBLAS_CORETYPE is not "below" this CPU either. Either way the own kernel
+        // only appears as the fallback for a library that is absent or fails its self-check.
+        for env in [["OPENBLAS_CORETYPE": "Haswell", "RETUNE_GEMM": "openblas"], ["OPENBLAS_CORETYPE": "SkylakeX"]] {
+            let b = GEMMBackend.load(environment: GEMMEnvironment(env))
+            if b.kind == .openBLAS {
+                #expect(b.name.hasPrefix("openblas "))
+                #expect(b.coretype == .keptFromEnvironment(env["OPENBLAS_CORETYPE"] ?? ""))
+            } else {
+                #expect(b.name.contains("not loadable") || b.name.contains("self-check"), "\(b.name)")
+            }
+        }
+    }
+
     // MARK: self-check and backend choice
 
     @Test func selfCheckPassesForPortableAndActiveKernels() {

@@ -5,15 +5,17 @@
 // - avx512f+fma: 8×32 micro-tile (16 zmm accumulators), op(B) read in place when not
 //   transposed (masked loads at the column edge), packed k×n when transposed; n = 1 has its
 //   own paths (dot products for op(A) = A, axpy over columns of Aᵀ for op(A) = Aᵀ).
-// - avx2+fma: 6×16 micro-tile (12 ymm accumulators), same structure, masked loads/stores.
+// - avx2+fma: 6×16 micro-tile (12 ymm accumulators), same structure and n = 1 paths, masked
+//   loads/stores.
 // - otherwise: not available (ck_sgemm_fast returns 2; the caller uses the portable kernel).
 //
 // Summation order (fixed, so results are bit-identical from run to run): every element of C
 // is acc = fma(a_p, b_p, acc) over p ascending starting from 0, then
 // C = alpha·acc (skipped when alpha = 1), + beta·C (beta = 0: C is not read; beta = 1: plain add),
-// with separate IEEE multiply and add. The one exception is n = 1 with op(A) = A on the avx512f
-// path: there the k products are summed in 16 strided partial sums (p mod 16) that are then
-// added pairwise (lanes j and j+8, then j and j+4, …) — also a fixed order.
+// with separate IEEE multiply and add. The one exception is n = 1 with op(A) = A: there the k
+// products are summed in 16 strided partial sums (p mod 16, an FMA chain each) that are then
+// added pairwise (lanes j and j+8, then j and j+4, …) — also a fixed order, the same on both
+// paths. So the avx512f and avx2 paths give bit-identical results for every shape.
 #include "ckernels.h"
 
 #include <stdlib.h>
@@ -248,9 +250,87 @@ CK_INLINE CK_AVX2 void ck2_tile(const int MR, const int NV, const float *a, long
     }
 }
 
+CK_AVX2 static float ck2_hsum(__m256 lo, __m256 hi) {
+#pragma clang fp contract(off)
+    // Lanes j and j+8 of the 16-lane sum first, then as ck5_hsum: the same order, same result.
+    __m256 h = _mm256_add_ps(lo, hi);
+    __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+    q = _mm_add_ps(q, _mm_movehl_ps(q, q));
+    q = _mm_add_ss(q, _mm_shuffle_ps(q, q, 1));
+    return _mm_cvtss_f32(q);
+}
+
+// n = 1, op(A) = A: 16 partial sums (p mod 16) in two ymm registers, exactly as ck5_dot.
+CK_AVX2 static void ck2_dot(long m, long k, const float *a, long lda, const float *bv,
+                            float *c, long ldc, float alpha, float beta) {
+#pragma clang fp contract(off)
+    for (long i = 0; i < m; i++) {
+        const float *ai = a + i * lda;
+        __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
+        long p = 0;
+        for (; p + 16 <= k; p += 16) {
+            lo = _mm256_fmadd_ps(_mm256_loadu_ps(ai + p), _mm256_loadu_ps(bv + p), lo);
+            hi = _mm256_fmadd_ps(_mm256_loadu_ps(ai + p + 8), _mm256_loadu_ps(bv + p + 8), hi);
+        }
+        if (p < k) {
+            const __m256i m0 = ck2_mask(k - p), m1 = ck2_mask(k - p - 8);
+            lo = _mm256_fmadd_ps(_mm256_maskload_ps(ai + p, m0), _mm256_maskload_ps(bv + p, m0), lo);
+            hi = _mm256_fmadd_ps(_mm256_maskload_ps(ai + p + 8, m1), _mm256_maskload_ps(bv + p + 8, m1), hi);
+        }
+        float out = ck2_hsum(lo, hi);
+        if (alpha != 1.0f) out = alpha * out;
+        if (beta != 0.0f) out = out + (beta != 1.0f ? beta * c[i * ldc] : c[i * ldc]);
+        c[i * ldc] = out;
+    }
+}
+
+// n = 1, op(A) = Aᵀ: as ck5_axpy, 32 rows of C at a time in four ymm registers.
+CK_AVX2 static void ck2_axpy(long m, long k, const float *a, long lda, const float *b, long sb,
+                             float *c, long ldc, float alpha, float beta) {
+    for (long i0 = 0; i0 < m; i0 += 32) {
+        const long rows = (m - i0) < 32 ? (m - i0) : 32;
+        const __m256i mk[4] = {ck2_mask(rows), ck2_mask(rows - 8), ck2_mask(rows - 16), ck2_mask(rows - 24)};
+        __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+        for (long p = 0; p < k; p++) {
+            const __m256 bb = _mm256_set1_ps(b[p * sb]);
+            const float *ap = a + p * lda + i0;
+#pragma clang loop unroll(full)
+            for (int v = 0; v < 4; v++)
+                acc[v] = _mm256_fmadd_ps(_mm256_maskload_ps(ap + 8 * v, mk[v]), bb, acc[v]);
+        }
+        float tmp[32];
+        for (int v = 0; v < 4; v++) _mm256_storeu_ps(tmp + 8 * v, acc[v]);
+        for (long r = 0; r < rows; r++) {
+#pragma clang fp contract(off)
+            float out = tmp[r];
+            float *cr = c + (i0 + r) * ldc;
+            if (alpha != 1.0f) out = alpha * out;
+            if (beta != 0.0f) out = out + (beta != 1.0f ? beta * cr[0] : cr[0]);
+            cr[0] = out;
+        }
+    }
+}
+
 CK_AVX2 static int ck2_sgemm(int transA, int transB, long m, long n, long k, float alpha,
                              const float *a, long lda, const float *b, long ldb, float beta,
                              float *c, long ldc) {
+    if (n == 1) {
+        const long sb = transB ? 1 : ldb;
+        if (transA) {
+            ck2_axpy(m, k, a, lda, b, sb, c, ldc, alpha, beta);
+            return 0;
+        }
+        if (sb == 1) {
+            ck2_dot(m, k, a, lda, b, c, ldc, alpha, beta);
+            return 0;
+        }
+        float *bv = (float *)malloc(sizeof(float) * (size_t)k);
+        if (bv == NULL) return 1;
+        for (long p = 0; p < k; p++) bv[p] = b[p * sb];
+        ck2_dot(m, k, a, lda, bv, c, ldc, alpha, beta);
+        free(bv);
+        return 0;
+    }
     const float *bp = b;
     long bs = ldb;
     float *packed = NULL;

@@ -66,8 +66,8 @@ const char *ck_sgemm_simd_variant(void);
 /// (8×32 micro-tiles, zmm accumulators) or an avx2+fma path (6×16), chosen at run time.
 /// Every element is acc = fma(a_p, b_p, acc) over p ascending from 0, then alpha·acc (+ beta·C)
 /// with separate multiply and add — a fixed order, so results are bit-identical across runs and
-/// between the two paths, except n = 1 with op(A) = A on avx512f (16 strided partial sums added
-/// pairwise: also fixed). Returns 0; 1 if a packing buffer could not be allocated; 2 if the CPU
+/// between the two paths; n = 1 with op(A) = A sums 16 strided partial sums added pairwise
+/// (also fixed, the same on both paths). Returns 0; 1 if a packing buffer could not be allocated; 2 if the CPU
 /// has neither path (the caller must then use another kernel; C is untouched).
 int ck_sgemm_fast(int transA, int transB, long m, long n, long k, float alpha,
                   const float *a, long lda, const float *b, long ldb, float beta,

@@ -6,8 +6,9 @@ import CKernels
 ///
 /// Every element is summed as `acc = fma(a_p, b_p, acc)` over p ascending from 0, then
 /// `alpha·acc + beta·C` with separate IEEE operations — so results are bit-identical from run to
-/// run and between the two paths (and equal `FastGEMM.reference`), except n = 1 with op(A) = A
-/// on avx512f, which sums 16 strided partial sums pairwise (also a fixed order).
+/// run and between the two paths (and equal `FastGEMM.reference`), except n = 1 with op(A) = A,
+/// which sums 16 strided partial sums pairwise (a fixed order too, the same on both paths, so
+/// the two paths are bit-identical for every shape).
 public enum FastGEMM {
     /// "avx512f", "avx2", or nil when the CPU has neither avx512f+fma nor avx2+fma.
     public static var variant: String? {
@@ -36,7 +37,7 @@ public enum FastGEMM {
 
     /// The kernel's arithmetic in scalar Swift (fused multiply-add chain over p ascending, then
     /// alpha, then beta), on a dense m×n result. Bit-identical to both paths except the
-    /// avx512f n = 1, op(A) = A case.
+    /// n = 1, op(A) = A case (16 partial sums).
     public static func reference(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                                  a: [Float], lda: Int, b: [Float], ldb: Int,
                                  beta: Float, c: [Float], ldc: Int) -> [Float] {

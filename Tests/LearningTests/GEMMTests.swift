@@ -20,7 +20,8 @@ private struct Shape: CustomTestStringConvertible, Sendable {
 
 private let shapes: [Shape] = {
     var out: [Shape] = []
-    for (m, n, k) in [(1, 1, 1), (3, 5, 7), (17, 1, 33), (1, 29, 13), (9, 513, 5), (37, 23, 301)] {
+    for (m, n, k) in [(1, 1, 1), (3, 5, 7), (17, 1, 33), (1, 29, 13), (9, 513, 5), (37, 23, 301),
+                      (70, 1, 19), (13, 40, 2), (19, 33, 17)] {
         for ta in [false, true] {
             for tb in [false, true] {
                 out.append(Shape(m: m, n: n, k: k, transA: ta, transB: tb, alpha: 0.5, beta: 0.25, pad: (m + n) % 3))
@@ -90,6 +91,18 @@ private func maxScaledError(_ r: (got: [Float], ref: [Double], scale: [Double]))
     }
     return worst
 }
+
+private let fastShapes: [Shape] = {
+    var out = shapes
+    // The MLP shapes (batch 256, 32→64→64→1) and beta 0 / 1, alpha 1.
+    for (m, n, k, ta, tb) in [(256, 64, 32, false, false), (256, 64, 64, false, false), (256, 1, 64, false, false),
+                              (32, 64, 256, true, false), (64, 64, 256, true, false), (64, 1, 256, true, false),
+                              (256, 64, 1, false, true), (256, 64, 64, false, true)] {
+        out.append(Shape(m: m, n: n, k: k, transA: ta, transB: tb, alpha: 1, beta: 0, pad: 0))
+        out.append(Shape(m: m, n: n, k: k, transA: ta, transB: tb, alpha: 1, beta: 1, pad: 1))
+    }
+    return out
+}()
 
 @Suite struct GEMMTests {
     @Test(arguments: shapes)
@@ -170,6 +183,139 @@ private func maxScaledError(_ r: (got: [Float], ref: [Double], scale: [Double]))
         }
     }
 
+    // MARK: the register-blocked kernel (FastGEMM)
+
+    /// Runs FastGEMM with `level` (nil: the dispatched path) and the scalar FMA reference.
+    fileprivate func fast(_ s: Shape, level: Int?) -> (got: [Float], ref: [Float])? {
+        let lda = (s.transA ? s.m : s.k) + s.pad
+        let ldb = (s.transB ? s.k : s.n) + s.pad
+        let ldc = s.n + s.pad
+        let a = values((s.transA ? s.k : s.m) * lda, seed: 4)
+        let b = values((s.transB ? s.n : s.k) * ldb, seed: 5)
+        let c0 = values(s.m * ldc, seed: 6)
+        var c = c0
+        var ok = false
+        a.withUnsafeBufferPointer { ap in
+            b.withUnsafeBufferPointer { bp in
+                c.withUnsafeMutableBufferPointer { cp in
+                    if let a0 = ap.baseAddress, let b0 = bp.baseAddress, let cc = cp.baseAddress {
+                        if let level {
+                            ok = FastGEMM.sgemm(level: level, transA: s.transA, transB: s.transB, m: s.m, n: s.n, k: s.k,
+                                                alpha: s.alpha, a: a0, lda: lda, b: b0, ldb: ldb, beta: s.beta, c: cc, ldc: ldc)
+                        } else {
+                            ok = FastGEMM.sgemm(transA: s.transA, transB: s.transB, m: s.m, n: s.n, k: s.k,
+                                                alpha: s.alpha, a: a0, lda: lda, b: b0, ldb: ldb, beta: s.beta, c: cc, ldc: ldc)
+                        }
+                    }
+                }
+            }
+        }
+        guard ok else { return nil }
+        for i in 0..<s.m {
+            for j in s.n..<ldc { #expect(c[i * ldc + j].bitPattern == c0[i * ldc + j].bitPattern, "padding touched") }
+        }
+        var got: [Float] = []
+        for i in 0..<s.m { for j in 0..<s.n { got.append(c[i * ldc + j]) } }
+        let ref = FastGEMM.reference(transA: s.transA, transB: s.transB, m: s.m, n: s.n, k: s.k, alpha: s.alpha,
+                                     a: a, lda: lda, b: b, ldb: ldb, beta: s.beta, c: c0, ldc: ldc)
+        return (got, ref)
+    }
+
+    @Test(arguments: fastShapes)
+    fileprivate func fastKernelAgreesWithNaiveProductAndItsReference(_ s: Shape) throws {
+        guard FastGEMM.variant != nil else { return }   // CPU without avx2+fma: nothing to run
+        // Accuracy against the Float64 product (through the common harness: checks padding too).
+        let dispatched: SgemmKernel = { ta, tb, m, n, k, al, a, lda, b, ldb, be, c, ldc in
+            FastGEMM.sgemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: al, a: a, lda: lda,
+                           b: b, ldb: ldb, beta: be, c: c, ldc: ldc)
+        }
+        #expect(maxScaledError(run(s, dispatched)) < 1e-5, "variant \(FastGEMM.variant ?? "-")")
+        // Bit-exact against the scalar FMA chain, on every path this CPU has.
+        let dotPath = s.n == 1 && !s.transA
+        var results: [[UInt32]] = []
+        for level in [1, 2] {
+            guard let r = fast(s, level: level) else { continue }
+            results.append(r.got.map(\.bitPattern))
+            if dotPath {
+                // Partial sums in 16 lanes: same accuracy, a different (fixed) order.
+                for i in r.got.indices { #expect(abs(r.got[i] - r.ref[i]) <= 1e-4 * max(1, abs(r.ref[i]))) }
+            } else {
+                #expect(r.got.map(\.bitPattern) == r.ref.map(\.bitPattern), "level \(level)")
+            }
+        }
+        // The avx2 and avx512f paths agree bit for bit (when this CPU has both).
+        if results.count == 2 { #expect(results[0] == results[1]) }
+        // Run-to-run: bit-identical.
+        let again = try #require(fast(s, level: nil))
+        let first = try #require(fast(s, level: nil))
+        #expect(again.got.map(\.bitPattern) == first.got.map(\.bitPattern))
+    }
+
+    @Test func fastKernelBetaZeroIgnoresNaNAndAlphaZeroOnlyScales() {
+        guard FastGEMM.variant != nil else { return }
+        for level in [1, 2] {
+            var a: [Float] = [1, 2, 3, 4, 5, 6], b: [Float] = [1, 0, 0, 1, 1, 1]
+            var c = [Float](repeating: .nan, count: 4)
+            guard FastGEMM.sgemm(level: level, transA: false, transB: false, m: 2, n: 2, k: 3, alpha: 1,
+                                 a: &a, lda: 3, b: &b, ldb: 2, beta: 0, c: &c, ldc: 2) else { continue }
+            #expect(c == [4, 5, 10, 11], "level \(level)")
+            var an: [Float] = [.nan, .nan], c2: [Float] = [4, 8]
+            FastGEMM.sgemm(level: level, transA: false, transB: false, m: 1, n: 2, k: 1, alpha: 0, a: &an, lda: 1,
+                           b: &an, ldb: 2, beta: 0.5, c: &c2, ldc: 2)
+            #expect(c2 == [2, 4])
+        }
+        // A level above the CPU's is refused and leaves C alone.
+        var z: [Float] = [1], c3: [Float] = [7]
+        #expect(!FastGEMM.sgemm(level: 3, transA: false, transB: false, m: 1, n: 1, k: 1, alpha: 1, a: &z, lda: 1,
+                                b: &z, ldb: 1, beta: 0, c: &c3, ldc: 1))
+        #expect(c3 == [7])
+    }
+
+    @Test func ownKernelReplacesOpenBLASHeldBelowTheCPU() {
+        let avx512: CPUFeatures = [.x86_64, .avx2, .fma, .avx512f]
+        let avx2: CPUFeatures = [.x86_64, .avx2, .fma]
+        #expect(CoretypeDecision.isBelowCPU("Haswell", features: avx512))
+        #expect(CoretypeDecision.isBelowCPU("Prescott", features: avx512))
+        #expect(CoretypeDecision.isBelowCPU("", features: avx512))
+        #expect(!CoretypeDecision.isBelowCPU("SkylakeX", features: avx512))
+        #expect(!CoretypeDecision.isBelowCPU("cooperlake", features: avx512))
+        #expect(!CoretypeDecision.isBelowCPU("Haswell", features: avx2))
+        #expect(!CoretypeDecision.isBelowCPU("Zen", features: avx2))
+        #expect(CoretypeDecision.isBelowCPU("Sandybridge", features: avx2))
+        #expect(!CoretypeDecision.isBelowCPU("Prescott", features: [.x86_64]))
+        #expect(!CoretypeDecision.isBelowCPU("ARMV8", features: [.aarch64]))
+        // On this machine: with the environment holding OpenBLAS to Prescott, the own kernel runs
+        // (when the CPU has it) and says why; RETUNE_GEMM=retune forces it.
+        let held = GEMMBackend.load(environment: GEMMEnvironment(["OPENBLAS_CORETYPE": "Prescott"]))
+        let forced = GEMMBackend.load(environment: GEMMEnvironment(["RETUNE_GEMM": "retune"]))
+        if let v = FastGEMM.variant, CoretypeDecision.isBelowCPU("Prescott", features: .current) {
+            #expect(held.kind == .retune)
+            #expect(held.name == "retune \(v) (OPENBLAS_CORETYPE=Prescott in the environment)")
+            #expect(held.coretype == .keptFromEnvironment("Prescott"))
+            #expect(held.selfCheck?.passed == true)
+            #expect(forced.kind == .retune)
+            #expect(forced.name == "retune \(v) (RETUNE_GEMM=retune)")
+        } else {
+            #expect(held.kind != .retune)
+            #expect(forced.kind == .simd || forced.kind == .portable)
+        }
+    }
+
+    @Test func openBLASStaysWhenAskedForOrNotHeldBelowTheCPU() {
+        // RETUNE_GEMM=openblas keeps OpenBLAS even when the environment holds it to Haswell; an
+        // AVX-512 OPENBLAS_CORETYPE is not "below" this CPU either. Either way the own kernel
+        // only appears as the fallback for a library that is absent or fails its self-check.
+        for env in [["OPENBLAS_CORETYPE": "Haswell", "RETUNE_GEMM": "openblas"], ["OPENBLAS_CORETYPE": "SkylakeX"]] {
+            let b = GEMMBackend.load(environment: GEMMEnvironment(env))
+            if b.kind == .openBLAS {
+                #expect(b.name.hasPrefix("openblas "))
+                #expect(b.coretype == .keptFromEnvironment(env["OPENBLAS_CORETYPE"] ?? ""))
+            } else {
+                #expect(b.name.contains("not loadable") || b.name.contains("self-check"), "\(b.name)")
+            }
+        }
+    }
+
     // MARK: self-check and backend choice
 
     @Test func selfCheckPassesForPortableAndActiveKernels() {
@@ -231,6 +377,9 @@ private func maxScaledError(_ r: (got: [Float], ref: [Double], scale: [Double]))
         case .openBLAS:
             #expect(b.name.hasPrefix("openblas "))
             #expect(b.name.hasSuffix("(\(b.threads) thread\(b.threads == 1 ? "" : "s"))"))
+            #expect(b.selfCheck?.passed == true)
+        case .retune:
+            #expect(b.name.hasPrefix("retune \(FastGEMM.variant ?? "?") ("))
             #expect(b.selfCheck?.passed == true)
         case .simd:
             #expect(b.name.hasPrefix("simd "))

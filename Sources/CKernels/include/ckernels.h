@@ -62,6 +62,26 @@ int ck_sgemm_simd(int transA, int transB, long m, long n, long k, float alpha,
 /// "baseline" elsewhere.
 const char *ck_sgemm_simd_variant(void);
 
+/// Register-blocked row-major sgemm (the "retune" kernel, gemm_fast.c): an avx512f+fma path
+/// (8×32 micro-tiles, zmm accumulators) or an avx2+fma path (6×16), chosen at run time.
+/// Every element is acc = fma(a_p, b_p, acc) over p ascending from 0, then alpha·acc (+ beta·C)
+/// with separate multiply and add — a fixed order, so results are bit-identical across runs and
+/// between the two paths; n = 1 with op(A) = A sums 16 strided partial sums added pairwise
+/// (also fixed, the same on both paths). Returns 0; 1 if a packing buffer could not be allocated; 2 if the CPU
+/// has neither path (the caller must then use another kernel; C is untouched).
+int ck_sgemm_fast(int transA, int transB, long m, long n, long k, float alpha,
+                  const float *a, long lda, const float *b, long ldb, float beta,
+                  float *c, long ldc);
+
+/// The same with the path forced: level 2 = avx512f, 1 = avx2 (for tests). Returns 2 when the
+/// CPU does not support that level.
+int ck_sgemm_fast_with(int level, int transA, int transB, long m, long n, long k, float alpha,
+                       const float *a, long lda, const float *b, long ldb, float beta,
+                       float *c, long ldc);
+
+/// The path ck_sgemm_fast runs on this CPU: "avx512f", "avx2", or "" (not available).
+const char *ck_sgemm_fast_variant(void);
+
 /// One Adam update over n parameters (element-wise, in this exact order of operations):
 ///   m = b1·m + (1−b1)·g;  v = b2·v + (1−b2)·g·g;  p −= step · m / (sqrt(v)·isb + eps)
 /// with step = lr / (1 − b1^t) and isb = 1 / sqrt(1 − b2^t) computed by the caller.

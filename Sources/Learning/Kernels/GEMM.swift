@@ -9,16 +9,22 @@
 ///
 /// Backend selection (see `GEMMBackend.load`):
 /// - `RETUNE_GEMM=portable` forces the pure-Swift kernel, `RETUNE_GEMM=simd` the C kernel with
-///   per-CPU clones (both bit-identical to each other on every CPU); unset (or `openblas`) tries
-///   OpenBLAS first. `RETUNE_OPENBLAS_PATH` overrides the library name.
+///   per-CPU clones (both bit-identical to each other on every CPU), `RETUNE_GEMM=retune` the
+///   register-blocked C kernel (`FastGEMM`: avx512f or avx2+fma path); `RETUNE_GEMM=openblas`
+///   always tries OpenBLAS first. `RETUNE_OPENBLAS_PATH` overrides the library name.
+/// - Unset: when the environment sets `OPENBLAS_CORETYPE` to a kernel below the CPU (e.g.
+///   Haswell or Prescott on an avx512f CPU; see `CoretypeDecision.isBelowCPU`), OpenBLAS is not
+///   loaded and the own kernel runs if this CPU has a path for it and it passes the self-check:
+///   `kernelName` is then e.g. "retune avx512f (OPENBLAS_CORETYPE=Haswell in the environment)".
+///   Otherwise OpenBLAS is tried first.
 /// - OpenBLAS is loaded with `dlopen("libopenblas.so.0")`. Before loading, `OPENBLAS_CORETYPE`
 ///   is set from the CPU's features (avx512f → SkylakeX, avx2+fma → Haswell) **only when the
 ///   environment does not set it**; `OPENBLAS_CORETYPE` and `OPENBLAS_L2_SIZE` from the
 ///   environment are never overridden.
 /// - A start-up self-check compares the library's product with a Float64 reference; on
-///   disagreement, or when the library is absent, the SIMD C kernel (`SimdGEMM`, self-checked
-///   too) or else the pure-Swift kernel (`PortableGEMM`) is used, and `kernelName` says why,
-///   e.g. "simd avx512f (libopenblas.so.0 not loadable)".
+///   disagreement, or when the library is absent, the own kernel (`FastGEMM`), else the SIMD C
+///   kernel (`SimdGEMM`), else the pure-Swift kernel (`PortableGEMM`) — each self-checked — is
+///   used, and `kernelName` says why, e.g. "retune avx2 (libopenblas.so.0 not loadable)".
 /// - OpenBLAS runs with 1 thread unless `RETUNE_BLAS_THREADS` asks for more
 ///   (`OPENBLAS_NUM_THREADS` is set to the same count before loading, if the environment does
 ///   not set it, so no idle server threads are started).
@@ -26,7 +32,8 @@ public enum GEMM {
     /// The backend chosen at first use (thread-safe lazy initialisation).
     public static let backend: GEMMBackend = GEMMBackend.load(environment: .process)
 
-    /// e.g. "openblas 0.3.21 SkylakeX (1 thread)" or "simd avx2 (libopenblas.so.0 not loadable)".
+    /// e.g. "openblas 0.3.21 SkylakeX (1 thread)" or
+    /// "retune avx512f (OPENBLAS_CORETYPE=Haswell in the environment)".
     public static var kernelName: String { backend.name }
 
     /// Thread count the backend uses (1 for the portable kernel).

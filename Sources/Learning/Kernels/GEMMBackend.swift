@@ -52,6 +52,18 @@ public enum CoretypeDecision: Sendable, Equatable, CustomStringConvertible {
         if features.contains([.avx2, .fma]) { return .chosen("Haswell") }
         return .leftUnset
     }
+
+    /// Whether an `OPENBLAS_CORETYPE` value holds OpenBLAS below what the CPU can run: on an
+    /// avx512f CPU anything but an AVX-512 kernel (SkylakeX, CooperLake, SapphireRapids); on an
+    /// avx2+fma CPU anything but those or an AVX2 kernel (Haswell, Zen). An empty or unknown
+    /// value counts as below (OpenBLAS then falls back to an old generic kernel).
+    public static func isBelowCPU(_ value: String, features: CPUFeatures) -> Bool {
+        let v = value.lowercased()
+        let avx512 = ["skylakex", "cooperlake", "sapphirerapids"]
+        if features.contains([.avx512f, .fma]) { return !avx512.contains(v) }
+        if features.contains([.avx2, .fma]) { return !(avx512 + ["haswell", "zen"]).contains(v) }
+        return false
+    }
 }
 
 /// Outcome of comparing a kernel with the Float64 reference product.
@@ -83,9 +95,10 @@ public struct GEMMEnvironment: Sendable {
 
 /// The matrix backend in use: which kernel, how many threads, and why.
 public struct GEMMBackend: Sendable {
-    /// openBLAS: the dlopen'ed library; simd: the C kernel with per-CPU clones (ck_sgemm_simd);
+    /// openBLAS: the dlopen'ed library; retune: the register-blocked C kernel (`FastGEMM`,
+    /// avx512f / avx2 paths); simd: the C kernel with per-CPU clones (ck_sgemm_simd);
     /// portable: the pure-Swift kernel (`PortableGEMM`).
-    public enum Kind: Sendable, Equatable { case openBLAS, simd, portable }
+    public enum Kind: Sendable, Equatable { case openBLAS, retune, simd, portable }
 
     public let kind: Kind
     /// e.g. "openblas 0.3.21 SkylakeX (1 thread)" or "portable (libopenblas.so.0 not loadable)".
@@ -109,7 +122,11 @@ public struct GEMMBackend: Sendable {
         precondition(m >= 0 && n >= 0 && k >= 0, "GEMM: negative dimension")
         precondition(lda >= max(1, transA ? m : k) && ldb >= max(1, transB ? k : n) && ldc >= max(1, n),
                      "GEMM: leading dimension too small")
-        if kind == .simd {
+        if kind == .retune, FastGEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                                           a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc) {
+            return
+        }
+        if kind == .simd || kind == .retune {
             SimdGEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                            a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         } else if kind == .openBLAS, let m32 = Int32(exactly: m), let n32 = Int32(exactly: n),
@@ -130,11 +147,23 @@ public struct GEMMBackend: Sendable {
             return .portable(reason: "RETUNE_GEMM=portable")
         }
         if mode == "simd" {
-            return fallback(reason: "RETUNE_GEMM=simd", coretype: nil, openBLASCheck: nil)
+            return simdFallback(reason: "RETUNE_GEMM=simd", coretype: nil, openBLASCheck: nil)
+        }
+        if mode == "retune" {
+            return fallback(reason: "RETUNE_GEMM=retune", coretype: nil, openBLASCheck: nil)
         }
         let threads = env.values["RETUNE_BLAS_THREADS"].flatMap { Int($0) }.map { min(max($0, 1), 64) } ?? 1
         let decision = CoretypeDecision.choose(environmentValue: env.values["OPENBLAS_CORETYPE"],
                                                features: .current)
+        // The environment holds OpenBLAS to a kernel below this CPU (we never override it): our
+        // own kernel is faster there, when it exists for this CPU and passes its self-check.
+        // RETUNE_GEMM=openblas keeps OpenBLAS anyway.
+        if mode != "openblas", case .keptFromEnvironment(let v) = decision,
+           CoretypeDecision.isBelowCPU(v, features: .current), FastGEMM.variant != nil {
+            let own = fallback(reason: "OPENBLAS_CORETYPE=\(v) in the environment", coretype: decision,
+                               openBLASCheck: nil)
+            if own.kind == .retune { return own }
+        }
         if case .chosen(let core) = decision {
             // overwrite = 0: never replaces a value, even one set since the snapshot.
             setenv("OPENBLAS_CORETYPE", core, 0)
@@ -164,9 +193,28 @@ public struct GEMMBackend: Sendable {
                            threads: threads, coretype: decision, selfCheck: check)
     }
 
-    /// Without OpenBLAS: the C SIMD kernel if it passes its own self-check, else pure Swift.
-    /// `selfCheck` keeps the failed OpenBLAS check when there was one (it says why we are here).
+    /// Without OpenBLAS: the register-blocked kernel (`FastGEMM`) when this CPU has it and it
+    /// passes its self-check, else `simdFallback`.
     static func fallback(reason: String, coretype: CoretypeDecision?, openBLASCheck: SelfCheckResult?) -> GEMMBackend {
+        if let variant = FastGEMM.variant {
+            let kernel: SgemmKernel = { ta, tb, m, n, k, al, a, lda, b, ldb, be, c, ldc in
+                FastGEMM.sgemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: al, a: a, lda: lda,
+                               b: b, ldb: ldb, beta: be, c: c, ldc: ldc)
+            }
+            let check = selfCheck(kernel)
+            if check.passed {
+                return GEMMBackend(kind: .retune, name: "retune \(variant) (\(reason))",
+                                   threads: 1, coretype: coretype, selfCheck: openBLASCheck ?? check)
+            }
+            return simdFallback(reason: "\(reason); retune \(variant) kernel failed self-check",
+                                coretype: coretype, openBLASCheck: openBLASCheck ?? check)
+        }
+        return simdFallback(reason: reason, coretype: coretype, openBLASCheck: openBLASCheck)
+    }
+
+    /// The C SIMD kernel if it passes its own self-check, else pure Swift.
+    /// `selfCheck` keeps the failed OpenBLAS check when there was one (it says why we are here).
+    static func simdFallback(reason: String, coretype: CoretypeDecision?, openBLASCheck: SelfCheckResult?) -> GEMMBackend {
         let kernel: SgemmKernel = { ta, tb, m, n, k, al, a, lda, b, ldb, be, c, ldc in
             SimdGEMM.sgemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: al, a: a, lda: lda,
                            b: b, ldb: ldb, beta: be, c: c, ldc: ldc)

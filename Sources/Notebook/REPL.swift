@@ -46,6 +46,9 @@ public final class REPL {
                 if case .incomplete = Parser.parse(text) { continue }
                 buffer.removeAll()
                 editor.addHistory(text)
+                // Saved after every cell, so a second Ctrl-C (which exits at once with 130) or a
+                // crash loses no history.
+                try? editor.saveHistory()
                 Interrupts.clear()
                 interpreter.run(text, sourceName: nil, firstLine: 1, echo: false, stopOnError: true)
                 Interrupts.clear()

@@ -21,6 +21,9 @@ struct REPLTerminalTests {
         try tmux.sendLiteral("set seed 7")
         try tmux.send(keys: "Enter")
         try tmux.waitFor(text: "[2]> ")
+        // History is written after every cell (a double Ctrl-C exits at once and loses nothing).
+        let early = try String(contentsOfFile: history, encoding: .utf8)
+        #expect(early.contains("set\\040seed\\0407"))
 
         // Tab completes a command name, then a setting key.
         try tmux.sendLiteral("sho")

@@ -74,4 +74,24 @@ import Testing
         #expect(text.contains("error: seed expects an integer"))
         #expect(!text.contains("[2]> show settings"))  // the command is shown once, not echoed in the output
     }
+
+    @Test func replayMismatchExitsOneWithAUnifiedDiff() throws {
+        let dir = try RetuneBinary.tempDirectory()
+        let script = dir.appendingPathComponent("m.retune")
+        try "generate housing rows 50 seed 1 as h\ncolumns h\n".write(to: script, atomically: true, encoding: .utf8)
+        let rec = try RetuneBinary.run(["run", script.path, "--record"], directory: dir)
+        #expect(rec.status == 0, "\(rec.stderr)")
+        let out = dir.appendingPathComponent("m.out")
+        let recorded = try String(contentsOf: out, encoding: .utf8)
+        #expect(recorded.hasPrefix("#! retune "))
+        let ok = try RetuneBinary.run(["run", script.path, "--expect", out.path], directory: dir)
+        #expect(ok.status == 0)
+        // A different seed changes the data: the replay must differ and say where.
+        try "generate housing rows 50 seed 2 as h\ncolumns h\n".write(to: script, atomically: true, encoding: .utf8)
+        let bad = try RetuneBinary.run(["run", script.path, "--expect", out.path], directory: dir)
+        #expect(bad.status == 1)
+        #expect(bad.stdout.contains("@@ "))
+        #expect(bad.stdout.contains("-[1]> generate housing rows 50 seed 1 as h"))
+        #expect(bad.stdout.contains("+[1]> generate housing rows 50 seed 2 as h"))
+    }
 }

@@ -527,6 +527,7 @@ let predictCommand = CommandSpec(
             session.warn("\(p.droppedRows) row\(p.droppedRows == 1 ? "" : "s") of '\(dataName)' could not be predicted (missing feature values)")
         }
         let out = predictionDataset(data, p, name: newName, source: "\(model)@\(loaded.version)")
+        if session.datasets[newName] != nil { session.warn("dataset '\(newName)' replaced by the predictions") }
         session.datasets[newName] = out
         let added = out.columnNames.filter { !data.columnNames.contains($0) || $0 == "prediction" || $0.hasPrefix("prob_") }
         session.print("\(newName): \(out.rowCount) rows × \(out.columns.count) columns (\(model)@\(loaded.version) added \(added.joined(separator: ", ")))")

@@ -28,6 +28,19 @@
 #define CK_AVX2 __attribute__((target("avx2,fma")))
 #define CK_INLINE static inline __attribute__((always_inline))
 
+// Writes rows of one column of C from accumulated sums: C = alpha·acc (+ beta·C), with separate
+// IEEE multiply and add (the summation-order contract above). Shared by the n = 1 paths.
+static void ck_store_column(const float *acc, long rows, float *c, long ldc, float alpha, float beta) {
+#pragma clang fp contract(off)
+    for (long r = 0; r < rows; r++) {
+        float out = acc[r];
+        float *cr = c + r * ldc;
+        if (alpha != 1.0f) out = alpha * out;
+        if (beta != 0.0f) out = out + (beta != 1.0f ? beta * cr[0] : cr[0]);
+        cr[0] = out;
+    }
+}
+
 /* ------------------------------------------------------------------------ avx512f */
 
 CK_INLINE CK_AVX512 void ck5_store(float *c, __m512 acc, __mmask16 mk, float alpha, float beta) {
@@ -146,56 +159,17 @@ CK_AVX512 static void ck5_axpy(long m, long k, const float *a, long lda, const f
         }
         float tmp[64];
         for (int v = 0; v < 4; v++) _mm512_storeu_ps(tmp + 16 * v, acc[v]);
-        for (long r = 0; r < rows; r++) {
-#pragma clang fp contract(off)
-            float out = tmp[r];
-            float *cr = c + (i0 + r) * ldc;
-            if (alpha != 1.0f) out = alpha * out;
-            if (beta != 0.0f) out = out + (beta != 1.0f ? beta * cr[0] : cr[0]);
-            cr[0] = out;
-        }
+        ck_store_column(tmp, rows, c + i0 * ldc, ldc, alpha, beta);
     }
 }
 
-CK_AVX512 static int ck5_sgemm(int transA, int transB, long m, long n, long k, float alpha,
-                               const float *a, long lda, const float *b, long ldb, float beta,
-                               float *c, long ldc) {
-    if (n == 1) {
-        const long sb = transB ? 1 : ldb;
-        if (transA) {
-            ck5_axpy(m, k, a, lda, b, sb, c, ldc, alpha, beta);
-            return 0;
-        }
-        if (sb == 1) {
-            ck5_dot(m, k, a, lda, b, c, ldc, alpha, beta);
-            return 0;
-        }
-        float *bv = (float *)malloc(sizeof(float) * (size_t)k);
-        if (bv == NULL) return 1;
-        for (long p = 0; p < k; p++) bv[p] = b[p * sb];
-        ck5_dot(m, k, a, lda, bv, c, ldc, alpha, beta);
-        free(bv);
-        return 0;
-    }
-    const float *bp = b;
-    long bs = ldb;
-    float *packed = NULL;
-    if (transB) {
-        packed = (float *)malloc(sizeof(float) * (size_t)k * (size_t)n);
-        if (packed == NULL) return 1;
-        for (long j = 0; j < n; j++) {
-            const float *src = b + j * ldb;
-            for (long p = 0; p < k; p++) packed[p * n + j] = src[p];
-        }
-        bp = packed;
-        bs = n;
-    }
+// Every column panel of C (n > 1); op(B) is k×n with row stride bs.
+CK_AVX512 static void ck5_panels(int transA, long m, long n, long k, const float *a, long lda,
+                                const float *bp, long bs, float *c, long ldc, float alpha, float beta) {
     for (long j0 = 0; j0 < n; j0 += 32) {
         const long w = (n - j0) < 32 ? (n - j0) : 32;
         ck5_panel(transA, m, k, a, lda, bp + j0, bs, w, c + j0, ldc, alpha, beta);
     }
-    free(packed);
-    return 0;
 }
 
 /* ------------------------------------------------------------------------ avx2 */
@@ -300,50 +274,13 @@ CK_AVX2 static void ck2_axpy(long m, long k, const float *a, long lda, const flo
         }
         float tmp[32];
         for (int v = 0; v < 4; v++) _mm256_storeu_ps(tmp + 8 * v, acc[v]);
-        for (long r = 0; r < rows; r++) {
-#pragma clang fp contract(off)
-            float out = tmp[r];
-            float *cr = c + (i0 + r) * ldc;
-            if (alpha != 1.0f) out = alpha * out;
-            if (beta != 0.0f) out = out + (beta != 1.0f ? beta * cr[0] : cr[0]);
-            cr[0] = out;
-        }
+        ck_store_column(tmp, rows, c + i0 * ldc, ldc, alpha, beta);
     }
 }
 
-CK_AVX2 static int ck2_sgemm(int transA, int transB, long m, long n, long k, float alpha,
-                             const float *a, long lda, const float *b, long ldb, float beta,
-                             float *c, long ldc) {
-    if (n == 1) {
-        const long sb = transB ? 1 : ldb;
-        if (transA) {
-            ck2_axpy(m, k, a, lda, b, sb, c, ldc, alpha, beta);
-            return 0;
-        }
-        if (sb == 1) {
-            ck2_dot(m, k, a, lda, b, c, ldc, alpha, beta);
-            return 0;
-        }
-        float *bv = (float *)malloc(sizeof(float) * (size_t)k);
-        if (bv == NULL) return 1;
-        for (long p = 0; p < k; p++) bv[p] = b[p * sb];
-        ck2_dot(m, k, a, lda, bv, c, ldc, alpha, beta);
-        free(bv);
-        return 0;
-    }
-    const float *bp = b;
-    long bs = ldb;
-    float *packed = NULL;
-    if (transB) {
-        packed = (float *)malloc(sizeof(float) * (size_t)k * (size_t)n);
-        if (packed == NULL) return 1;
-        for (long j = 0; j < n; j++) {
-            const float *src = b + j * ldb;
-            for (long p = 0; p < k; p++) packed[p * n + j] = src[p];
-        }
-        bp = packed;
-        bs = n;
-    }
+// Every column panel of C (n > 1); op(B) is k×n with row stride bs.
+CK_AVX2 static void ck2_panels(int transA, long m, long n, long k, const float *a, long lda,
+                              const float *bp, long bs, float *c, long ldc, float alpha, float beta) {
     const long ar = transA ? 1 : lda, ac = transA ? lda : 1;
     for (long j0 = 0; j0 < n; j0 += 16) {
         const long w = (n - j0) < 16 ? (n - j0) : 16;
@@ -363,13 +300,62 @@ CK_AVX2 static int ck2_sgemm(int transA, int transB, long m, long n, long k, flo
                 ck2_tile(1, 1, a + i * ar, ar, ac, bj, bs, k, m0, m1, cj + i * ldc, ldc, alpha, beta);
         }
     }
-    free(packed);
-    return 0;
 }
 
 #endif  // __x86_64__
 
 /* ------------------------------------------------------------------------ dispatch */
+
+#if defined(__x86_64__)
+// One ISA's kernels, for the shared driver below.
+typedef struct {
+    void (*dot)(long m, long k, const float *a, long lda, const float *bv, float *c, long ldc,
+                float alpha, float beta);
+    void (*axpy)(long m, long k, const float *a, long lda, const float *b, long sb, float *c,
+                 long ldc, float alpha, float beta);
+    void (*panels)(int transA, long m, long n, long k, const float *a, long lda, const float *bp,
+                   long bs, float *c, long ldc, float alpha, float beta);
+} ck_isa;
+
+// The n = 1 paths, and packing of a transposed op(B) into k×n, around one ISA's kernels.
+static int ck_fast_driver(const ck_isa *isa, int transA, int transB, long m, long n, long k,
+                          float alpha, const float *a, long lda, const float *b, long ldb,
+                          float beta, float *c, long ldc) {
+    if (n == 1) {
+        const long sb = transB ? 1 : ldb;
+        if (transA) {
+            isa->axpy(m, k, a, lda, b, sb, c, ldc, alpha, beta);
+            return 0;
+        }
+        if (sb == 1) {
+            isa->dot(m, k, a, lda, b, c, ldc, alpha, beta);
+            return 0;
+        }
+        float *bv = (float *)malloc(sizeof(float) * (size_t)k);
+        if (bv == NULL) return 1;
+        for (long p = 0; p < k; p++) bv[p] = b[p * sb];
+        isa->dot(m, k, a, lda, bv, c, ldc, alpha, beta);
+        free(bv);
+        return 0;
+    }
+    const float *bp = b;
+    long bs = ldb;
+    float *packed = NULL;
+    if (transB) {
+        packed = (float *)malloc(sizeof(float) * (size_t)k * (size_t)n);
+        if (packed == NULL) return 1;
+        for (long j = 0; j < n; j++) {
+            const float *src = b + j * ldb;
+            for (long p = 0; p < k; p++) packed[p * n + j] = src[p];
+        }
+        bp = packed;
+        bs = n;
+    }
+    isa->panels(transA, m, n, k, a, lda, bp, bs, c, ldc, alpha, beta);
+    free(packed);
+    return 0;
+}
+#endif
 
 static int ck_fast_level(void) {
 #if defined(__x86_64__)
@@ -405,8 +391,10 @@ static int ck_fast_run(int level, int transA, int transB, long m, long n, long k
         return 0;
     }
 #if defined(__x86_64__)
-    if (level == 2) return ck5_sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-    return ck2_sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    static const ck_isa avx512 = {ck5_dot, ck5_axpy, ck5_panels};
+    static const ck_isa avx2 = {ck2_dot, ck2_axpy, ck2_panels};
+    return ck_fast_driver(level == 2 ? &avx512 : &avx2, transA, transB, m, n, k, alpha,
+                          a, lda, b, ldb, beta, c, ldc);
 #else
     (void)level; (void)transA; (void)transB; (void)a; (void)lda; (void)b; (void)ldb;
     return 2;

@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Tabular"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Tracking", "Tabular", "Learning"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Notebook", "Tracking"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Notebook", "Tracking", "Render", "Language"]),
     ],
     swiftLanguageModes: [.v6]
 )

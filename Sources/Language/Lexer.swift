@@ -71,14 +71,24 @@ public struct Lexer {
     private var tokens: [Token] = []
     private var spaceBefore = true
 
-    private init(_ source: String, firstLine: Int) {
+    /// Verbs whose unquoted rest of line is one string token (see `tokenize`).
+    private let rawTail: Set<String>
+
+    private init(_ source: String, firstLine: Int, rawTail: Set<String>) {
         chars = Array(source)
         line = firstLine
+        self.rawTail = rawTail
     }
 
     /// All tokens of `source`, always ending with exactly one `.eof` token.
-    public static func tokenize(_ source: String, firstLine: Int = 1) -> [Token] {
-        var lexer = Lexer(source, firstLine: firstLine)
+    ///
+    /// `rawTail` names verbs (such as `sql`) whose argument is foreign text: when such a word
+    /// starts a command (first on a line or after `;`) and the rest of its line begins with a
+    /// letter or `(` rather than a quote, that rest of the line — up to the newline, a `\` at a
+    /// line's end joining the next one, trailing blanks and one trailing `;` dropped — becomes a
+    /// single `.string` token. The quoted form is lexed as usual.
+    public static func tokenize(_ source: String, firstLine: Int = 1, rawTail: Set<String> = []) -> [Token] {
+        var lexer = Lexer(source, firstLine: firstLine, rawTail: rawTail)
         lexer.run()
         return lexer.tokens
     }
@@ -93,6 +103,15 @@ public struct Lexer {
 
     private func char(at i: Int) -> Character? { i < chars.count ? chars[i] : nil }
     private var location: SourceLocation { SourceLocation(line: line, column: column, offset: offset) }
+
+    // MARK: - Positions
+    //
+    // Convention: a position (an index into `chars`) is captured *before* the character at it
+    // is consumed, never read back from `index` right after a mutating `advance()`. Swift 6.3.1
+    // at -O miscompiled `advance(); let first = index` in this struct (the load of `index` was
+    // hoisted above the inlined call, so `first` pointed at the `#` and `show #1` lexed as
+    // `##1`), see docs/ARCHITECTURE.md. Callers compute `index + 1` before skipping a one-
+    // character prefix (`#`, `@`, `.`) and pass it down.
 
     private mutating func advance() {
         let c = chars[index]
@@ -117,14 +136,18 @@ public struct Lexer {
         index = chars.count
     }
 
-    private func text(from start: Int) -> String { String(chars[start..<index]) }
+    /// The characters from `start` up to the current position.
+    private func text(from start: Int) -> String { String(chars[start..<max(start, index)]) }
 
     // MARK: - Main loop
 
     private mutating func run() {
         while index < chars.count {
             let c = chars[index]
+            // The token's start, as a location and as an index, captured before anything is
+            // consumed (see "Positions" below).
             let start = location
+            let mark = index
             if c.isNewline {
                 advance()
                 emit(.newline, from: start)
@@ -136,7 +159,7 @@ public struct Lexer {
                 lexBackslash(start)
             } else if c == "#" {
                 if let next = char(at: index + 1), Lexer.isDigit(next) {
-                    lexRunID(start)
+                    lexRunID(digitsAt: mark + 1, start)
                 } else {
                     while index < chars.count, !chars[index].isNewline { advance() }
                     spaceBefore = true
@@ -144,16 +167,16 @@ public struct Lexer {
             } else if c == "\"" || c == "'" {
                 lexString(quote: c, start)
             } else if Lexer.isDigit(c) {
-                lexNumber(start)
+                lexNumber(from: mark, start)
             } else if c == ".", let next = char(at: index + 1), Lexer.isDigit(next), numberMayStartHere(negative: false) {
-                lexNumber(start)
+                lexNumber(from: mark, start)
             } else if c == "-", numberFollowsMinus(), numberMayStartHere(negative: true) {
-                lexNumber(start)
+                lexNumber(from: mark, start)
             } else if Lexer.isIdentStart(c) {
-                lexWord(start)
+                lexWord(from: mark, start)
             } else if c == "@" {
                 advance()
-                lexVersionRef(model: nil, start)
+                lexVersionRef(model: nil, refAt: mark + 1, start)
             } else {
                 lexPunct(c, start)
             }
@@ -205,8 +228,7 @@ public struct Lexer {
         }
     }
 
-    private mutating func lexNumber(_ start: SourceLocation) {
-        let first = index
+    private mutating func lexNumber(from first: Int, _ start: SourceLocation) {
         if chars[index] == "-" { advance() }
         while let c = char(at: index), Lexer.isDigit(c) { advance() }
         if char(at: index) == ".", let d = char(at: index + 1), Lexer.isDigit(d) {
@@ -235,9 +257,10 @@ public struct Lexer {
         emit(.number(value, text: text), from: start)
     }
 
-    private mutating func lexRunID(_ start: SourceLocation) {
+    /// `#` followed by digits; `first` is the index of the first digit, computed by the caller
+    /// before the `#` is consumed.
+    private mutating func lexRunID(digitsAt first: Int, _ start: SourceLocation) {
         advance()  // '#'
-        let first = index
         while let c = char(at: index), Lexer.isDigit(c) { advance() }
         let digits = text(from: first)
         if let c = char(at: index), Lexer.isIdentChar(c) {
@@ -291,8 +314,7 @@ public struct Lexer {
         }
     }
 
-    private mutating func lexWord(_ start: SourceLocation) {
-        let first = index
+    private mutating func lexWord(from first: Int, _ start: SourceLocation) {
         while let c = char(at: index), Lexer.isIdentChar(c) { advance() }
         let word = text(from: first)
         // Cell references: `_` and `_3`.
@@ -308,8 +330,8 @@ public struct Lexer {
         }
         var parts = [word]
         while char(at: index) == ".", let c = char(at: index + 1), Lexer.isIdentStart(c) {
-            advance()
-            let partStart = index
+            let partStart = index + 1
+            advance()  // '.'
             while let c = char(at: index), Lexer.isIdentChar(c) { advance() }
             parts.append(text(from: partStart))
         }
@@ -319,8 +341,14 @@ public struct Lexer {
                 fail("a version needs a plain model name, not '\(Lexer.clip(parts.joined(separator: ".")))'", from: start)
                 return
             }
-            advance()
-            lexVersionRef(model: word, start)
+            let refStart = index + 1
+            advance()  // '@'
+            lexVersionRef(model: word, refAt: refStart, start)
+            return
+        }
+        if parts.count == 1, rawTail.contains(word), atCommandStart {
+            emit(.identifier(word), from: start)
+            lexRawTail()
             return
         }
         if parts.count > 1 {
@@ -332,13 +360,66 @@ public struct Lexer {
         }
     }
 
-    /// After `@` (already consumed): a version number or an alias name.
-    private mutating func lexVersionRef(model: String?, _ start: SourceLocation) {
-        guard let c = char(at: index), Lexer.isIdentChar(c) else {
+    /// Whether the token about to be emitted starts a command: nothing before it on its line
+    /// but blanks, or a `;` right before.
+    private var atCommandStart: Bool {
+        guard let last = tokens.last else { return true }
+        switch last.kind {
+        case .newline, .punct(.semicolon): return true
+        default: return false
+        }
+    }
+
+    /// After a raw-tail verb: the unquoted rest of the line as one `.string` token, or nothing
+    /// (normal lexing resumes) when the line goes on with a quote, a `#`, or nothing.
+    private mutating func lexRawTail() {
+        var j = index
+        while let c = char(at: j), c == " " || c == "\t" { j += 1 }
+        guard let c = char(at: j), Lexer.isIdentStart(c) || c == "(" else { return }
+        while index < j { advance() }
+        spaceBefore = true
+        let start = location
+        var text: [Character] = []
+        // The location after each character of `text`, for the span of what is kept.
+        var ends: [SourceLocation] = []
+        while let c = char(at: index), !c.isNewline {
+            if c == "\\" {
+                var k = index + 1
+                while let w = char(at: k), w == " " || w == "\t" { k += 1 }
+                guard let after = char(at: k) else {
+                    // `\` and blanks at the very end: more input is to come (REPL, scripts).
+                    let backslash = location
+                    index = chars.count
+                    tokens.append(Token(kind: .trailingBackslash, span: SourceSpan(start: backslash, end: backslash),
+                                        spaceBefore: true))
+                    return
+                }
+                if after.isNewline {
+                    while index <= k { advance() }
+                    text.append(" ")
+                    ends.append(location)
+                    continue
+                }
+            }
+            advance()
+            text.append(c)
+            ends.append(location)
+        }
+        while let last = text.last, last.isWhitespace { text.removeLast() }
+        if text.last == ";" { text.removeLast() }
+        while let last = text.last, last.isWhitespace { text.removeLast() }
+        let end = text.isEmpty ? start : ends[text.count - 1]
+        tokens.append(Token(kind: .string(String(text)), span: SourceSpan(start: start, end: end), spaceBefore: true))
+        spaceBefore = false
+    }
+
+    /// After `@` (already consumed): a version number or an alias name starting at `first`,
+    /// an index the caller computed before consuming the `@`.
+    private mutating func lexVersionRef(model: String?, refAt first: Int, _ start: SourceLocation) {
+        guard let c = char(at: first), Lexer.isIdentChar(c) else {
             fail("expected a version number or alias after '@'", from: start)
             return
         }
-        let first = index
         if Lexer.isDigit(c) {
             while let c = char(at: index), Lexer.isDigit(c) { advance() }
             let digits = text(from: first)

@@ -49,9 +49,10 @@ public enum Parser {
     public static let maxChunkLines = 1000
 
     /// Parses one or more commands separated by `;` or newlines. `firstLine` is the line number
-    /// of the first line of `source` (spans are absolute).
-    public static func parse(_ source: String, firstLine: Int = 1) -> ParseResult {
-        var state = ParserState(source: source, firstLine: firstLine)
+    /// of the first line of `source` (spans are absolute). `rawTail` names the verbs whose
+    /// unquoted rest of line is one string item (`sql select 1`, see `Lexer.tokenize`).
+    public static func parse(_ source: String, firstLine: Int = 1, rawTail: Set<String> = []) -> ParseResult {
+        var state = ParserState(source: source, firstLine: firstLine, rawTail: rawTail)
         do {
             return .commands(try state.parseSource())
         } catch ParseStop.incomplete(let inc) {
@@ -71,7 +72,7 @@ public enum Parser {
     /// A chunk is cut after `maxChunkLines` physical lines even if still incomplete (parsing it
     /// then reports what was left open), which keeps the cost of a script with an early
     /// unclosed quote linear rather than quadratic.
-    public static func splitScript(_ source: String) -> [ScriptChunk] {
+    public static func splitScript(_ source: String, rawTail: Set<String> = []) -> [ScriptChunk] {
         let lines = source.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         var chunks: [ScriptChunk] = []
         var pending: [Substring] = []
@@ -83,7 +84,7 @@ public enum Parser {
             }
             pending.append(line)
             let text = pending.joined(separator: "\n")
-            if pending.count < maxChunkLines, case .incomplete = parse(text, firstLine: pendingFirst) { continue }
+            if pending.count < maxChunkLines, case .incomplete = parse(text, firstLine: pendingFirst, rawTail: rawTail) { continue }
             chunks.append(ScriptChunk(text: text, firstLine: pendingFirst))
             pending = []
         }
@@ -131,8 +132,8 @@ struct ParserState {
     var open: [(Character, SourceSpan)] = []
     var depth = 0
 
-    init(source: String, firstLine: Int) {
-        tokens = Lexer.tokenize(source, firstLine: firstLine)
+    init(source: String, firstLine: Int, rawTail: Set<String> = []) {
+        tokens = Lexer.tokenize(source, firstLine: firstLine, rawTail: rawTail)
         utf8 = Array(source.utf8)
     }
 

@@ -134,6 +134,9 @@ public struct CommandSpec: Sendable {
     /// Completion beyond the generic one (names by declared kind, option keys).
     public var completer: Completer?
     public var handler: Handler
+    /// Whether the unquoted rest of the line is the command's one string operand, as foreign
+    /// text (SQL) that the language's lexer must not read: `sql select count(*) from runs`.
+    public var rawTail = false
 
     public init(name: String, group: CommandGroup, summary: String, synopsis: String,
                 operands: [OperandSpec] = [], options: [OptionSpec] = [], help: String = "",

@@ -27,7 +27,7 @@ public final class Interpreter {
     @discardableResult
     public func run(_ text: String, sourceName: String?, firstLine: Int = 1, echo: Bool = false,
                     stopOnError: Bool = true) -> ChunkOutcome {
-        switch Parser.parse(text, firstLine: firstLine) {
+        switch Parser.parse(text, firstLine: firstLine, rawTail: registry.rawTailVerbs) {
         case .failure(let d):
             report(d, sourceName: sourceName ?? "[\(session.cellNumber + 1)]", text: text, firstLine: firstLine)
             return .failed(.syntax)

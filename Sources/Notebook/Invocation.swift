@@ -108,6 +108,28 @@ public struct Invocation: Sendable {
         return URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).standardized.path
     }
 
+    /// The file a writing command writes. `to "F"` is the one spelling across commands
+    /// (`export … to`, `report to`, `transcript to`, `save session to`); the older bare operand
+    /// (`report "F.html"`) is still accepted, with a hint that prints the `to` form. `operand` is
+    /// the index of that optional path operand.
+    public func outputFile(operand index: Int, session: Session) throws -> (raw: String, path: String, span: SourceSpan) {
+        let bare = operand(index)
+        if let to = options["to"], let raw = to.string {
+            if let bare {
+                throw Diagnostic.syntax("the file is given twice: '\(Invocation.text(of: bare))' and 'to \"\(raw)\"'",
+                                        at: bare.span, notes: ["usage: \(spec.synopsis)"])
+            }
+            return (raw, resolvePath(raw), to.span)
+        }
+        guard let bare, let raw = bare.string else {
+            throw Diagnostic.syntax("\(spec.name) needs the file to write: to \"FILE\"", at: node.span,
+                                    notes: ["usage: \(spec.synopsis)"])
+        }
+        let written = node.verb + (node.verb == "save" ? " session" : "") + " to \"" + raw + "\""
+        session.printError("hint: did you mean '\(written)'? every command names the file it writes with 'to \"FILE\"'")
+        return (raw, resolvePath(raw), bare.span)
+    }
+
     /// A runtime error about an option's value (or the command when absent).
     public func error(_ message: String, at key: String? = nil, notes: [String] = []) -> Diagnostic {
         Diagnostic(message, at: key.map { span($0) } ?? node.span, kind: .runtime, notes: notes)

@@ -43,7 +43,7 @@ public final class REPL {
                 buffer.append(line)
                 let text = buffer.joined(separator: "\n")
                 if text.trimmingCharacters(in: .whitespaces).isEmpty { buffer.removeAll(); continue }
-                if case .incomplete = Parser.parse(text) { continue }
+                if case .incomplete = Parser.parse(text, rawTail: interpreter.registry.rawTailVerbs) { continue }
                 buffer.removeAll()
                 editor.addHistory(text)
                 // Saved after every cell, so a second Ctrl-C (which exits at once with 130) or a

@@ -21,6 +21,10 @@ public struct Registry: Sendable {
 
     public var names: [String] { order }
 
+    /// The verbs that take their unquoted rest of line as one string (`sql select …`); passed
+    /// to the parser, which knows no command.
+    public var rawTailVerbs: Set<String> { Set(commands.values.filter(\.rawTail).map(\.name)) }
+
     /// Checks a parsed command against its declaration: operands, option keys, value types,
     /// required options. Cell references (`_`, `_N`) resolve through `recall`.
     public func validate(_ node: CommandNode, baseDirectory: String,
@@ -53,6 +57,21 @@ struct Validator {
 
     var items: [Expr] { node.items }
 
+    /// Takes the item at `index`; for a list of run ids, also the run ids written right after
+    /// it without commas (`compare #1 #2` as `compare #1, #2`), joined into one sequence.
+    mutating func takeJuxtaposedRunIDs(for type: ValueType) -> Expr {
+        let first = items[index]
+        index += 1
+        guard case .list(.runID) = type, case .runID = first.kind else { return first }
+        var ids = [first]
+        while index < items.count, case .runID = items[index].kind {
+            ids.append(items[index])
+            index += 1
+        }
+        guard let last = ids.last, ids.count > 1 else { return first }
+        return Expr(.sequence(ids), span: SourceSpan(start: first.span.start, end: last.span.end))
+    }
+
     /// Whether the item at `i` starts one of the command's option keys.
     func optionStarting(at i: Int) -> OptionSpec? {
         guard i < items.count, let word = items[i].identifier else { return nil }
@@ -79,8 +98,7 @@ struct Validator {
                 throw Diagnostic.syntax("\(spec.name) needs \(operand.name) (\(operand.type))", at: at,
                                         notes: ["usage: \(spec.synopsis)"])
             }
-            let item = items[index]
-            index += 1
+            let item = takeJuxtaposedRunIDs(for: operand.type)
             operands.append(try convert(item, to: operand.type, what: operand.name))
         }
         var options: [String: Argument] = [:]
@@ -103,8 +121,7 @@ struct Validator {
                                         at: index < items.count ? items[index].span : keySpan,
                                         notes: ["usage: \(spec.synopsis)"])
             }
-            let value = items[index]
-            index += 1
+            let value = takeJuxtaposedRunIDs(for: opt.type)
             options[opt.key] = try convert(value, to: opt.type, what: "option '\(opt.key)'")
         }
         for opt in spec.options where opt.required && options[opt.key] == nil {

@@ -34,7 +34,7 @@ public struct ScriptRunner {
     /// Runs a script's text; returns the exit code (0, or that of the first failure).
     public func run(text: String, name: String, interpreter: Interpreter) -> Int32 {
         var firstFailure: Diagnostic.Kind?
-        for chunk in Parser.splitScript(text) {
+        for chunk in Parser.splitScript(text, rawTail: interpreter.registry.rawTailVerbs) {
             let outcome = interpreter.run(chunk.text, sourceName: name, firstLine: chunk.firstLine,
                                           echo: echo, stopOnError: !keepGoing)
             if case .failed(let kind) = outcome {

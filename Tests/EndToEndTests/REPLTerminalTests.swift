@@ -48,7 +48,12 @@ struct REPLTerminalTests {
         // Ctrl-C at the prompt clears the pending cell.
         try tmux.send(keys: "C-c")
         try tmux.waitFor(text: "[3]> ", occurrences: 2)
-        try tmux.sendLiteral("help set")
+        // Tab after a complete command word inserts exactly one space.
+        try tmux.sendLiteral("help")
+        try tmux.send(keys: "Tab")
+        try tmux.sendLiteral("set")
+        let typed = try tmux.waitFor(text: "[3]> help set")
+        #expect(!typed.contains("help  set"))
         try tmux.send(keys: "Enter")
         try tmux.waitFor(text: "usage: set KEY VALUE")
         // Wait for the next prompt: keys typed while a command prints go through the cooked tty.

@@ -11,7 +11,7 @@ import Testing
     func reportRendersWithOnePathPerCurveAndTableRows() throws {
         let dir = try RetuneBinary.tempDirectory()
         let store = try ExportStoreFixture.make(in: dir)
-        let r = try RetuneBinary.run(["-c", "report \"report.html\"", "--store", store], directory: dir)
+        let r = try RetuneBinary.run(["-c", "report to \"report.html\"", "--store", store], directory: dir)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("5 runs, 6 curves"), "\(r.stdout)")
         let script = RetuneBinary.packageRoot.appendingPathComponent("scripts/check-report").path

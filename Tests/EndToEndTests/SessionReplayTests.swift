@@ -1,4 +1,6 @@
 import Foundation
+import Language
+import Notebook
 import Testing
 
 /// Every script in sessions/ is replayed into a fresh store and compared with its expected
@@ -19,12 +21,35 @@ import Testing
         }
     }
 
-    @Test(arguments: scripts)
-    func replayMatchesTranscript(_ script: String) throws {
+    /// A command without a session is a command the release binary never runs in the suite.
+    @Test func everyRegisteredCommandAppearsInSomeSession() throws {
+        let dir = RetuneBinary.packageRoot.appendingPathComponent("sessions")
+        let registry = Registry.standard
+        var verbs = Set<String>()
+        for script in Self.scripts {
+            let text = try String(contentsOf: dir.appendingPathComponent(script), encoding: .utf8)
+            for chunk in Parser.splitScript(text, rawTail: registry.rawTailVerbs) {
+                guard case .commands(let nodes) = Parser.parse(chunk.text, firstLine: chunk.firstLine,
+                                                               rawTail: registry.rawTailVerbs) else { continue }
+                verbs.formUnion(nodes.map(\.verb))
+            }
+        }
+        let missing = registry.names.filter { !verbs.contains($0) }
+        #expect(registry.names.count > 40)
+        #expect(missing.isEmpty, "commands in no sessions/*.retune: \(missing.joined(separator: ", "))")
+    }
+
+    /// Every script through both builds: the debug one beside the tests and the release binary
+    /// users run (an optimiser-only defect once broke every `#N` run id in the shipped build).
+    @Test(arguments: RetuneBinary.Build.allCases, scripts)
+    func replayMatchesTranscript(_ build: RetuneBinary.Build, _ script: String) throws {
+        if build == .release {
+            try #require(RetuneBinary.releaseIsBuilt, "no release binary at \(RetuneBinary.releasePath): run `swift build -c release --product retune` (scripts/test does)")
+        }
         let dir = RetuneBinary.packageRoot.appendingPathComponent("sessions")
         let file = dir.appendingPathComponent(script)
         let expected = file.deletingPathExtension().appendingPathExtension("out")
-        let r = try RetuneBinary.run(["run", file.path, "--expect", expected.path], directory: dir)
-        #expect(r.status == 0, "\(script) differs from its transcript:\n\(r.stdout)\(r.stderr)")
+        let r = try RetuneBinary.run(["run", file.path, "--expect", expected.path], directory: dir, build: build)
+        #expect(r.status == 0, "\(script) (\(build)) differs from its transcript:\n\(r.stdout)\(r.stderr)")
     }
 }

@@ -234,7 +234,7 @@ import Tracking
     @Test func reportHasOnePathPerCurveDuelsAndDrift() throws {
         let h = Harness()
         try ExperimentFixture.populate(h)
-        #expect(h.run("report \"r.html\"") == 0, "\(h.err)")
+        #expect(h.run("report to \"r.html\"") == 0, "\(h.err)")
         let html = try String(contentsOf: h.directory.appendingPathComponent("r.html"), encoding: .utf8)
         // 3 runs × (train_loss, valid_loss).
         #expect(html.components(separatedBy: "<path class=\"series\"").count - 1 == 6)
@@ -244,9 +244,28 @@ import Tracking
         #expect(!html.contains("<script"))
         #expect(h.run("report \"r.html\"") != 0)
         #expect(h.err.contains("overwrite"))
-        #expect(h.run("report \"r.html\" runs where kind = finetune overwrite") == 0, "\(h.err)")
+        #expect(h.run("report to \"r.html\" runs where kind = finetune overwrite") == 0, "\(h.err)")
         let small = try String(contentsOf: h.directory.appendingPathComponent("r.html"), encoding: .utf8)
         #expect(small.components(separatedBy: "<path class=\"series\"").count - 1 == 2)
+    }
+    /// `to "F"` is the one spelling for the file a command writes; the bare form still works
+    /// for report, transcript and save session, with a hint showing the `to` form.
+    @Test func writingCommandsTakeToAndHintTheBareForm() throws {
+        let h = Harness()
+        try ExperimentFixture.populate(h)
+        for (command, file, hint) in [("report \"a.html\"", "a.html", "report to \"a.html\""),
+                                      ("transcript \"a.md\"", "a.md", "transcript to \"a.md\""),
+                                      ("save session \"a.retune\"", "a.retune", "save session to \"a.retune\"")] {
+            #expect(h.run(command) == 0, "\(h.err)")
+            #expect(h.err.contains("hint: did you mean '\(hint)'?"), "\(command): \(h.err)")
+            #expect(FileManager.default.fileExists(atPath: h.directory.appendingPathComponent(file).path))
+        }
+        #expect(h.run("transcript to \"b.md\"") == 0, "\(h.err)")
+        #expect(h.err.components(separatedBy: "hint:").count - 1 == 3, "the 'to' form gives no hint")
+        #expect(h.run("report \"c.html\" to \"d.html\"") != 0)
+        #expect(h.err.contains("the file is given twice"))
+        #expect(h.run("transcript") != 0)
+        #expect(h.err.contains("transcript needs the file to write: to \"FILE\""))
     }
 }
 

@@ -127,7 +127,7 @@ import Testing
 
     @Test func saveSessionWritesReplayableScriptWithFailuresCommented() throws {
         let h = Harness()
-        h.run("set seed 5\nset seed nope\nset timer off\nsave session \"s.retune\"", keepGoing: true)
+        h.run("set seed 5\nset seed nope\nset timer off\nsave session to \"s.retune\"", keepGoing: true)
         let text = try String(contentsOfFile: h.directory.appendingPathComponent("s.retune").path, encoding: .utf8)
         #expect(text.contains("set seed 5\n"))
         #expect(text.contains("# (failed) set seed nope\n"))

@@ -315,13 +315,14 @@ let purgeCommand = CommandSpec(
 
 // MARK: sql
 
-let sqlCommand = CommandSpec(
+let sqlCommand: CommandSpec = { var spec = CommandSpec(
     name: "sql", group: .store,
     summary: "Run a read-only SQL query on the store",
-    synopsis: "sql \"SELECT …\"",
-    operands: [OperandSpec("QUERY", .string, help: "one SELECT (or WITH … SELECT) statement")],
-    help: "Runs one read-only statement against the store (tables documented in docs/STORE.md) and shows the result as a table. Writes, ATTACH and writing PRAGMAs are refused.",
-    examples: ["sql \"SELECT kind, count(*) AS n FROM runs GROUP BY kind\"",
+    synopsis: "sql SELECT … | sql \"SELECT …\"",
+    operands: [OperandSpec("QUERY", .string, help: "one SELECT (or WITH … SELECT) statement, raw to the end of the line or quoted")],
+    help: "Runs one read-only statement against the store (tables documented in docs/STORE.md) and shows the result as a table. Writes, ATTACH and writing PRAGMAs are refused. As in the sqlite3 shell the statement may be typed raw: everything after `sql` to the end of the line is the statement (a `\\` at the end of a line joins the next one; one trailing `;` is dropped), so `;` and `#` inside it are SQL, not retune. The quoted form works too and may share a line with other commands.",
+    examples: ["sql select kind, count(*) as n from runs group by kind",
+               "sql \"SELECT kind, count(*) AS n FROM runs GROUP BY kind\"",
                "sql \"SELECT run_id, value FROM final_metrics WHERE key = 'rmse' ORDER BY value LIMIT 5\""],
     handler: { inv, session in
         guard let arg = inv.operand(0), let text = arg.string else { return nil }
@@ -331,6 +332,9 @@ let sqlCommand = CommandSpec(
         session.show(table)
         return .table(table)
     })
+    spec.rawTail = true
+    return spec
+}()
 
 extension Experiments {
     /// An SQL result as a render table.

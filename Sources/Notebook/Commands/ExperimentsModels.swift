@@ -225,7 +225,7 @@ let rerunCommand = CommandSpec(
         guard !old.command.isEmpty else {
             throw Diagnostic("run #\(id) has no recorded command to replay", at: arg.span)
         }
-        guard case .commands(let nodes) = Parser.parse(old.command), nodes.count == 1, let node = nodes.first else {
+        guard case .commands(let nodes) = Parser.parse(old.command, rawTail: Registry.standard.rawTailVerbs), nodes.count == 1, let node = nodes.first else {
             throw Diagnostic("the recorded command of run #\(id) does not parse as one command: \(old.command)", at: arg.span)
         }
         guard node.verb != "rerun" else {

@@ -154,10 +154,10 @@ let cellsCommand = CommandSpec(
     examples: ["cells"],
     handler: { _, session in
         let rows: [[Cell]] = session.cells.map { c in
-            [.int(c.number), .text(c.status.rawValue), .number(c.seconds), .text(c.text)]
+            [.int(c.number), .text(c.status.rawValue), .text(secondsText(c.seconds)), .text(c.text)]
         }
         let table = Table(columns: [Table.Column("cell", alignment: .right), Table.Column("status"),
-                                    Table.Column("seconds", alignment: .right), Table.Column("command")],
+                                    Table.Column("time", alignment: .right), Table.Column("command")],
                           rows: rows)
         session.show(table)
         return .table(table)

@@ -6,16 +6,16 @@ import Tracking
 let reportCommand = CommandSpec(
     name: "report", group: .experiments,
     summary: "Write a self-contained HTML report: run table, learning curves, duels, drift",
-    synopsis: "report \"FILE.html\" [runs where EXPR] [order by KEY] [limit N] [overwrite]",
-    operands: [OperandSpec("FILE", .path, help: "the .html file to write")],
-    options: [OptionSpec("runs", .flag, help: "introduces the run selection (runs where …)")]
+    synopsis: "report to \"FILE.html\" [runs where EXPR] [order by KEY] [limit N] [overwrite]",
+    operands: [OperandSpec("FILE", .path, optional: true, help: "the older spelling of 'to \"FILE\"' (accepted, with a hint)")],
+    options: [OptionSpec("to", .path, help: "the .html file to write"),
+              OptionSpec("runs", .flag, help: "introduces the run selection (runs where …)")]
         + Experiments.queryOptions
         + [OptionSpec("overwrite", .flag, help: "replace an existing file")],
     help: "Writes one static page (inline CSS and SVG, no scripts, no external resources) for the selected runs (all live runs by default): the run table, one chart per curve key (train_loss, valid_loss, …) with one line per run, a curve index, bar charts of the arms of `duel` runs, and PSI bars per feature for `drift` runs. An existing file is kept unless `overwrite` is given. scripts/check-report renders it in headless Chromium.",
-    examples: ["report \"report.html\"", "report \"ft.html\" runs where kind = finetune overwrite"],
+    examples: ["report to \"report.html\"", "report to \"ft.html\" runs where kind = finetune overwrite"],
     handler: { inv, session in
-        guard let fileArg = inv.operand(0), let raw = fileArg.string else { return nil }
-        let path = inv.resolvePath(raw)
+        let (raw, path, fileSpan) = try inv.outputFile(operand: 0, session: session)
         let store = try session.store()
         let q = try Experiments.query(inv, store: store)
         let rows = try Experiments.wrap(inv.node.span) { try store.runs(q) }
@@ -23,7 +23,7 @@ let reportCommand = CommandSpec(
         for r in rows { details.append(try Experiments.wrap(inv.node.span) { try store.run(r.id) }) }
         let title = "retune report — " + URL(fileURLWithPath: session.storePath).lastPathComponent
         let built = try Experiments.buildReport(title: title, rows: rows, details: details, store: store, span: inv.node.span)
-        try Experiments.write(built.html, to: path, overwrite: inv.flag("overwrite"), span: fileArg.span)
+        try Experiments.write(built.html, to: path, overwrite: inv.flag("overwrite"), span: fileSpan)
         session.print("wrote \(raw): \(rows.count) run\(rows.count == 1 ? "" : "s"), \(built.curves) curve\(built.curves == 1 ? "" : "s"), \(built.duels) duel\(built.duels == 1 ? "" : "s"), \(built.drifts) drift chart\(built.drifts == 1 ? "" : "s")")
         return .runs(rows.map { Int($0.id) })
     })

@@ -9,16 +9,15 @@ func saveShareCommands() -> [CommandSpec] {
 let saveCommand = CommandSpec(
     name: "save", group: .notebook,
     summary: "Save this session's commands as a replayable script",
-    synopsis: "save session \"FILE.retune\" [overwrite]",
+    synopsis: "save session to \"FILE.retune\" [overwrite]",
     operands: [OperandSpec("WHAT", .choice(["session"]), help: "what to save"),
-               OperandSpec("FILE", .path, help: "the script to write")],
-    options: [OptionSpec("overwrite", .flag, help: "replace an existing file")],
+               OperandSpec("FILE", .path, optional: true, help: "the older spelling of 'to \"FILE\"' (accepted, with a hint)")],
+    options: [OptionSpec("to", .path, help: "the script to write"),
+              OptionSpec("overwrite", .flag, help: "replace an existing file")],
     help: "Writes every successful command of this session, in order, as a script that `retune run` replays; failed commands are kept as comments. A header records the date, the retune version and the store.",
-    examples: ["save session \"sessions/mine.retune\""],
+    examples: ["save session to \"sessions/mine.retune\""],
     handler: { inv, session in
-        guard let file = inv.operand(1)?.string else { return nil }
-        let path = inv.resolvePath(file)
-        let fileSpan = inv.operand(1)?.span ?? inv.node.span
+        let (file, path, fileSpan) = try inv.outputFile(operand: 1, session: session)
         var text = "# retune session saved \(ISO8601DateFormatter().string(from: Date()))\n"
         text += "# retune \(RetuneVersion.string), store \(session.storePath)\n"
         for cell in session.cells {
@@ -37,16 +36,16 @@ let saveCommand = CommandSpec(
 let transcriptCommand = CommandSpec(
     name: "transcript", group: .notebook,
     summary: "Write this session's commands and outputs as a Markdown notebook",
-    synopsis: "transcript \"FILE.md\" [overwrite]",
-    operands: [OperandSpec("FILE", .path, help: "the Markdown file to write")],
-    options: [OptionSpec("overwrite", .flag, help: "replace an existing file")],
+    synopsis: "transcript to \"FILE.md\" [overwrite]",
+    operands: [OperandSpec("FILE", .path, optional: true, help: "the older spelling of 'to \"FILE\"' (accepted, with a hint)")],
+    options: [OptionSpec("to", .path, help: "the Markdown file to write"),
+              OptionSpec("overwrite", .flag, help: "replace an existing file")],
     help: "Every cell so far, with its number, status, command and output, as Markdown that renders on any code host.",
-    examples: ["transcript \"notes/drift-study.md\""],
+    examples: ["transcript to \"notes/drift-study.md\""],
     handler: { inv, session in
-        guard let file = inv.operand(0)?.string else { return nil }
+        let (file, path, fileSpan) = try inv.outputFile(operand: 0, session: session)
         let text = MarkdownTranscript.render(cells: session.cells, title: "session \(session.sessionID)")
-        try writeText(text, to: inv.resolvePath(file), overwrite: inv.flag("overwrite"),
-                      span: inv.operand(0)?.span ?? inv.node.span)
+        try writeText(text, to: path, overwrite: inv.flag("overwrite"), span: fileSpan)
         session.print("wrote \(session.cells.count) cells to \(file)")
         return nil
     })

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// Runs the real `retune` binary built beside the test bundle.
 struct RetuneBinary {
@@ -19,6 +20,23 @@ struct RetuneBinary {
         return packageRoot.appendingPathComponent(".build/debug/retune").path
     }
 
+    /// The optimised binary users run: `.build/release/retune` (`RETUNE_RELEASE_BINARY`
+    /// overrides). `scripts/test` builds it before the tests; a missing one is a test failure,
+    /// never a skip, because the shipped build is what the suite must exercise.
+    static var releasePath: String {
+        if let p = ProcessInfo.processInfo.environment["RETUNE_RELEASE_BINARY"], !p.isEmpty { return p }
+        return packageRoot.appendingPathComponent(".build/release/retune").path
+    }
+
+    static var releaseIsBuilt: Bool { FileManager.default.isExecutableFile(atPath: releasePath) }
+
+    /// The two builds the suite runs: debug (beside the test bundle) and release.
+    enum Build: String, CaseIterable, CustomTestStringConvertible, Sendable {
+        case debug, release
+        var testDescription: String { rawValue }
+        var path: String { self == .debug ? RetuneBinary.path : RetuneBinary.releasePath }
+    }
+
     struct Result {
         var status: Int32
         var stdout: String
@@ -27,9 +45,9 @@ struct RetuneBinary {
 
     /// Runs retune with arguments, optional stdin text and extra environment, in `directory`.
     static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
-                    directory: URL? = nil) throws -> Result {
+                    directory: URL? = nil, build: Build = .debug) throws -> Result {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
+        p.executableURL = URL(fileURLWithPath: build.path)
         p.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["NO_COLOR"] = "1"

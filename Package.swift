@@ -33,11 +33,14 @@ let package = Package(
         .target(name: "Tabular", dependencies: ["CLibcrypto"], swiftSettings: strict),
         // Models, training, metrics.
         .target(name: "Learning", dependencies: ["Tabular", "CKernels"], swiftSettings: strict),
+        // The decision engine: candidate actions, evaluation protocols (held-out, prequential
+        // backtests), statistics and verdict rules. Pure: no store, terminal or language.
+        .target(name: "Decisions", dependencies: ["Tabular", "Learning"], swiftSettings: strict),
         // The SQLite experiment store.
         .target(name: "Tracking", dependencies: ["Tabular", "Learning", .product(name: "GRDB", package: "GRDB.swift"),
                                                 .product(name: "GRDBSQLite", package: "GRDB.swift")], swiftSettings: strict),
         // Registry, interpreter, workspace, cells: ties everything together.
-        .target(name: "Notebook", dependencies: ["Language", "Terminal", "Render", "Tabular", "Learning", "Tracking"], swiftSettings: strict),
+        .target(name: "Notebook", dependencies: ["Language", "Terminal", "Render", "Tabular", "Learning", "Decisions", "Tracking"], swiftSettings: strict),
         // Thin executable: argument parsing and wiring.
         .executableTarget(name: "retune", dependencies: ["Notebook", "Terminal", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: strict),
         // Benchmark harness (release-built by scripts/bench; smoke mode from the debug build).
@@ -48,6 +51,7 @@ let package = Package(
         .testTarget(name: "RenderTests", dependencies: ["Render"]),
         .testTarget(name: "TabularTests", dependencies: ["Tabular"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Tabular"]),
+        .testTarget(name: "DecisionsTests", dependencies: ["Decisions", "Learning", "Tabular"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Tracking", "Tabular", "Learning"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Notebook", "Tracking", "Render", "Language"]),

@@ -35,6 +35,10 @@ public indirect enum ValueType: Sendable, Hashable, CustomStringConvertible {
     case map
     /// Anything; the handler interprets it.
     case any
+    /// One or more items up to the next option key, given to the handler as their source text
+    /// (a small sub-language such as `policies keep, retrain every 3`). Option keys listed in
+    /// `words` do not end the phrase.
+    case phrase(words: [String])
 
     public var description: String {
         switch self {
@@ -51,6 +55,7 @@ public indirect enum ValueType: Sendable, Hashable, CustomStringConvertible {
         case .list(let t): return "a list of \(t)"
         case .map: return "a map [key: value, …]"
         case .any: return "a value"
+        case .phrase: return "words"
         }
     }
 }

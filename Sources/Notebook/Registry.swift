@@ -57,6 +57,24 @@ struct Validator {
 
     var items: [Expr] { node.items }
 
+    /// Takes items up to the next option key (keys in `words` excepted) as one string argument
+    /// holding their source text; at least one item (the caller checked there is one).
+    mutating func takePhrase(allowing words: [String]) -> Argument {
+        let first = items[index]
+        var last = first
+        index += 1
+        while index < items.count {
+            if let opt = optionStarting(at: index), !words.contains(opt.words[0]) { break }
+            last = items[index]
+            index += 1
+        }
+        let span = SourceSpan(start: first.span.start, end: last.span.end)
+        let base = node.span.start.offset
+        let utf8 = Array(node.text.utf8)
+        let lo = max(0, min(utf8.count, span.start.offset - base)), hi = max(lo, min(utf8.count, span.end.offset - base))
+        return Argument(.string(String(decoding: utf8[lo..<hi], as: UTF8.self)), span: span)
+    }
+
     /// Takes the item at `index`; for a list of run ids, also the run ids written right after
     /// it without commas (`compare #1 #2` as `compare #1, #2`), joined into one sequence.
     mutating func takeJuxtaposedRunIDs(for type: ValueType) -> Expr {
@@ -120,6 +138,10 @@ struct Validator {
                 throw Diagnostic.syntax("option '\(opt.key)' expects \(opt.type)",
                                         at: index < items.count ? items[index].span : keySpan,
                                         notes: ["usage: \(spec.synopsis)"])
+            }
+            if case .phrase(let words) = opt.type {
+                options[opt.key] = takePhrase(allowing: words)
+                continue
             }
             let value = takeJuxtaposedRunIDs(for: opt.type)
             options[opt.key] = try convert(value, to: opt.type, what: "option '\(opt.key)'")
@@ -232,6 +254,9 @@ struct Validator {
                 return arg(.map(entries))
             }
             if case .list(let xs) = e.kind, xs.isEmpty { return arg(.map([])) }
+        case .phrase:
+            // Phrases are taken whole by `takePhrase`; a single item here is its own text.
+            return arg(.string(ExprPrinter.print(e)))
         case .any:
             if let d = numberValue(e) {
                 if case .number(_, let text) = e.kind, !text.contains("."), !text.lowercased().contains("e"),

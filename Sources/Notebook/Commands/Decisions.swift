@@ -1,3 +1,4 @@
+import Decisions
 import Foundation
 import Language
 import Learning
@@ -408,20 +409,18 @@ func runDuel(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
             }
         }
         // fine-tune
-        var ft = TrainOptions(seed: seed)
+        // The shared fine-tune rule (Decisions.FineTuneRule), with the options given here on top.
+        let parentRows = session.trainingSummary(v.stored)?.rows ?? parts.0.rowCount
+        var ft = FineTuneRule.options(spec: spec, base: base, parentRows: parentRows)
         if closed {
             if inv.has("epochs") || inv.has("lr") {
                 notes.append("epochs/lr ignored: \(spec.family.rawValue) is fitted in closed form; its fine-tune is the anchored exact fit")
             }
-            let rows = Double(session.trainingSummary(v.stored)?.rows ?? parts.0.rowCount)
-            ft.anchor = inv.double("anchor") ?? (spec.family == .linear ? rows : rows / 4)
-            ft.impute = base.impute
         } else {
-            ft = base
-            ft.epochs = inv.int("epochs") ?? max(1, base.resolvedEpochs / 4)
-            ft.lr = inv.double("lr") ?? base.resolvedLR / 10
-            if let a = inv.double("anchor") { ft.anchor = a }
+            if let e = inv.int("epochs") { ft.epochs = e }
+            if let l = inv.double("lr") { ft.lr = l }
         }
+        if let a = inv.double("anchor") { ft.anchor = a }
         try arm("finetune", kind: "finetune", data: fitName, options: ft, parent: true)
         try arm("retrain_new", kind: "retrain", data: fitName, options: base, parent: false)
         if let allName { try arm("retrain_all", kind: "retrain", data: allName, options: base, parent: false) }

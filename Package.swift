@@ -44,7 +44,7 @@ let package = Package(
         // Thin executable: argument parsing and wiring.
         .executableTarget(name: "retune", dependencies: ["Notebook", "Terminal", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: strict),
         // Benchmark harness (release-built by scripts/bench; smoke mode from the debug build).
-        .executableTarget(name: "retune-bench", dependencies: ["Learning", "Tabular", "Tracking", "Notebook", "Render"], path: "Benchmarks/Sources", swiftSettings: strict),
+        .executableTarget(name: "retune-bench", dependencies: ["Learning", "Tabular", "Tracking", "Notebook", "Render", "Decisions"], path: "Benchmarks/Sources", swiftSettings: strict),
 
         .testTarget(name: "LanguageTests", dependencies: ["Language"]),
         .testTarget(name: "TerminalTests", dependencies: ["Terminal"]),

@@ -69,6 +69,12 @@ public struct TrainingCost: Sendable, Hashable, Codable {
     /// Estimated floating-point operations (forward + backward ≈ 6 · weights per example for
     /// iterative training; 2·m·q² for QR; n·d² + d³/3 per Newton iteration).
     public var estimatedFLOPs: Double
+
+    public init(wallSeconds: Double, examplesProcessed: Int, estimatedFLOPs: Double) {
+        self.wallSeconds = wallSeconds
+        self.examplesProcessed = examplesProcessed
+        self.estimatedFLOPs = estimatedFLOPs
+    }
 }
 
 public struct TrainingResult: Sendable {

@@ -96,11 +96,13 @@ enum DecisionFixture {
         let r = try DecisionFixture.lastRun(h)
         #expect(r.row.kind.rawValue == "advise")
         #expect(r.row.tags["verdict"] == "keep")
-        #expect(h.out.contains("verdict: keep (and monitor)"))
+        #expect(h.out.contains("verdict: keep dia@1 (and monitor)"))
         // The measured rmse on new is the reference old→new OLS rmse.
         #expect(abs((r.row.metrics["rmse"] ?? 0) - 52.17463586) < 1e-4)
-        let c = try #require(r.row.metrics["confidence"])
-        #expect(c >= 0 && c <= 1)
+        // The estimate is keep's rmse on the held-out tail of new, and every fit is a child run.
+        #expect(r.row.metrics["estimated_rmse"] != nil)
+        #expect(r.children.count == 3)
+        #expect(h.out.contains("evidence: held-out tail: the latest 40 of 133 rows of new"))
     }
 
     @Test func macrodataRetrainsOnOldPlusNewAndTheDuelAgrees() throws {
@@ -109,7 +111,7 @@ enum DecisionFixture {
         try DecisionFixture.train(h, DecisionFixture.macro, on: "old")
         #expect(h.run("advise macro on new") == 0, "\(h.err)")
         let advice = try DecisionFixture.lastRun(h)
-        #expect(advice.row.tags["verdict"] == "retrain_all")
+        #expect(advice.row.tags["verdict"] != "keep", "\(h.out)")
         #expect(h.run("duel macro@1 on new holdout 0.5 seed 1") == 0, "\(h.err)")
         let duel = try DecisionFixture.lastRun(h)
         #expect(duel.row.kind.rawValue == "duel")
@@ -129,9 +131,6 @@ enum DecisionFixture {
         try DecisionFixture.train(h, DecisionFixture.bikes, on: "old")
         #expect(h.run("advise bikes on new") == 0, "\(h.err)")
         let advice = try DecisionFixture.lastRun(h)
-        let verdict = advice.row.tags["verdict"] ?? ""
-        let confidence = advice.row.metrics["confidence"] ?? 1
-        #expect(["keep", "finetune"].contains(verdict) || confidence < 0.6, "verdict \(verdict) confidence \(confidence)\n\(h.out)")
         #expect(h.run("duel bikes on new holdout 0.5 seed 2") == 0, "\(h.err)")
         try expectNoContradiction(h, advice: advice, duel: try DecisionFixture.lastRun(h))
     }
@@ -186,7 +185,6 @@ enum DecisionFixture {
         let advice = try DecisionFixture.lastRun(h)
         let verdict = advice.row.tags["verdict"] ?? ""
         #expect(verdict.hasPrefix("retrain"), "\(h.out)")
-        #expect((advice.row.metrics["confidence"] ?? 0) > 0.8)
         #expect(h.run("duel price on h2023 promote") == 0, "\(h.err)")
         let duel = try DecisionFixture.lastRun(h)
         #expect(duel.row.tags["winner"] != "keep")
@@ -195,6 +193,32 @@ enum DecisionFixture {
         let aliases = try h.session.store().aliases("price")
         #expect(aliases["production"] != nil && aliases["production"] != 1)
         #expect(h.out.contains("promoted price@"))
+    }
+
+    /// Every printed `next:` line runs as written, with the session's real names.
+    @Test(arguments: ["diabetes", "housing", "macrodata", "budget"])
+    func printedNextLinesRun(_ case_: String) throws {
+        let h = Harness()
+        switch case_ {
+        case "diabetes", "budget":
+            try DecisionFixture.loadReal(h, file: "diabetes.csv", target: "progression")
+            try DecisionFixture.train(h, DecisionFixture.diabetes, on: "old")
+        case "macrodata":
+            try DecisionFixture.loadReal(h, file: "macrodata.csv", target: "realcons", time: "date")
+            try DecisionFixture.train(h, DecisionFixture.macro, on: "old")
+        default:
+            h.session.datasets["old"] = Generators.housing(rows: 1500, seed: 1, year: 2019)
+            h.session.datasets["new"] = Generators.housing(rows: 800, seed: 2, year: 2023)
+            try DecisionFixture.train(h, ModelSpec(name: "price", family: .linear, target: "price"), on: "old")
+        }
+        let model = case_ == "housing" ? "price" : (case_ == "macrodata" ? "macro" : "dia")
+        let budget = case_ == "budget" ? " budget 0.000001" : ""
+        #expect(h.run("advise \(model) on new\(budget)") == 0, "\(h.err)")
+        if case_ == "budget" { #expect(h.out.contains("heuristic fallback"), "\(h.out)") }
+        let next = try #require(h.out.split(separator: "\n").last { $0.hasPrefix("next: ") })
+        let command = String(next.dropFirst("next: ".count))
+        #expect(!command.contains("OLD") && !command.contains("ALL") && !command.contains("later batches"))
+        #expect(h.run(command) == 0, "'\(command)' failed: \(h.err)")
     }
 
     @Test func newFeatureForcesRetrainAndFineTuneIsRefused() throws {
@@ -206,7 +230,7 @@ enum DecisionFixture {
         #expect(h.run("advise sens on s_new") == 0, "\(h.err)")
         let advice = try DecisionFixture.lastRun(h)
         #expect(advice.row.tags["verdict"] == "retrain_new")
-        #expect(h.out.contains("new feature(s): pressure"))
+        #expect(h.out.contains("new pressure"))
         #expect(h.run("duel sens on s_new") == 0, "\(h.err)")
         #expect(h.out.contains("finetune refused:"))
         let duel = try DecisionFixture.lastRun(h)

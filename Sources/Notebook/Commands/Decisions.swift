@@ -138,22 +138,31 @@ func runDrift(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
 let adviseCommand = CommandSpec(
     name: "advise", group: .decisions,
     summary: "Recommend keep, fine-tune or retrain for a model version on new data, with the evidence",
-    synopsis: "advise MODEL[@V] on NEW [budget SECONDS]",
+    synopsis: "advise MODEL[@V] on NEW [from OLD] [budget SECONDS]",
     operands: [OperandSpec("MODEL", .version, help: "the deployed version (default @latest)")],
     options: [OptionSpec("on", .name(.dataset), required: true, help: "the new data (with the target)"),
-              OptionSpec("budget", .number, help: "seconds of compute available for the update")],
+              OptionSpec("from", .name(.dataset), help: "the old training data (default: the version's training dataset, when it is loaded unchanged)"),
+              OptionSpec("budget", .number, help: "seconds of compute for fitting the candidates")],
     help: """
-    Measures, one line each with its value and threshold: input drift of NEW against the column
+    Decides from evidence: holds out the latest 30 % of NEW (k-fold within NEW when it has fewer \
+    than 120 rows), fits each candidate — fine-tune, retrain on NEW, retrain on old + NEW — on \
+    the rest, scores them and keep on the held-out rows, and recommends the cheapest action \
+    within noise of the best (paired bootstrap); "no signal" when predicting the mean or the \
+    majority class is as good. The table shows each estimate with its 95 % interval and the cost \
+    of a fit; every fit is a child run (kind candidate). With `budget`, candidates that would not \
+    fit in it are skipped; when none could be fitted the threshold rules below decide, marked as \
+    a heuristic fallback.
+    Also measures, one line each with its value and threshold: input drift of NEW against the column
     summaries stored with the version (no original file needed), performance degradation (the
     version evaluated on NEW against its recorded valid_<metric>, else train_<metric>), schema
     change (missing or new features force a retrain), the size of NEW against the training rows,
     the trivial baseline (no signal), and the expected cost of a retrain and a fine-tune from the
     producing run's recorded cost. Then a verdict — keep (and monitor), fine-tune, retrain on
-    new, retrain on old + new — with the reasons and a confidence in [0, 1]. Drift alone never
-    decides. Every rule, threshold and the confidence formula: docs/ADVICE.md. Logged as a run
-    of kind `advise` (tags verdict and confidence).
+    new, retrain on old + new — with the reasons and a confidence in [0, 1] (used only as the
+    fallback). Drift alone never decides. Every rule and threshold: docs/ADVICE.md. Logged as a
+    run of kind `advise` (tag verdict).
     """,
-    examples: ["advise price on new", "advise price@production on batch7 budget 30"],
+    examples: ["advise price on new", "advise price@production on batch7 from h2019 budget 30"],
     handler: { inv, session in try runAdvise(inv, session) })
 
 func runAdvise(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
@@ -241,29 +250,42 @@ func runAdvise(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
         ["baseline", .text(baselineLine), "no signal when no better than trivial", .text(m.noSignal ? "no signal" : "ok")],
         ["cost", .text(costLine), .text(m.budget.map { "budget \(formatSeconds($0))" } ?? "no budget"), .text(m.budget == nil ? "—" : ((m.retrainSeconds ?? 0) > (m.budget ?? 0) ? "retrain over budget" : "within budget"))],
     ]
-    session.show(Table(title: "advise \(v.model)@\(v.version) on \(newName)",
+    session.show(Table(title: "advise \(v.model)@\(v.version) on \(newName): measurements",
                        headers: ["measure", "value", "threshold", "reading"], rows: rows))
     for w in decision.warnings { session.warn(w) }
-    let verdictText = decision.verdict == .keep ? "keep (and monitor)" : decision.verdict.rawValue
-    session.print("verdict: \(verdictText) — confidence \(String(format: "%.2f", decision.confidence))")
-    for r in decision.reasons { session.print("  because \(r)") }
-    switch decision.verdict {
-    case .keep: session.print("next: monitor \(v.model)@\(v.version) on later batches")
-    case .fineTune: session.print("next: finetune \(v.model)@\(v.version) on \(newName)   (or check with: duel \(v.model)@\(v.version) on \(newName))")
-    case .retrainNew: session.print("next: retrain \(v.model) on \(newName)   (or check with: duel \(v.model)@\(v.version) on \(newName))")
-    case .retrainAll: session.print("next: concat OLD, \(newName) as ALL; retrain \(v.model) on ALL   (or check with: duel \(v.model)@\(v.version) on \(newName))")
-    }
 
-    var metrics: [String: Double] = ["confidence": decision.confidence, "new_rows": Double(m.newRows),
-                                     "size_ratio": m.sizeRatio.isFinite ? m.sizeRatio : -1]
-    if let p = m.maxPSI { metrics["max_psi"] = p }
-    if let d = m.degradation { metrics["degradation"] = d }
-    if let s = scores { metrics[metric.name] = s.value }
     var params: [String: String] = ["version": String(v.version)]
     if let b = m.budget { params["budget"] = Invocation.formatNumber(b) }
     let recorder = try RunRecorder(session: session, invocation: inv, kind: "advise", model: v.model,
                                    parentVersion: v.version, datasets: [("new", newName)], params: params)
-    try? recorder.store.tag(recorder.id, key: "verdict", value: decision.verdict.arm)
+    var metrics: [String: Double] = ["new_rows": Double(m.newRows), "size_ratio": m.sizeRatio.isFinite ? m.sizeRatio : -1]
+    if let p = m.maxPSI { metrics["max_psi"] = p }
+    if let d = m.degradation { metrics["degradation"] = d }
+    if let s = scores { metrics[metric.name] = s.value }
+    let arm: String
+    do {
+        // The verdict from measured evidence (Decisions.AdviseEngine); the threshold table above
+        // decides only when no candidate could be fitted (budget, schema), marked as such.
+        let evidence = try AdviseEvidence(inv: inv, session: session, model: v.model, version: v.version,
+                                          trained: v.trained, stored: v.stored, newName: newName, new: new,
+                                          parentRun: recorder.id).run()
+        if let e = evidence, !e.insufficient {
+            arm = e.verdict == .noSignal ? "no_signal" : (e.verdict.action?.arm ?? "keep")
+            if let p = e.pick, let l = e.candidates[p].loss { metrics["estimated_" + metric.name] = metric.display(loss: l) }
+        } else {
+            arm = decision.verdict.arm
+            let verdictText = decision.verdict == .keep ? "keep (and monitor)" : decision.verdict.rawValue
+            session.print("verdict (heuristic fallback: no candidate could be fitted\(m.budget != nil ? " in the budget" : "")): \(verdictText) — confidence \(String(format: "%.2f", decision.confidence))")
+            for r in decision.reasons { session.print("  because \(r)") }
+            metrics["confidence"] = decision.confidence
+            session.print("next: " + AdviseEvidence.next(decision.verdict.outcome, model: v.model, version: v.version,
+                                                           newName: newName, oldName: nil, session: session))
+        }
+    } catch let d as Diagnostic {
+        try recorder.finish(d.kind == .interrupted ? .interrupted : .failed, metrics: metrics, error: d.message)
+        throw d
+    }
+    try recorder.store.tag(recorder.id, key: "verdict", value: arm)
     try recorder.finish(.finished, metrics: metrics)
     return .run(Int(recorder.id))
 }

@@ -1,0 +1,27 @@
+import Decisions
+import Foundation
+
+/// `retune-bench advise_scenarios [--data DIR]`: advise's agreement with what FINAL hold-outs
+/// support, per scenario, split into the tuning and the scoring scenarios.
+func runAdviseScenarios(_ o: Options) throws {
+    let dir = o.values["data"] ?? "sessions/data"
+    let suite = try AdviseScenarios.suite(dataDirectory: dir)
+    print("scenario".padding(44) + "split".padding(6) + "advise".padding(13) + "best on FINAL".padding(22)
+          + "within noise on FINAL".padding(56) + "agrees  seconds")
+    var outcomes: [ScenarioOutcome] = []
+    for sc in suite {
+        let r = try AdviseScenarios.run(sc)
+        outcomes.append(r)
+        let best = "\(r.finalBest.arm) \(String(format: "%.4g", r.finalLoss[r.finalBest] ?? .nan))"
+        let supported = r.supported.map(\.arm).joined(separator: ", ") + (r.noSignal ? " (no signal)" : "")
+        print(r.scenario.padding(44) + r.split.rawValue.padding(6) + r.advised.rawValue.padding(13) + best.padding(22)
+              + supported.padding(56) + (r.agrees ? "yes" : "NO").padding(7) + String(format: "%.2f", r.seconds))
+    }
+    for split in [AdviseScenario.Split.tune, .score] {
+        let part = outcomes.filter { $0.split == split }
+        let agree = part.filter(\.agrees).count
+        print("agreement (\(split.rawValue)): \(agree)/\(part.count) = \(String(format: "%.0f", 100 * Double(agree) / Double(max(part.count, 1)))) %")
+    }
+    let all = outcomes.filter(\.agrees).count
+    print("{\"workload\":\"advise_scenarios\",\"agree\":\(all),\"scenarios\":\(outcomes.count),\"score_agree\":\(outcomes.filter { $0.split == .score && $0.agrees }.count),\"score_scenarios\":\(outcomes.filter { $0.split == .score }.count)}")
+}

@@ -1,0 +1,186 @@
+import Foundation
+import Learning
+import Tabular
+
+/// The scenario suite that scores `advise`: each scenario has OLD (the current version's
+/// training data), NEW (what advise sees) and FINAL (a later hold-out advise never sees). The
+/// action the evidence supports is found by fitting every action on all of NEW and scoring it
+/// on FINAL; advise agrees when its pick is within noise of the best there.
+///
+/// The suite is split: the `tune` scenarios are the ones the rule's constants were looked at on
+/// (`AdviseRules`); the `score` scenarios only score it.
+public struct AdviseScenario: Sendable {
+    public enum Split: String, Sendable { case tune, score }
+    public var name: String
+    public var split: Split
+    public var spec: ModelSpec
+    public var options: TrainOptions
+    public var old: Dataset
+    public var new: Dataset
+    public var final: Dataset
+}
+
+public struct ScenarioOutcome: Sendable {
+    public var scenario: String
+    public var split: AdviseScenario.Split
+    public var advised: AdviseOutcome
+    /// FINAL losses of each action (nil when it could not run, e.g. fine-tune across a schema change).
+    public var finalLoss: [Action: Double]
+    public var finalBest: Action
+    /// The actions within noise of the best on FINAL; `noSignal` when the trivial predictor is too.
+    public var supported: [Action]
+    public var noSignal: Bool
+    public var agrees: Bool
+    public var seconds: Double
+}
+
+public enum AdviseScenarios {
+    static func linear(_ name: String, target: String, features: ModelSpec.Features = .allButTarget) -> ModelSpec {
+        ModelSpec(name: name, family: .linear, target: target, features: features)
+    }
+
+    static func rows(_ d: Dataset, _ r: Range<Int>, _ name: String) -> Dataset {
+        d.gathering(rows: Array(r), name: name, provenance: d.provenance)
+    }
+
+    /// old / new / final as consecutive parts of a time-ordered dataset.
+    static func ordered(_ d: Dataset, _ a: Double, _ b: Double) -> (Dataset, Dataset, Dataset) {
+        let n = d.rowCount, i = Int(Double(n) * a), j = Int(Double(n) * b)
+        return (rows(d, 0..<i, "old"), rows(d, i..<j, "new"), rows(d, j..<n, "final"))
+    }
+
+    static func permutingTarget(_ d: Dataset, seed: UInt64) -> Dataset {
+        var out = d
+        guard let t = d.target, let i = d.columnIndex(named: t), let v = d.columns[i].doubles else { return d }
+        var rng = SeededRandom(seed: seed)
+        out.columns[i] = Column(name: t, type: d.columns[i].type, storage: .numeric(rng.shuffled(v)))
+        return out
+    }
+
+    static func load(_ dir: String, _ file: String, target: String, time: String? = nil) throws -> Dataset {
+        var o = CSVOptions()
+        o.target = target
+        o.time = time
+        return try CSVLoader.load(path: dir + "/" + file, name: file, options: o)
+    }
+
+    /// The suite: generated scenarios (abrupt shift, gradual drift, label shift, no drift, no
+    /// signal, new feature, tiny and huge NEW) and time-ordered real ones from `dataDirectory`
+    /// (the shared datasets, as in sessions/data).
+    public static func suite(dataDirectory: String) throws -> [AdviseScenario] {
+        let house = linear("price", target: "price", features: .columns(["sqft", "rooms", "age", "distance_km", "neighbourhood"]))
+        let houseWithTime = { (rows: Int, seed: UInt64, year: Int) in Generators.housing(rows: rows, seed: seed, year: year) }
+        let sensors = linear("output", target: "output")
+        let churn = ModelSpec(name: "churn", family: .logistic, target: "churned")
+        let opts = TrainOptions(seed: 1)
+        var s: [AdviseScenario] = []
+        // Tuning scenarios.
+        s.append(AdviseScenario(name: "abrupt shift: housing 2019 → 2024", split: .tune, spec: house, options: opts,
+                                old: houseWithTime(1500, 1, 2019), new: houseWithTime(600, 2, 2024), final: houseWithTime(600, 3, 2024)))
+        s.append(AdviseScenario(name: "no drift: housing 2019", split: .tune, spec: house, options: opts,
+                                old: houseWithTime(1500, 4, 2019), new: houseWithTime(600, 5, 2019), final: houseWithTime(600, 6, 2019)))
+        s.append(AdviseScenario(name: "label shift: churn odds × e^1.2", split: .tune, spec: churn, options: opts,
+                                old: Generators.churn(rows: 3000, seed: 7), new: Generators.churn(rows: 1500, seed: 8, shift: 1.2),
+                                final: Generators.churn(rows: 1500, seed: 9, shift: 1.2)))
+        s.append(AdviseScenario(name: "gradual drift: sensors drift 1", split: .tune, spec: sensors, options: opts,
+                                old: Generators.sensors(rows: 1500, seed: 10), new: Generators.sensors(rows: 800, seed: 11, drift: 1),
+                                final: Generators.sensors(rows: 800, seed: 12, drift: 1.2)))
+        // Scoring scenarios: other seeds, sizes and years, and real data.
+        s.append(AdviseScenario(name: "abrupt shift: housing 2019 → 2023", split: .score, spec: house, options: opts,
+                                old: houseWithTime(2000, 21, 2019), new: houseWithTime(800, 22, 2023), final: houseWithTime(800, 23, 2023)))
+        s.append(AdviseScenario(name: "no drift: sensors", split: .score, spec: sensors, options: opts,
+                                old: Generators.sensors(rows: 1500, seed: 24), new: Generators.sensors(rows: 600, seed: 25),
+                                final: Generators.sensors(rows: 600, seed: 26)))
+        s.append(AdviseScenario(name: "no signal: housing, price permuted", split: .score, spec: house, options: opts,
+                                old: permutingTarget(houseWithTime(1500, 27, 2019), seed: 1),
+                                new: permutingTarget(houseWithTime(600, 28, 2019), seed: 2),
+                                final: permutingTarget(houseWithTime(600, 29, 2019), seed: 3)))
+        s.append(AdviseScenario(name: "new feature: sensors + pressure", split: .score, spec: sensors, options: opts,
+                                old: Generators.sensors(rows: 1500, seed: 30),
+                                new: Generators.sensors(rows: 800, seed: 31, extraFeature: true),
+                                final: Generators.sensors(rows: 800, seed: 32, extraFeature: true)))
+        s.append(AdviseScenario(name: "tiny NEW: housing 2019 → 2023, 40 rows", split: .score, spec: house, options: opts,
+                                old: houseWithTime(2000, 33, 2019), new: houseWithTime(40, 34, 2023), final: houseWithTime(800, 35, 2023)))
+        s.append(AdviseScenario(name: "huge NEW: 300 old rows, 6000 new (2021)", split: .score, spec: house, options: opts,
+                                old: houseWithTime(300, 36, 2019), new: houseWithTime(6000, 37, 2021), final: houseWithTime(1000, 38, 2021)))
+        s.append(AdviseScenario(name: "label shift: churn odds × e^-1", split: .score, spec: churn, options: opts,
+                                old: Generators.churn(rows: 3000, seed: 39), new: Generators.churn(rows: 1500, seed: 40, shift: -1),
+                                final: Generators.churn(rows: 1500, seed: 41, shift: -1)))
+        let diabetes = try load(dataDirectory, "diabetes.csv", target: "progression")
+        let (dOld, dNew, dFinal) = ordered(diabetes, 0.55, 0.8)
+        s.append(AdviseScenario(name: "real: diabetes in file order", split: .score, spec: linear("progress", target: "progression"),
+                                options: opts, old: dOld, new: dNew, final: dFinal))
+        let bikes = try load(dataDirectory, "bikeshare_2011.csv", target: "bikers", time: "datetime")
+        let bikeSpec = linear("riders", target: "bikers", features: .columns(["season", "hr", "holiday", "workingday", "weathersit", "temp", "hum", "windspeed"]))
+        let (bOld, bNew, bFinal) = ordered(bikes, 0.5, 0.8)
+        s.append(AdviseScenario(name: "real: bikeshare 2011 by hour", split: .score, spec: bikeSpec, options: opts,
+                                old: bOld, new: bNew, final: bFinal))
+        let macro = try load(dataDirectory, "macrodata.csv", target: "realcons", time: "date")
+        let macroSpec = linear("cons", target: "realcons", features: .columns(["realdpi", "unemp", "tbilrate", "infl", "cpi"]))
+        let (mOld, mNew, mFinal) = ordered(macro, 0.55, 0.8)
+        s.append(AdviseScenario(name: "real: macrodata 1959–2009 by quarter", split: .score, spec: macroSpec, options: opts,
+                                old: mOld, new: mNew, final: mFinal))
+        let cancer = try load(dataDirectory, "breast_cancer.csv", target: "target")
+        let (cOld, cNew, cFinal) = ordered(cancer, 0.55, 0.8)
+        s.append(AdviseScenario(name: "real: breast cancer in file order", split: .score,
+                                spec: ModelSpec(name: "cancer", family: .logistic, target: "target"), options: opts,
+                                old: cOld, new: cNew, final: cFinal))
+        return s
+    }
+
+    /// Runs advise on OLD/NEW and scores every action on FINAL.
+    public static func run(_ sc: AdviseScenario, seed: UInt64 = 7) throws -> ScenarioOutcome {
+        let started = Date()
+        let current = try Trainer.train(spec: sc.spec, data: sc.old, options: sc.options)
+        let input = AdviseInput(current: current.model, currentRows: current.trainRows, base: sc.options,
+                                old: sc.old, new: sc.new, seed: seed)
+        let evidence = try AdviseEngine.advise(input)
+        let seconds = Date().timeIntervalSince(started)
+        // The truth: every action fitted on all of NEW, scored on FINAL.
+        var losses: [Action: [Double]] = [:]
+        var baseline: [Double] = []
+        for action in Action.allCases {
+            do {
+                let model: TrainedModel
+                switch action {
+                case .keep: model = current.model
+                case .finetune:
+                    let o = FineTuneRule.options(spec: sc.spec, base: sc.options, parentRows: current.trainRows)
+                    model = try Trainer.train(spec: sc.spec, data: sc.new, options: o, parent: current.model).model
+                case .retrainNew: model = try Trainer.train(spec: sc.spec, data: sc.new, options: sc.options).model
+                case .retrainAll:
+                    model = try Trainer.train(spec: sc.spec, data: try Dataset.concat(sc.old, sc.new, name: "all"), options: sc.options).model
+                }
+                let scored = try RowLosses.of(model, on: sc.final)
+                losses[action] = scored.losses
+                if action == .keep {
+                    baseline = AdviseEngine.baseline(fit: try Dataset.concat(sc.old, sc.new, name: "all"), test: sc.final,
+                                                     model: current.model, scored: scored)
+                }
+            } catch {
+                continue
+            }
+        }
+        let cls = current.model.task == .classification
+        let n = losses.values.first?.count ?? 0
+        let boot = PairedBootstrap(rows: n, seed: seed ^ 0xF1A1, classification: cls)
+        let finalLoss = losses.mapValues { RowLosses.loss(AdviseEngine.mean($0), classification: cls) }
+        let best = finalLoss.min { ($0.value, $0.key) < ($1.value, $1.key) }?.key ?? .keep
+        let bestLoss = finalLoss[best] ?? .nan
+        let supported = Action.allCases.filter { a in
+            guard let l = losses[a], let la = finalLoss[a], let lb = losses[best] else { return false }
+            return a == best || boot.within(l, la, of: lb, bestLoss)
+        }
+        var noSignal = false
+        if let lb = losses[best], baseline.count == lb.count, baseline.allSatisfy(\.isFinite) {
+            noSignal = boot.within(baseline, RowLosses.loss(AdviseEngine.mean(baseline), classification: cls), of: lb, bestLoss)
+        }
+        let agrees: Bool
+        switch evidence.verdict {
+        case .noSignal: agrees = noSignal || supported.contains(.keep)
+        default: agrees = evidence.verdict.action.map { supported.contains($0) } ?? false
+        }
+        return ScenarioOutcome(scenario: sc.name, split: sc.split, advised: evidence.verdict, finalLoss: finalLoss,
+                               finalBest: best, supported: supported, noSignal: noSignal, agrees: agrees, seconds: seconds)
+    }
+}

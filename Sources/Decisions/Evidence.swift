@@ -1,0 +1,414 @@
+import Foundation
+import Learning
+import Tabular
+
+// Evidence-based advice: estimate, on data no candidate was fitted on, the error each action
+// would have — keep, fine-tune, retrain on NEW, retrain on old + NEW — and pick the cheapest
+// action that is within noise of the best. Every rule and threshold is in `AdviseRules` and
+// docs/ADVICE.md ("advise").
+
+/// The actions advise weighs, cheapest first.
+public enum Action: String, Sendable, Hashable, CaseIterable, Comparable {
+    case keep
+    case finetune = "fine-tune"
+    case retrainNew = "retrain on NEW"
+    case retrainAll = "retrain on old + NEW"
+
+    /// The run-tag spelling (`keep`, `finetune`, `retrain_new`, `retrain_all`).
+    public var arm: String {
+        switch self {
+        case .keep: return "keep"
+        case .finetune: return "finetune"
+        case .retrainNew: return "retrain_new"
+        case .retrainAll: return "retrain_all"
+        }
+    }
+
+    var rank: Int { Action.allCases.firstIndex(of: self) ?? 0 }
+    public static func < (a: Action, b: Action) -> Bool { a.rank < b.rank }
+}
+
+/// The documented constants of the evidence rule.
+public enum AdviseRules {
+    /// The latest fraction of NEW held out to score every candidate (time order).
+    public static let holdoutFraction = 0.3
+    /// Below this many NEW rows, k-fold within NEW instead of a held-out tail.
+    public static let kFoldBelowRows = 120
+    public static let folds = 5
+    /// Paired bootstrap resamples of the held-out rows.
+    public static let resamples = 400
+    /// Losses within this relative difference are equal whatever the bootstrap says.
+    public static let equivalence = 0.01
+}
+
+/// Per-row losses of a model on a dataset: squared errors (regression) or 0/1 errors
+/// (classification), with the targets, for rows that have a target and a prediction.
+public struct RowLosses: Sendable {
+    public var losses: [Double]
+    public var targets: [Double]
+    public var classification: Bool
+
+    public static func of(_ model: TrainedModel, on data: Dataset) throws -> RowLosses {
+        let design = try model.preprocessor.transform(data, requireTarget: true)
+        let predictions = try model.predict(data)
+        guard let y = design.y, design.rows > 0 else {
+            throw BacktestError("dataset '\(data.name)' has no rows with the target '\(model.spec.target)'")
+        }
+        let classification = model.task == .classification
+        var out = RowLosses(losses: [], targets: [], classification: classification)
+        for (k, r) in design.sourceRows.enumerated() where r < predictions.values.count {
+            let p = predictions.values[r]
+            let l: Double
+            if p.isFinite {
+                l = classification ? (p == y[k] ? 0 : 1) : (y[k] - p) * (y[k] - p)
+            } else {
+                l = classification ? 1 : .infinity
+            }
+            out.losses.append(l)
+            out.targets.append(y[k])
+        }
+        return out
+    }
+
+    /// rmse, or the error rate.
+    public static func loss(_ mean: Double, classification: Bool) -> Double { classification ? mean : mean.squareRoot() }
+}
+
+/// One candidate's estimate.
+public struct CandidateEstimate: Sendable {
+    public var action: Action
+    /// Loss-like estimate (rmse or error rate) on the held-out rows, and its 95 % bootstrap
+    /// interval; nil when the candidate could not be run.
+    public var loss: Double?
+    public var low: Double?
+    public var high: Double?
+    /// Cost of one fit (mean over folds under k-fold); zero for keep.
+    public var cost: TrainingCost
+    /// Why the candidate was not run (schema change, no OLD, over budget, an error).
+    public var skipped: String?
+    /// Within noise of the best.
+    public var tied = false
+    /// Per-row losses (out of fold under k-fold), aligned across candidates.
+    var rowLosses: [Double] = []
+}
+
+public enum AdviseOutcome: String, Sendable, Hashable {
+    case keep, finetune, retrainNew, retrainAll, noSignal
+
+    public init(_ a: Action) {
+        switch a {
+        case .keep: self = .keep
+        case .finetune: self = .finetune
+        case .retrainNew: self = .retrainNew
+        case .retrainAll: self = .retrainAll
+        }
+    }
+
+    public var action: Action? {
+        switch self {
+        case .keep: return .keep
+        case .finetune: return .finetune
+        case .retrainNew: return .retrainNew
+        case .retrainAll: return .retrainAll
+        case .noSignal: return nil
+        }
+    }
+}
+
+/// advise's evidence and verdict.
+public struct Evidence: Sendable {
+    /// `held-out tail: the latest 40 of 133 rows` or `5-fold within NEW (60 rows)`.
+    public var protocolText: String
+    public var heldOutRows: Int
+    public var candidates: [CandidateEstimate]
+    /// Predicting the mean (regression) or the majority class of the fit rows.
+    public var baselineLoss: Double
+    public var classification: Bool
+    public var verdict: AdviseOutcome
+    /// Index of the candidate with the lowest estimate.
+    public var best: Int?
+    /// Index of the chosen candidate.
+    public var pick: Int?
+    public var reasons: [String]
+    /// True when no fitted candidate could be run (budget, schema): the caller falls back.
+    public var insufficient: Bool
+}
+
+public struct AdviseInput: Sendable {
+    public var current: TrainedModel
+    /// Rows the current version was trained on (the fine-tune anchor).
+    public var currentRows: Int
+    /// Options of retrains (those of the producing run) and the base of fine-tunes.
+    public var base: TrainOptions
+    /// The old training data, when available (enables retrain on old + NEW).
+    public var old: Dataset?
+    /// Why OLD is not available, for the table.
+    public var oldMissing: String?
+    public var new: Dataset
+    public var seed: UInt64
+    /// Seconds of compute allowed for the candidate fits (nil: no cap).
+    public var budget: Double?
+
+    public init(current: TrainedModel, currentRows: Int, base: TrainOptions, old: Dataset?, oldMissing: String? = nil,
+                new: Dataset, seed: UInt64, budget: Double? = nil) {
+        self.current = current
+        self.currentRows = currentRows
+        self.base = base
+        self.old = old
+        self.oldMissing = oldMissing
+        self.new = new
+        self.seed = seed
+        self.budget = budget
+    }
+}
+
+public enum AdviseEngine {
+    /// Estimates every action on rows of NEW that no candidate was fitted on, then decides.
+    public static func advise(_ input: AdviseInput, shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> Evidence {
+        let new = input.new
+        let n = new.rowCount
+        guard n >= 4 else { throw BacktestError("NEW has \(n) rows; advise needs at least 4 to hold some out") }
+        let classification = input.current.task == .classification
+        // Time order when NEW has a time column, else row order (a split `ordered` keeps it).
+        var order = Array(0..<n)
+        let timeOrdered: Bool
+        if let t = new.time, let values = new.column(named: t)?.doubles {
+            order.sort { values[$0] < values[$1] || (values[$0] == values[$1] && $0 < $1) }
+            timeOrdered = true
+        } else {
+            timeOrdered = false
+        }
+        // Evaluation folds: a held-out tail, or k folds within a small NEW.
+        var folds: [(fit: [Int], test: [Int])] = []
+        let protocolText: String
+        if n >= AdviseRules.kFoldBelowRows {
+            let test = Int((Double(n) * AdviseRules.holdoutFraction).rounded(.up))
+            folds = [(Array(order[..<(n - test)]), Array(order[(n - test)...]))]
+            protocolText = "held-out tail: the latest \(test) of \(n) rows of \(new.name)"
+        } else if timeOrdered {
+            // Forward chaining: the later half of NEW in k consecutive blocks; fold f fits on
+            // everything before block f and scores block f, so no candidate is scored on rows
+            // older than its fit, and every fit has at least half of NEW.
+            let half = n / 2
+            let k = min(AdviseRules.folds - 1, max(1, (n - half) / 2))
+            let bounds = (0...k).map { half + (n - half) * $0 / k }
+            for f in 0..<k {
+                folds.append((Array(order[0..<bounds[f]]), Array(order[bounds[f]..<bounds[f + 1]])))
+            }
+            protocolText = "forward chaining in \(k) folds over \(new.name) in time order (\(n) rows: too few for a held-out tail)"
+        } else {
+            var rng = SeededRandom(seed: input.seed ^ 0xF01D)
+            let shuffled = rng.shuffled(order)
+            let k = min(AdviseRules.folds, n)
+            for f in 0..<k {
+                let test = shuffled.enumerated().filter { $0.offset % k == f }.map(\.element).sorted()
+                let testSet = Set(test)
+                folds.append((order.filter { !testSet.contains($0) }, test))
+            }
+            protocolText = "\(k)-fold within \(new.name) (\(n) rows: too few for a held-out tail)"
+        }
+        let control = TrainingControl(shouldStop: shouldStop)
+        let spec = input.current.spec
+        let started = Date()
+        var candidates: [CandidateEstimate] = []
+        var baselineLosses: [Double] = []
+        for action in Action.allCases {
+            var c = CandidateEstimate(action: action, cost: TrainingCost(wallSeconds: 0, examplesProcessed: 0, estimatedFLOPs: 0))
+            if action == .retrainAll, input.old == nil {
+                c.skipped = input.oldMissing ?? "the old training data is not loaded"
+                candidates.append(c)
+                continue
+            }
+            if action != .keep, let budget = input.budget {
+                // Predict this fit from the last one's seconds per example.
+                let spent = Date().timeIntervalSince(started)
+                let last = candidates.last { $0.cost.examplesProcessed > 0 }
+                let perExample = last.map { $0.cost.wallSeconds / Double($0.cost.examplesProcessed) } ?? 0
+                let rows = Double(n + (action == .retrainAll ? (input.old?.rowCount ?? 0) : 0)) * Double(folds.count)
+                let predicted = perExample * rows * Double(max(input.base.resolvedEpochs, 1))
+                if spent + predicted > budget {
+                    c.skipped = String(format: "over budget (%.2f s spent, ≈ %.2f s more)", spent, predicted)
+                    candidates.append(c)
+                    continue
+                }
+            }
+            do {
+                var losses: [Double] = []
+                var wall = 0.0, flops = 0.0, examples = 0
+                for fold in folds {
+                    let test = new.gathering(rows: fold.test, name: new.name + "[held out]", provenance: new.provenance)
+                    let fit = new.gathering(rows: fold.fit, name: new.name + "[fit]", provenance: new.provenance)
+                    let model: TrainedModel
+                    switch action {
+                    case .keep:
+                        model = input.current
+                    case .finetune:
+                        let o = FineTuneRule.options(spec: spec, base: input.base, parentRows: input.currentRows)
+                        let r = try Trainer.train(spec: spec, data: fit, options: o, parent: input.current, control: control)
+                        try check(r)
+                        model = r.model
+                        wall += r.cost.wallSeconds; flops += r.cost.estimatedFLOPs; examples += r.cost.examplesProcessed
+                    case .retrainNew, .retrainAll:
+                        var data = fit
+                        if action == .retrainAll, let old = input.old {
+                            data = try Dataset.concat(old, fit, name: "old+" + new.name)
+                        }
+                        let r = try Trainer.train(spec: spec, data: data, options: input.base, control: control)
+                        try check(r)
+                        model = r.model
+                        wall += r.cost.wallSeconds; flops += r.cost.estimatedFLOPs; examples += r.cost.examplesProcessed
+                    }
+                    let scored = try RowLosses.of(model, on: test)
+                    losses += scored.losses
+                    if action == .keep {
+                        baselineLosses += baseline(fit: fit, test: test, model: input.current, scored: scored)
+                    }
+                }
+                let k = Double(folds.count)
+                c.cost = TrainingCost(wallSeconds: wall / k, examplesProcessed: Int(Double(examples) / k), estimatedFLOPs: flops / k)
+                c.rowLosses = losses
+                c.loss = RowLosses.loss(mean(losses), classification: classification)
+            } catch let e as InterruptedError {
+                throw e
+            } catch {
+                c.skipped = "\(error)"
+            }
+            candidates.append(c)
+        }
+        let heldOut = folds.reduce(0) { $0 + $1.test.count }
+        var evidence = Evidence(protocolText: protocolText, heldOutRows: heldOut, candidates: candidates,
+                                baselineLoss: RowLosses.loss(mean(baselineLosses), classification: classification),
+                                classification: classification, verdict: .keep, best: nil, pick: nil, reasons: [],
+                                insufficient: false)
+        decide(&evidence, baseline: baselineLosses, seed: input.seed)
+        return evidence
+    }
+
+    /// Raised when Ctrl-C stopped a candidate's fit.
+    public struct InterruptedError: Error, Sendable {}
+
+    static func check(_ r: TrainingResult) throws {
+        switch r.status {
+        case .finished: return
+        case .interrupted: throw InterruptedError()
+        case .diverged: throw BacktestError("training \(r.status.description)")
+        }
+    }
+
+    /// The trivial predictor's per-row losses on `test`: the mean target of `fit` (regression)
+    /// or its majority class (classification), in the model's target encoding.
+    static func baseline(fit: Dataset, test: Dataset, model: TrainedModel, scored: RowLosses) -> [Double] {
+        guard let fitDesign = try? model.preprocessor.transform(fit, requireTarget: true), let y = fitDesign.y, !y.isEmpty else {
+            return scored.targets.map { _ in .nan }
+        }
+        if scored.classification {
+            var counts: [Double: Int] = [:]
+            for v in y { counts[v, default: 0] += 1 }
+            let majority = counts.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }?.key ?? 0
+            return scored.targets.map { $0 == majority ? 0 : 1 }
+        }
+        let m = mean(y)
+        return scored.targets.map { ($0 - m) * ($0 - m) }
+    }
+
+    static func mean(_ xs: [Double]) -> Double { xs.isEmpty ? .nan : xs.reduce(0, +) / Double(xs.count) }
+
+    /// Bootstrap interval of each candidate, ties with the best, no-signal, and the pick.
+    static func decide(_ e: inout Evidence, baseline: [Double], seed: UInt64) {
+        let cls = e.classification
+        let run = e.candidates.indices.filter { e.candidates[$0].loss != nil }
+        let n = run.first.map { e.candidates[$0].rowLosses.count } ?? 0
+        guard n > 0 else {
+            e.insufficient = true
+            e.reasons = ["no candidate could be scored"]
+            return
+        }
+        let boot = PairedBootstrap(rows: n, seed: seed, classification: cls)
+        for i in run {
+            (e.candidates[i].low, e.candidates[i].high) = boot.interval(e.candidates[i].rowLosses)
+        }
+        guard let best = run.min(by: { (e.candidates[$0].loss ?? .infinity, e.candidates[$0].action) < (e.candidates[$1].loss ?? .infinity, e.candidates[$1].action) }),
+              let bestLoss = e.candidates[best].loss else { return }
+        e.best = best
+        func within(_ a: [Double], _ la: Double, of b: [Double], _ lb: Double) -> Bool {
+            boot.within(a, la, of: b, lb)
+        }
+        for i in run {
+            e.candidates[i].tied = i == best || within(e.candidates[i].rowLosses, e.candidates[i].loss ?? .infinity,
+                                                       of: e.candidates[best].rowLosses, bestLoss)
+        }
+        let name = cls ? "error rate" : "rmse"
+        func show(_ x: Double) -> String { String(format: "%.4g", x) }
+        let b = e.candidates[best]
+        e.reasons.append("\(b.action.rawValue) has the lowest held-out \(name): \(show(bestLoss)) (95 % \(show(b.low ?? .nan))–\(show(b.high ?? .nan))) on \(e.heldOutRows) rows no candidate was fitted on")
+        // No signal: the best is no better than the trivial predictor beyond noise.
+        if baseline.count == n, baseline.allSatisfy({ $0.isFinite }) {
+            let bl = RowLosses.loss(mean(baseline), classification: cls)
+            if within(baseline, bl, of: e.candidates[best].rowLosses, bestLoss) {
+                e.verdict = .noSignal
+                e.pick = e.candidates.firstIndex { $0.action == .keep && $0.loss != nil }
+                e.reasons.append("no signal: predicting \(cls ? "the majority class" : "the mean") gives \(show(bl)), within noise of the best; no update is worth its cost — check the features and the target")
+                return
+            }
+        }
+        let tied = run.filter { e.candidates[$0].tied }
+        let pick = tied.min { e.candidates[$0].action < e.candidates[$1].action } ?? best
+        e.pick = pick
+        e.verdict = AdviseOutcome(e.candidates[pick].action)
+        if pick != best {
+            let p = e.candidates[pick]
+            e.reasons.append("\(p.action.rawValue) (\(show(p.loss ?? .nan))) is within noise of it and cheaper: ties go to the cheapest action")
+        }
+        let others = tied.filter { $0 != best && $0 != pick }.map { e.candidates[$0].action.rawValue }
+        if !others.isEmpty { e.reasons.append("also within noise: " + others.joined(separator: ", ")) }
+        let worse = run.filter { !e.candidates[$0].tied }.map { "\(e.candidates[$0].action.rawValue) \(show(e.candidates[$0].loss ?? .nan))" }
+        if !worse.isEmpty { e.reasons.append("worse beyond noise: " + worse.joined(separator: ", ")) }
+        if tied.count == run.count, run.count > 1 {
+            e.reasons.append("all candidates tie within noise: the cheapest is recommended")
+        }
+        if !e.candidates.contains(where: { $0.action != .keep && $0.loss != nil }) {
+            e.insufficient = true
+        }
+    }
+}
+
+/// Paired bootstrap over the same held-out rows, seeded: intervals of a loss-like metric and
+/// "within noise" between two candidates scored on the same rows.
+public struct PairedBootstrap: Sendable {
+    let samples: [[Int]]
+    let classification: Bool
+
+    public init(rows n: Int, seed: UInt64, classification: Bool, resamples: Int = AdviseRules.resamples) {
+        var rng = SeededRandom(seed: seed ^ 0xB007)
+        samples = n > 0 ? (0..<resamples).map { _ in (0..<n).map { _ in rng.nextInt(below: n) } } : []
+        self.classification = classification
+    }
+
+    func loss(_ xs: [Double], _ idx: [Int]) -> Double {
+        var t = 0.0
+        for i in idx { t += xs[i] }
+        return RowLosses.loss(t / Double(max(idx.count, 1)), classification: classification)
+    }
+
+    static func percentile(_ sorted: [Double], _ p: Double) -> Double {
+        guard !sorted.isEmpty else { return .nan }
+        let pos = p * Double(sorted.count - 1)
+        let lo = Int(pos.rounded(.down)), hi = min(lo + 1, sorted.count - 1)
+        return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - Double(lo))
+    }
+
+    /// The 95 % percentile interval.
+    public func interval(_ xs: [Double]) -> (Double, Double) {
+        let v = samples.map { loss(xs, $0) }.sorted()
+        return (Self.percentile(v, 0.025), Self.percentile(v, 0.975))
+    }
+
+    /// Whether loss `la` of rows `a` is within noise of `lb` of rows `b`: within the
+    /// equivalence margin, or the 95 % interval of loss(a) − loss(b) reaches 0.
+    public func within(_ a: [Double], _ la: Double, of b: [Double], _ lb: Double) -> Bool {
+        if la - lb <= AdviseRules.equivalence * max(lb, 1e-12) { return true }
+        guard a.count == b.count, !samples.isEmpty else { return false }
+        let d = samples.map { loss(a, $0) - loss(b, $0) }.sorted()
+        return Self.percentile(d, 0.025) <= 0
+    }
+}

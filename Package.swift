@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Tabular"]),
         .testTarget(name: "DecisionsTests", dependencies: ["Decisions", "Learning", "Tabular"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking"]),
-        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Tracking", "Tabular", "Learning"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Decisions", "Tracking", "Tabular", "Learning"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Notebook", "Tracking", "Render", "Language"]),
     ],
     swiftLanguageModes: [.v6]

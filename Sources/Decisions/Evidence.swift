@@ -317,6 +317,7 @@ public enum AdviseEngine {
     static func decide(_ e: inout Evidence, baseline: [Double], seed: UInt64) {
         let cls = e.classification
         let run = e.candidates.indices.filter { e.candidates[$0].loss != nil }
+        e.insufficient = !e.candidates.contains { $0.action != .keep && $0.loss != nil }
         let n = run.first.map { e.candidates[$0].rowLosses.count } ?? 0
         guard n > 0 else {
             e.insufficient = true
@@ -365,9 +366,6 @@ public enum AdviseEngine {
         if !worse.isEmpty { e.reasons.append("worse beyond noise: " + worse.joined(separator: ", ")) }
         if tied.count == run.count, run.count > 1 {
             e.reasons.append("all candidates tie within noise: the cheapest is recommended")
-        }
-        if !e.candidates.contains(where: { $0.action != .keep && $0.loss != nil }) {
-            e.insufficient = true
         }
     }
 }

@@ -150,9 +150,11 @@ extension Experiments {
     static func compareTable(_ details: [RunDetail], all: Bool) -> Table {
         var rows: [[Cell]] = []
         var hidden = 0
-        func add(_ section: String, _ key: String, _ values: [Cell]) {
+        func add(_ section: String, _ key: String, _ values: [Cell], measured: Bool = false) {
             let distinct = Set(values.map { TableRenderer.displayText($0) })
-            if all || distinct.count > 1 {
+            // A measured time is always shown: whether two rounded times coincide is chance,
+            // and a table that hides them sometimes would not replay.
+            if all || measured || distinct.count > 1 {
                 rows.append([.text(section), .text(key)] + values)
             } else {
                 hidden += 1
@@ -169,7 +171,8 @@ extension Experiments {
         for k in Set(details.flatMap(\.row.metrics.keys)).sorted() {
             add("metric", k, details.map { $0.row.metrics[k].map(Cell.number) ?? .missing })
         }
-        add("cost", "wall time", details.map { d in d.cost.map { .text(NumberFormat.duration($0.wallSeconds)) } ?? .missing })
+        add("cost", "wall time", details.map { d in d.cost.map { .text(NumberFormat.duration($0.wallSeconds)) } ?? .missing },
+            measured: true)
         add("cost", "examples", details.map { d in d.cost.map { .int($0.examples) } ?? .missing })
         add("cost", "FLOPs", details.map { d in d.cost.map { Cell.number($0.flops) } ?? .missing })
         let columns = [Table.Column("section"), Table.Column("key")]

@@ -273,8 +273,8 @@ public enum Advice {
 }
 
 /// Short, deterministic number texts for reasons.
-enum NumberText {
-    static func short(_ x: Double) -> String {
+public enum NumberText {
+    public static func short(_ x: Double) -> String {
         guard x.isFinite else { return x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf") }
         let a = abs(x)
         if a != 0 && (a < 1e-3 || a >= 1e6) { return String(format: "%.3g", x) }
@@ -282,10 +282,10 @@ enum NumberText {
         return String(format: "%.3g", x)
     }
 
-    static func percent(_ x: Double) -> String {
+    public static func percent(_ x: Double) -> String {
         guard x.isFinite else { return "n/a" }
         return String(format: "%+.1f %%", x * 100)
     }
 
-    static func seconds(_ s: Double) -> String { String(format: "%.2f s", s) }
+    public static func seconds(_ s: Double) -> String { String(format: "%.2f s", s) }
 }

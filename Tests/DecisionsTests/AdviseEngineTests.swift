@@ -1,0 +1,66 @@
+import Foundation
+import Learning
+import Tabular
+import Testing
+@testable import Decisions
+
+@Suite struct AdviseEngineTests {
+    let spec = ModelSpec(name: "p", family: .linear, target: "price",
+                         features: .columns(["sqft", "rooms", "age", "distance_km", "neighbourhood"]))
+
+    func current(_ old: Dataset) throws -> TrainingResult {
+        try Trainer.train(spec: spec, data: old, options: TrainOptions(seed: 1))
+    }
+
+    func advise(old: Dataset, new: Dataset, budget: Double? = nil) throws -> Evidence {
+        let c = try current(old)
+        return try AdviseEngine.advise(AdviseInput(current: c.model, currentRows: c.trainRows, base: TrainOptions(seed: 1),
+                                                   old: old, new: new, seed: 7, budget: budget))
+    }
+
+    @Test func aMovedMarketIsNotKept() throws {
+        let e = try advise(old: Generators.housing(rows: 1500, seed: 1, year: 2019),
+                           new: Generators.housing(rows: 600, seed: 2, year: 2024))
+        #expect(e.verdict != .keep && e.verdict != .noSignal, "\(e.reasons)")
+        #expect(e.protocolText.hasPrefix("held-out tail: the latest 180 of 600 rows"))
+        let keep = try #require(e.candidates.first { $0.action == .keep })
+        #expect(!keep.tied)
+        // Every candidate ran, each with an interval around its estimate.
+        for c in e.candidates {
+            let l = try #require(c.loss), lo = try #require(c.low), hi = try #require(c.high)
+            #expect(lo <= l && l <= hi)
+        }
+    }
+
+    @Test func aStationaryStreamIsKeptBecauseTiesGoToTheCheapest() throws {
+        let e = try advise(old: Generators.housing(rows: 1500, seed: 3, year: 2019),
+                           new: Generators.housing(rows: 600, seed: 4, year: 2019))
+        #expect(e.verdict == .keep, "\(e.reasons)")
+        #expect(e.candidates.filter(\.tied).count >= 2)
+    }
+
+    @Test func aTargetWithoutSignalSaysNoSignal() throws {
+        func permuted(_ d: Dataset, _ seed: UInt64) -> Dataset { AdviseScenarios.permutingTarget(d, seed: seed) }
+        let e = try advise(old: permuted(Generators.housing(rows: 1500, seed: 5, year: 2019), 1),
+                           new: permuted(Generators.housing(rows: 600, seed: 6, year: 2019), 2))
+        #expect(e.verdict == .noSignal, "\(e.reasons)")
+    }
+
+    @Test func smallNewUsesFoldsAndATinyBudgetRunsNoFit() throws {
+        let old = Generators.housing(rows: 800, seed: 7, year: 2019)
+        let small = try advise(old: old, new: Generators.housing(rows: 60, seed: 8, year: 2023))
+        #expect(small.protocolText.hasPrefix("forward chaining"), "housing has a time column: \(small.protocolText)")
+        #expect(small.heldOutRows == 30)
+        let capped = try advise(old: old, new: Generators.housing(rows: 600, seed: 8, year: 2023), budget: 1e-9)
+        #expect(capped.insufficient)
+        #expect(capped.candidates.filter { $0.action != .keep }.allSatisfy { $0.skipped?.hasPrefix("over budget") == true })
+    }
+
+    @Test func withoutOldTheOldPlusNewCandidateSaysWhy() throws {
+        let old = Generators.housing(rows: 800, seed: 9, year: 2019)
+        let c = try current(old)
+        let e = try AdviseEngine.advise(AdviseInput(current: c.model, currentRows: c.trainRows, base: TrainOptions(seed: 1),
+                                                    old: nil, oldMissing: "not loaded", new: Generators.housing(rows: 300, seed: 10, year: 2019), seed: 1))
+        #expect(e.candidates.first { $0.action == .retrainAll }?.skipped == "not loaded")
+    }
+}

@@ -15,7 +15,11 @@ extension Session {
             throw Diagnostic("cannot open the store: \(error)", kind: .io)
         }
         openedStore = s
-        storeSession = try? s.beginSession(retuneVersion: RetuneVersion.string, source: isInteractive ? "prompt" : "script")
+        do {
+            storeSession = try s.beginSession(retuneVersion: RetuneVersion.string, source: isInteractive ? "prompt" : "script")
+        } catch {
+            warn("could not record this session in the store (cells will not be logged): \(error)")
+        }
         if !s.interruptedOnOpen.isEmpty {
             warn("marked \(s.interruptedOnOpen.count) run(s) interrupted whose process is gone: "
                  + s.interruptedOnOpen.map { "#\($0)" }.joined(separator: ", "))
@@ -32,12 +36,24 @@ extension Session {
         case .failed: status = .error
         case .interrupted: status = .interrupted
         }
-        try? s.recordCell(session: id, number: cell.number, text: cell.text, status: status, duration: cell.seconds)
+        recording("cell \(cell.number)") {
+            try s.recordCell(session: id, number: cell.number, text: cell.text, status: status, duration: cell.seconds)
+        }
+    }
+
+    /// Runs a store write that is not the command's main result (a tag, a run's end after an
+    /// error, a cell); a failure is a warning naming what was not recorded, never silent.
+    public func recording(_ what: String, _ write: () throws -> Void) {
+        do {
+            try write()
+        } catch {
+            warn("could not record \(what) in the store: \(error)")
+        }
     }
 
     /// Ends this session's row in the store.
     public func close() {
-        if let s = openedStore, let id = storeSession { try? s.endSession(id) }
+        if let s = openedStore, let id = storeSession { recording("the end of this session") { try s.endSession(id) } }
     }
 
     /// A dataset's SHA-256 fingerprint, computed once per dataset value.
@@ -58,6 +74,9 @@ extension Session {
 public final class RunRecorder {
     public let store: Store
     public let id: Int64
+    /// Where a failed per-epoch write is reported (once per run).
+    let warn: (String) -> Void
+    var epochWriteFailed = false
     let started = DispatchTime.now().uptimeNanoseconds
 
     /// This process's environment (retune version, matrix backend and kernel, threads, OS, CPU):
@@ -71,14 +90,18 @@ public final class RunRecorder {
     public init(session: Session, invocation: Invocation?, kind: String, model: String? = nil,
                 parentVersion: Int? = nil, parentRun: Int64? = nil, seed: Int? = nil,
                 datasets: [(role: String, name: String)] = [], params: [String: String] = [:]) throws {
-        store = try session.store()
+        let opened = try session.store()
+        store = opened
+        warn = { [weak session] in session?.warn($0) }
         var runDatasets: [RunDataset] = []
         for (role, name) in datasets {
             guard let d = session.datasets[name] else { continue }
             runDatasets.append(RunDataset(role: role, name: name, fingerprint: session.fingerprint(of: name) ?? "",
                                           rows: d.rowCount))
-            _ = try? store.recordDataset(name: name, fingerprint: session.fingerprint(of: name) ?? "", rows: d.rowCount,
-                                         columns: d.columns.count, source: d.provenance.detail)
+            session.recording("dataset '\(name)'") {
+                _ = try opened.recordDataset(name: name, fingerprint: session.fingerprint(of: name) ?? "", rows: d.rowCount,
+                                            columns: d.columns.count, source: d.provenance.detail)
+            }
         }
         let run = NewRun(kind: RunKind(kind), model: model, parentVersion: parentVersion, parentRun: parentRun,
                          seed: seed, command: invocation?.node.text ?? "", session: session.storeSession,
@@ -93,7 +116,12 @@ public final class RunRecorder {
 
     /// Commits one epoch's metric points.
     public func epoch(step: Int, values: [String: Double]) {
-        try? store.logEpoch(id, step: step, values: values)
+        do {
+            try store.logEpoch(id, step: step, values: values)
+        } catch {
+            if !epochWriteFailed { warn("could not record the curve of run #\(id) from step \(step) on: \(error)") }
+            epochWriteFailed = true
+        }
     }
 
     /// Ends the run.

@@ -108,7 +108,7 @@ extension Session {
                                        parentVersion: req.parent?.version ?? req.replaces, parentRun: req.parentRun,
                                        seed: Int(truncatingIfNeeded: req.options.resolvedSeed), datasets: roles,
                                        params: params)
-        for (k, v) in req.tags { try? recorder.store.tag(recorder.id, key: k, value: v) }
+        for (k, v) in req.tags { recording("the tag \(k) of run #\(recorder.id)") { try recorder.store.tag(recorder.id, key: k, value: v) } }
         let bar = ProgressDisplay(enabled: progressEnabled, width: width, label: "\(req.kind) \(req.model)")
         let control = TrainingControl(
             shouldStop: shouldStop,
@@ -124,7 +124,7 @@ extension Session {
                                        parent: req.parent?.model, replay: replay, control: control)
         } catch {
             bar.clear()
-            try? recorder.finish(.failed, error: "\(error)")
+            self.recording("the end of the run") { try recorder.finish(.failed, error: "\(error)") }
             throw Diagnostic("\(error)", at: span)
         }
         bar.finish(result)
@@ -135,11 +135,11 @@ extension Session {
         case .finished:
             break
         case .interrupted:
-            try? recorder.finish(.interrupted, cost: cost, error: "interrupted by the user")
+            self.recording("the end of the run") { try recorder.finish(.interrupted, cost: cost, error: "interrupted by the user") }
             throw Diagnostic("\(req.kind) of \(req.model) interrupted (run #\(recorder.id) recorded as interrupted)",
                              at: span, kind: .interrupted)
         case .diverged:
-            try? recorder.finish(.diverged, cost: cost, error: result.status.description)
+            self.recording("the end of the run") { try recorder.finish(.diverged, cost: cost, error: result.status.description) }
             throw Diagnostic("run #\(recorder.id) \(result.status.description)", at: span,
                              notes: ["nothing was stored for this run but its curve up to the divergence"])
         }
@@ -148,7 +148,7 @@ extension Session {
         do {
             weights = try result.model.serialize()
         } catch {
-            try? recorder.finish(.failed, cost: cost, error: "\(error)")
+            self.recording("the end of the run") { try recorder.finish(.failed, cost: cost, error: "\(error)") }
             throw Diagnostic("cannot encode the weights: \(error)", at: span)
         }
         let summaryJSON = try? JSONEncoder().encode(data.summary(fingerprint: false))
@@ -159,7 +159,7 @@ extension Session {
                 weights: weights, formatVersion: Int(TrainedModel.weightsFormatVersion),
                 summary: summaryJSON.map { [UInt8]($0) }, metrics: metrics)
         } catch {
-            try? recorder.finish(.failed, cost: cost, error: "\(error)")
+            self.recording("the end of the run") { try recorder.finish(.failed, cost: cost, error: "\(error)") }
             throw Diagnostic("cannot store the version: \(error)", at: span, kind: .io)
         }
         try recorder.finish(.finished, metrics: metrics, cost: cost, version: version)

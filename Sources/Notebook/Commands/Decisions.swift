@@ -127,8 +127,8 @@ func runDrift(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
     let recorder = try RunRecorder(session: session, invocation: inv, kind: "drift",
                                    datasets: [("ref", refName), ("new", newName)],
                                    params: ["columns": inv.names("columns")?.joined(separator: ", ") ?? "*"])
-    try? recorder.store.tag(recorder.id, key: "verdict", value: level.rawValue)
-    if let w = worst { try? recorder.store.tag(recorder.id, key: "max_psi_column", value: w.name) }
+    session.recording("a run tag") { try recorder.store.tag(recorder.id, key: "verdict", value: level.rawValue) }
+    if let w = worst { session.recording("a run tag") { try recorder.store.tag(recorder.id, key: "max_psi_column", value: w.name) } }
     try recorder.finish(.finished, metrics: metrics)
     return .run(Int(recorder.id))
 }
@@ -388,7 +388,7 @@ func runDuel(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
         // keep
         let keepRun = try RunRecorder(session: session, invocation: inv, kind: "evaluate", model: v.model,
                                       parentVersion: v.version, parentRun: duel.id, datasets: [("test", holdName)])
-        try? keepRun.store.tag(keepRun.id, key: "arm", value: "keep")
+        session.recording("a run tag") { try keepRun.store.tag(keepRun.id, key: "arm", value: "keep") }
         do {
             let keepScores = try DecisionMath.rowScores(v.trained, on: parts.1, span: inv.span("on"))
             let keepOld = try oldTest.map { try DecisionMath.rowScores(v.trained, on: $0, span: inv.span("old")) }
@@ -398,7 +398,7 @@ func runDuel(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
             arms.append(ArmResult(arm: "keep", version: v.version, runID: keepRun.id, holdout: keepScores, old: keepOld,
                                   cost: RunCost(wallSeconds: 0, examples: 0, flops: 0)))
         } catch let d as Diagnostic {
-            try? keepRun.finish(.failed, error: d.message)
+            session.recording("the end of the run") { try keepRun.finish(.failed, error: d.message) }
             notes.append("keep cannot run: \(d.message)")
         }
 
@@ -413,15 +413,11 @@ func runDuel(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
                 let out = try session.train(req, invocation: inv, span: inv.node.span)
                 let h = try DecisionMath.rowScores(out.result.model, on: parts.1, span: inv.span("on"))
                 let o = try oldTest.map { try DecisionMath.rowScores(out.result.model, on: $0, span: inv.span("old")) }
-                if let o, let s = try? session.store() {
-                    var extra: [String: Double] = [:]
-                    for (k, x) in h.metrics { extra["holdout_" + k] = x }
-                    for (k, x) in o.metrics { extra["old_" + k] = x }
-                    try? s.setFinalMetrics(out.runID, extra)
-                } else if let s = try? session.store() {
-                    var extra: [String: Double] = [:]
-                    for (k, x) in h.metrics { extra["holdout_" + k] = x }
-                    try? s.setFinalMetrics(out.runID, extra)
+                var extra: [String: Double] = [:]
+                for (k, x) in h.metrics { extra["holdout_" + k] = x }
+                for (k, x) in o?.metrics ?? [:] { extra["old_" + k] = x }
+                session.recording("the holdout metrics of run #\(out.runID)") {
+                    try session.store().setFinalMetrics(out.runID, extra)
                 }
                 let c = out.result.cost
                 arms.append(ArmResult(arm: name, version: out.version, runID: out.runID, holdout: h, old: o,
@@ -448,11 +444,11 @@ func runDuel(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
         if let allName { try arm("retrain_all", kind: "retrain", data: allName, options: base, parent: false) }
     } catch {
         let interrupted = (error as? Diagnostic)?.kind == .interrupted
-        try? duel.finish(interrupted ? .interrupted : .failed, error: "\(error)")
+        session.recording("the end of the run") { try duel.finish(interrupted ? .interrupted : .failed, error: "\(error)") }
         throw error
     }
     guard let first = arms.first else {
-        try? duel.finish(.failed, error: "no arm could run")
+        session.recording("the end of the run") { try duel.finish(.failed, error: "no arm could run") }
         throw Diagnostic("no arm of the duel could run", at: inv.node.span, notes: notes)
     }
 
@@ -496,7 +492,7 @@ func runDuel(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
         session.print("no winner: no arm could be scored")
         return .run(Int(duel.id))
     }
-    try? duel.store.tag(duel.id, key: "winner", value: w.arm)
+    session.recording("a run tag") { try duel.store.tag(duel.id, key: "winner", value: w.arm) }
     try duel.finish(.finished, metrics: metrics)
     var why = "best \(metric.name) on the holdout"
     if w.arm != arms.min(by: { $0.holdout.loss < $1.holdout.loss })?.arm || !r.tiedWith.isEmpty {
@@ -601,12 +597,12 @@ func runMonitor(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
         for (i, (name, d)) in data.enumerated() {
             let child = try RunRecorder(session: session, invocation: inv, kind: "evaluate", model: model,
                                         parentVersion: v.version, parentRun: recorder.id, datasets: [("test", name)])
-            try? child.store.tag(child.id, key: "batch", value: String(i + 1))
+            session.recording("a run tag") { try child.store.tag(child.id, key: "batch", value: String(i + 1)) }
             let metrics: [String: Double]
             do {
                 metrics = try Metrics.evaluate(v.model, on: d)
             } catch {
-                try? child.finish(.failed, error: "\(error)")
+                session.recording("the end of the run") { try child.finish(.failed, error: "\(error)") }
                 throw Diagnostic("cannot evaluate \(model)@\(v.version) on '\(name)': \(error)",
                                  at: i < items.count ? items[i].span : inv.span("on"))
             }
@@ -627,7 +623,7 @@ func runMonitor(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
             rows.append(row)
         }
     } catch {
-        try? recorder.finish(.failed, error: "\(error)")
+        session.recording("the end of the run") { try recorder.finish(.failed, error: "\(error)") }
         throw error
     }
     let headers = ["batch", "dataset", "rows", metric.name, "Δ loss vs recorded"]
@@ -638,7 +634,7 @@ func runMonitor(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
     var finals: [String: Double] = ["batches": Double(batches.count)]
     if let last = series.last { finals["last_\(metric.name)"] = last }
     if let f = firstAlert, let idx = batches.firstIndex(of: f) { finals["first_alert_batch"] = Double(idx + 1) }
-    try? recorder.store.tag(recorder.id, key: "alert", value: firstAlert ?? "none")
+    session.recording("a run tag") { try recorder.store.tag(recorder.id, key: "alert", value: firstAlert ?? "none") }
     try recorder.finish(.finished, metrics: finals)
     if let f = firstAlert {
         session.print("alert: batch '\(f)' is past \(alertText) — next: advise \(model)@\(v.version) on \(f)")

@@ -465,7 +465,7 @@ let evaluateCommand = CommandSpec(
             design = try loaded.model.preprocessor.transform(data, requireTarget: true)
             metrics = try Metrics.evaluate(loaded.model, on: data)
         } catch {
-            try? recorder.finish(.failed, error: "\(error)")
+            session.recording("the end of the run") { try recorder.finish(.failed, error: "\(error)") }
             throw Diagnostic("\(error)", at: inv.span("on"))
         }
         if design.unseenCategoryCount > 0 {
@@ -608,7 +608,7 @@ let cvCommand = CommandSpec(
                                              control: TrainingControl(shouldStop: session.shouldStop))
         } catch {
             let interrupted = session.shouldStop()
-            try? recorder.finish(interrupted ? .interrupted : .failed, error: "\(error)")
+            session.recording("the end of the run") { try recorder.finish(interrupted ? .interrupted : .failed, error: "\(error)") }
             throw Diagnostic("\(error)", at: inv.node.span, kind: interrupted ? .interrupted : .runtime)
         }
         var children: [Int] = []

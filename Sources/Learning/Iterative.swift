@@ -245,7 +245,7 @@ enum Iterative {
         if hasBest, status == .finished {
             net.params.update(from: best, count: p)
             if let bestEpoch = curve.firstIndex(where: { $0.valid["valid_loss"] == bestLoss }) {
-                warnings.append("early stopping kept the weights of epoch \(bestEpoch + 1) (valid_loss \(bestLoss))")
+                warnings.append("note: early stopping kept the weights of epoch \(bestEpoch + 1) (valid_loss \(String(format: "%.4g", bestLoss)))")
             }
         }
         if case .diverged(let e, let b) = status {

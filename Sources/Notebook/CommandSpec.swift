@@ -46,7 +46,7 @@ public indirect enum ValueType: Sendable, Hashable, CustomStringConvertible {
         case .number: return "a number"
         case .string: return "a quoted string"
         case .path: return "a quoted file path"
-        case .name(let k): return k == .any ? "a name" : "a \(k.rawValue) name"
+        case .name(let k): return k == .any ? "a name" : (k == .alias ? "an alias name" : "a \(k.rawValue) name")
         case .choice(let cs): return "one of " + cs.joined(separator: ", ")
         case .version: return "a model version (NAME, NAME@N or NAME@ALIAS)"
         case .runID: return "a run id (#N)"

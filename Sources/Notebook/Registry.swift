@@ -316,7 +316,7 @@ extension ResultValue {
         case .dataset(let n): return "dataset \(n)"
         case .version(let m, let v): return "model version \(m)@\(v)"
         case .run(let id): return "run #\(id)"
-        case .runs(let ids): return "\(ids.count) runs"
+        case .runs(let ids): return "\(ids.count) run\(ids.count == 1 ? "" : "s")"
         case .table: return "a table"
         }
     }

@@ -21,7 +21,7 @@ extension Session {
             warn("could not record this session in the store (cells will not be logged): \(error)")
         }
         if !s.interruptedOnOpen.isEmpty {
-            warn("marked \(s.interruptedOnOpen.count) run(s) interrupted whose process is gone: "
+            warn("marked \(s.interruptedOnOpen.count) run\(s.interruptedOnOpen.count == 1 ? "" : "s") interrupted whose process is gone: "
                  + s.interruptedOnOpen.map { "#\($0)" }.joined(separator: ", "))
         }
         return s

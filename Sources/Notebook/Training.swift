@@ -128,7 +128,8 @@ extension Session {
             throw Diagnostic("\(error)", at: span)
         }
         bar.finish(result)
-        for w in result.warnings { warn(w) }
+        // Messages starting "note: " are information, not warnings.
+        for w in result.warnings { if w.hasPrefix("note: ") { printError(w) } else { warn(w) } }
         let cost = RunCost(wallSeconds: result.cost.wallSeconds, examples: result.cost.examplesProcessed,
                            flops: result.cost.estimatedFLOPs)
         switch result.status {

@@ -33,6 +33,33 @@ struct Retune: ParsableCommand {
         version: RetuneVersion.string,
         subcommands: [Prompt.self, Run.self, Export.self],
         defaultSubcommand: Prompt.self)
+
+    /// Global options may come before the subcommand (`retune --store s.db run f.retune`):
+    /// they are moved after it, where swift-argument-parser reads them.
+    static func main() {
+        main(Array(reorderingGlobalOptions(Array(CommandLine.arguments.dropFirst()))))
+    }
+
+    static func reorderingGlobalOptions(_ args: [String]) -> [String] {
+        let withValue: Set<String> = ["--store", "--color"], flags: Set<String> = ["--keep-going"]
+        let subcommands: Set<String> = ["run", "export", "prompt"]
+        var globals: [String] = []
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            if withValue.contains(a), i + 1 < args.count {
+                globals += [a, args[i + 1]]
+                i += 2
+            } else if flags.contains(a) || withValue.contains(where: { a.hasPrefix($0 + "=") }) {
+                globals.append(a)
+                i += 1
+            } else {
+                break
+            }
+        }
+        guard !globals.isEmpty, i < args.count, subcommands.contains(args[i]) else { return args }
+        return [args[i]] + globals + args[(i + 1)...]
+    }
 }
 
 /// `retune`, `retune -c "…"`, or a script on stdin.

@@ -12,6 +12,25 @@ import Testing
         #expect(h.stdout.contains("USAGE"))
     }
 
+    /// The README's global options work before the subcommand as well as after it.
+    @Test func globalOptionsBeforeTheSubcommand() throws {
+        let dir = try RetuneBinary.tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let script = dir.appendingPathComponent("f.retune")
+        try "set seed 3\nrun_marker_is_unknown\n".write(to: script, atomically: true, encoding: .utf8)
+        let store = dir.appendingPathComponent("s.db").path
+        for args in [["--store", store, "--color", "never", "run", "--keep-going", script.path],
+                     ["--store=\(store)", "--keep-going", "run", script.path],
+                     ["run", "--store", store, "--keep-going", script.path]] {
+            let r = try RetuneBinary.run(args)
+            #expect(r.status == 65, "\(args): \(r.stderr)")
+            #expect(r.stderr.contains("f.retune:2:1: error: unknown command 'run_marker_is_unknown'"), "\(args): \(r.stderr)")
+        }
+        #expect(FileManager.default.fileExists(atPath: store))
+        let e = try RetuneBinary.run(["--store", store, "export", "runs"])
+        #expect(e.status == 0, "\(e.stderr)")
+    }
+
     @Test func unknownFlagIsAUsageError() throws {
         let r = try RetuneBinary.run(["--no-such-flag"])
         #expect(r.status == 64)

@@ -30,6 +30,9 @@ import Tracking
         #expect(ids(h, "runs where not kind = train and model like \"pr%\"") == [2, 3])
         #expect(ids(h, "runs where dataset = valid") == [1])
         #expect(ids(h, "runs where tag.arm = \"retrain\"") == [6])
+        // Tags and parameters are text: a bare word on the other side is a value, as for kind.
+        #expect(ids(h, "runs where tag.arm = retrain") == [6])
+        #expect(ids(h, "runs where tag.arm != retrain and tag.arm = finetune") == [7])
         #expect(ids(h, "runs where model = price order by rmse limit 1") == [2])
         #expect(ids(h, "runs where started > \"2000-01-01\" and kind = drift") == [4])
         #expect(h.out.contains("price@2"))

@@ -16,3 +16,20 @@ import Testing
         #expect(!h.err.contains("nothing"))
     }
 }
+
+@Suite struct FirstUserMessageTests {
+    /// Early stopping is reported as a rounded note, not a warning.
+    @Test func earlyStoppingIsARoundedNote() {
+        let h = Harness()
+        #expect(h.run("""
+        generate housing rows 300 seed 1 as h
+        model n = mlp hidden [8] predicts price from sqft, rooms
+        train n on h valid 0.2 epochs 4 early_stop 2 seed 1
+        """) == 0, "\(h.err)")
+        #expect(h.err.contains("note: early stopping kept the weights of epoch"), "\(h.err)")
+        #expect(!h.err.contains("warning: early stopping"))
+        let line = h.err.split(separator: "\n").first { $0.contains("early stopping") } ?? ""
+        let loss = line.split(separator: " ").last.map { $0.dropLast() } ?? ""
+        #expect(loss.count <= 10, "rounded: \(line)")
+    }
+}

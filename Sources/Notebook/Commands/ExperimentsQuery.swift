@@ -89,6 +89,11 @@ struct RunFilterBuilder {
         case .runID(let id): return .number(Double(id))
         case .identifier(let name):
             if case .field(let f)? = other, f.isNameValued { return .string(name) }
+            // Tags and parameters are text: `tag.stage = candidate`, `param.solver = exact`.
+            switch other {
+            case .tag?, .param?: return .string(name)
+            default: break
+            }
             return try resolve(name, at: e.span)
         case .dotted(let parts):
             let name = parts.joined(separator: ".")

@@ -125,7 +125,12 @@ extension Session {
         } catch {
             bar.clear()
             self.recording("the end of the run") { try recorder.finish(.failed, error: "\(error)") }
-            throw Diagnostic("\(error)", at: span)
+            var notes: [String] = []
+            if case LearningError.unknownColumn(let name, _)? = error as? LearningError,
+               let near = Suggest.closest(name, among: data.columnNames) {
+                notes.append("did you mean '\(near)'? (redefine with: model \(req.model) … replace)")
+            }
+            throw Diagnostic("\(error)", at: span, notes: notes)
         }
         bar.finish(result)
         // Messages starting "note: " are information, not warnings.
@@ -218,6 +223,6 @@ final class ProgressDisplay {
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - etaStart) / 1e9
         let status = r.status == .finished ? nil : r.status.name
         FileHandle.standardError.write(Data((ProgressBar.summary(label: label, epochs: r.curve.count, elapsed: elapsed,
-                                                                  finalLoss: lastLoss, status: status) + "\n").utf8))
+                                                                  finalLoss: r.curve.last?.trainLoss ?? lastLoss, status: status) + "\n").utf8))
     }
 }

@@ -88,13 +88,14 @@ public enum ProgressBar {
     }
 
     /// The line that replaces the bar when the training ends:
-    /// `train price@1  40 epochs in 12.3s  final loss 0.1234  52.1k rows/s`.
+    /// `train price@1  40 epochs in 12.3s  train_loss 0.1234  52.1k rows/s`.
     public static func summary(label: String, epochs: Int, elapsed: Double, finalLoss: Double = .nan,
                                rows: Int = 0, status: String? = nil) -> String {
         var parts: [String] = []
         if !label.isEmpty { parts.append(label) }
         parts.append("\(epochs) epoch\(epochs == 1 ? "" : "s") in " + NumberFormat.duration(elapsed))
-        if finalLoss.isFinite { parts.append("final loss " + NumberFormat.significant(finalLoss, digits: 4)) }
+        // The last epoch's mean training loss, as the curve shows it (not the last batch's).
+        if finalLoss.isFinite { parts.append("train_loss " + NumberFormat.significant(finalLoss, digits: 4)) }
         if rows > 0 && elapsed > 0 { parts.append(NumberFormat.compact(Double(rows) / elapsed) + " rows/s") }
         if let s = status, !s.isEmpty { parts.append(s) }
         return parts.joined(separator: "  ")

@@ -32,4 +32,14 @@ import Testing
         let loss = line.split(separator: " ").last.map { $0.dropLast() } ?? ""
         #expect(loss.count <= 10, "rounded: \(line)")
     }
+
+    /// A misspelt column gets a did-you-mean at `model` (when a dataset is loaded) and at `train`.
+    @Test func misspeltColumnsAreSuggested() {
+        let h = Harness()
+        h.run("generate housing rows 100 seed 1 as h\nmodel m = linear predicts prise from sqft, rooms", keepGoing: true)
+        #expect(h.err.contains("warning: no loaded dataset has a column 'prise'; did you mean 'price'?"), "\(h.err)")
+        #expect(h.run("train m on h") != 0)
+        #expect(h.err.contains("column 'prise' does not exist in dataset 'h'"))
+        #expect(h.err.contains("did you mean 'price'?"))
+    }
 }

@@ -33,7 +33,7 @@ import Testing
 
     @Test func summary() {
         #expect(ProgressBar.summary(label: "train price@1", epochs: 40, elapsed: 12.34, finalLoss: 0.0123456, rows: 512_000)
-                == "train price@1  40 epochs in 12.3s  final loss 0.01235  41.5k rows/s")
+                == "train price@1  40 epochs in 12.3s  train_loss 0.01235  41.5k rows/s")
         #expect(ProgressBar.summary(label: "", epochs: 1, elapsed: 0.5, status: "interrupted")
                 == "1 epoch in 0.50s  interrupted")
     }

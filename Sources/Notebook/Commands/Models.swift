@@ -113,6 +113,7 @@ func defineModel(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
     } catch {
         throw Diagnostic("\(error)", at: inv.node.span)
     }
+    warnAboutUnknownColumns(spec, session: session)
     let store = try session.store()
     let json = try encodeSpec(spec)
     if let existingJSON = try? store.modelSpec(name) {
@@ -760,5 +761,19 @@ func showVersion(model: String, loaded: (version: Int, model: TrainedModel, stor
             line += ")"
         }
         session.print(line)
+    }
+}
+
+/// At `model`: a target or feature that no loaded dataset has, while one has a near name, is
+/// likely a typo; say so now rather than at `train`.
+func warnAboutUnknownColumns(_ spec: ModelSpec, session: Session) {
+    guard !session.datasets.isEmpty else { return }
+    let all = Set(session.datasets.values.flatMap(\.columnNames))
+    var names = [spec.target]
+    if case .columns(let cs) = spec.features { names += cs }
+    for n in names where !all.contains(n) {
+        if let near = Suggest.closest(n, among: all.sorted()) {
+            session.warn("no loaded dataset has a column '\(n)'; did you mean '\(near)'?")
+        }
     }
 }

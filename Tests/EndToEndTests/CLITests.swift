@@ -12,6 +12,39 @@ import Testing
         #expect(h.stdout.contains("USAGE"))
     }
 
+    /// A saved session with failed cells replays: `_N` follows the replay's numbering.
+    @Test func savedSessionWithFailuresReplays() throws {
+        let dir = try RetuneBinary.tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let script = """
+        generate housing rows 200 seed 1 as h
+        model m = linear predicts price from sqft
+        train m on nothere
+        split h into a, b at 0.5 ordered
+        train m on a
+        show _5
+        describe _4
+        head nothere
+        compare _5
+        save session to "saved.retune"
+        """
+        try script.write(to: dir.appendingPathComponent("orig.retune"), atomically: true, encoding: .utf8)
+        let first = try RetuneBinary.run(["run", "--keep-going", "orig.retune", "--store", "orig.db"], directory: dir)
+        #expect(first.status == 70, "\(first.stderr)")
+        let saved = try String(contentsOf: dir.appendingPathComponent("saved.retune"), encoding: .utf8)
+        #expect(saved.contains("# (failed) train m on nothere"))
+        #expect(saved.contains("show _4\n") && saved.contains("describe _3\n"), "\(saved)")
+        // The replay runs every saved command (compare _5 failed: one run is not two), and
+        // shows the same version and dataset as the original.
+        let replay = try RetuneBinary.run(["run", "saved.retune", "--record"], directory: dir)
+        #expect(replay.status == 0, "\(replay.stdout)\(replay.stderr)")
+        let transcript = try String(contentsOf: dir.appendingPathComponent("saved.out"), encoding: .utf8)
+        #expect(transcript.contains("[5]> show _4") && transcript.contains("m@1"), "\(transcript)")
+        #expect(transcript.contains("[6]> describe _3"))
+        let expect = try RetuneBinary.run(["run", "saved.retune", "--expect", "saved.out"], directory: dir)
+        #expect(expect.status == 0, "\(expect.stdout)\(expect.stderr)")
+    }
+
     /// The README's global options work before the subcommand as well as after it.
     @Test func globalOptionsBeforeTheSubcommand() throws {
         let dir = try RetuneBinary.tempDirectory()

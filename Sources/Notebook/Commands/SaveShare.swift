@@ -14,15 +14,22 @@ let saveCommand = CommandSpec(
                OperandSpec("FILE", .path, optional: true, help: "the older spelling of 'to \"FILE\"' (accepted, with a hint)")],
     options: [OptionSpec("to", .path, help: "the script to write"),
               OptionSpec("overwrite", .flag, help: "replace an existing file")],
-    help: "Writes every successful command of this session, in order, as a script that `retune run` replays; failed commands are kept as comments. A header records the date, the retune version and the store.",
+    help: "Writes every successful command of this session, in order, as a script that `retune run` replays; failed commands are kept as comments, and `_N` references are renumbered to the replay's cells (a reference to a failed cell is kept, with a note). Run ids (`#N`) are kept as written: they match on a replay into a fresh store when no failed command recorded a run. A header records the date, the retune version and the store.",
     examples: ["save session to \"sessions/mine.retune\""],
     handler: { inv, session in
         let (file, path, fileSpan) = try inv.outputFile(operand: 1, session: session)
         var text = "# retune session saved \(ISO8601DateFormatter().string(from: Date()))\n"
         text += "# retune \(RetuneVersion.string), store \(session.storePath)\n"
+        // Failed cells become comments, so the replay numbers its cells differently: `_N`
+        // references are rewritten to the replay's numbering.
+        var replayNumber: [Int: Int] = [:]
+        for cell in session.cells where cell.status == .ok { replayNumber[cell.number] = replayNumber.count + 1 }
         for cell in session.cells {
             switch cell.status {
-            case .ok: text += cell.text + "\n"
+            case .ok:
+                let (rewritten, lost) = renumberCellReferences(cell.text, replayNumber)
+                for n in lost { text += "# note: _\(n) below referred to cell \(n), which failed\n" }
+                text += rewritten + "\n"
             case .failed, .interrupted:
                 text += cell.text.split(separator: "\n", omittingEmptySubsequences: false)
                     .map { "# (\(cell.status.rawValue)) \($0)" }.joined(separator: "\n") + "\n"
@@ -60,4 +67,20 @@ func writeText(_ text: String, to path: String, overwrite: Bool, span: SourceSpa
     } catch {
         throw Diagnostic("cannot write \(path): \(error.localizedDescription)", at: span, kind: .io)
     }
+}
+
+/// `text` with every `_N` cell reference mapped through `numbers` (old cell → replay cell);
+/// references to cells that are not mapped (failed ones) are kept and returned.
+func renumberCellReferences(_ text: String, _ numbers: [Int: Int]) -> (String, [Int]) {
+    var bytes = Array(text.utf8)
+    var lost: [Int] = []
+    let tokens = Lexer.tokenize(text, rawTail: Registry.standard.rawTailVerbs)
+    for t in tokens.reversed() {
+        guard case .cellRef(let n?) = t.kind else { continue }
+        guard let m = numbers[n] else { lost.append(n); continue }
+        let lo = t.span.start.offset, hi = t.span.end.offset
+        guard lo >= 0, hi <= bytes.count, lo < hi else { continue }
+        bytes.replaceSubrange(lo..<hi, with: Array("_\(m)".utf8))
+    }
+    return (String(decoding: bytes, as: UTF8.self), lost.reversed())
 }

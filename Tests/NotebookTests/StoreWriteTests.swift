@@ -42,4 +42,32 @@ import Testing
         #expect(h.err.contains("column 'prise' does not exist in dataset 'h'"))
         #expect(h.err.contains("did you mean 'price'?"))
     }
+
+    @Test func nearNamesForTablesAndFiles() throws {
+        let h = Harness()
+        #expect(h.run("sql \"select * from run\"") != 0)
+        #expect(h.err.contains("no such table: run"))
+        #expect(h.err.contains("did you mean 'runs'?"))
+        try "a,b\n1,2\n".write(to: h.directory.appendingPathComponent("prices.csv"), atomically: true, encoding: .utf8)
+        #expect(h.run("load \"price.csv\" as p") != 0)
+        #expect(h.err.contains("did you mean \"prices.csv\"?"), "\(h.err)")
+    }
+
+    /// duel shows the old-data column only with `old OLD_TEST`; advise counts the rows a version
+    /// was fitted on, without its validation part.
+    @Test func duelAndAdviseDescribeWhatTheyMeasured() {
+        let h = Harness()
+        #expect(h.run("""
+        generate housing rows 500 seed 1 as a
+        generate housing rows 200 seed 2 year 2023 as b
+        model p = linear predicts price from sqft, rooms
+        train p on a valid 0.2
+        advise p on b
+        duel p on b
+        """) == 0, "\(h.err)")
+        #expect(h.out.contains("200 rows = 0.5× the 400 training rows"), "\(h.out)")
+        #expect(!h.out.contains("rmse (old)"))
+        #expect(h.run("duel p@1 on b old a") == 0, "\(h.err)")
+        #expect(h.out.contains("rmse (old)"))
+    }
 }

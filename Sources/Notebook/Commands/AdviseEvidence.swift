@@ -55,7 +55,7 @@ struct AdviseEvidence {
         let run = session.producingRun(stored)
         let seed = UInt64(truncatingIfNeeded: session.settings.seed)
         let base = trainOptions(fromParams: run?.row.params ?? [:], seed: seed)
-        let rows = session.trainingSummary(stored)?.rows ?? old?.rowCount ?? 0
+        let rows = session.fittedRows(stored) ?? old?.rowCount ?? 0
         let input = AdviseInput(current: trained, currentRows: rows, base: base, old: old, oldMissing: missing,
                                 new: new, seed: seed, budget: inv.double("budget"))
         let evidence: Evidence

@@ -230,7 +230,18 @@ let loadCommand = CommandSpec(
         do {
             dataset = try CSVLoader.load(path: resolved, name: name, options: options)
         } catch let e as TabularError {
-            throw DataErrors.diagnostic(e, at: pathArg.span, path: (resolved, written))
+            var d = DataErrors.diagnostic(e, at: pathArg.span, path: (resolved, written))
+            // A missing file: suggest a near name in the same folder.
+            if !FileManager.default.fileExists(atPath: resolved) {
+                let folder = URL(fileURLWithPath: resolved).deletingLastPathComponent()
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+                let base = URL(fileURLWithPath: resolved).lastPathComponent
+                if let near = Suggest.closest(base, among: names.sorted()) {
+                    let shown = written.contains("/") ? String(written[..<(written.lastIndex(of: "/") ?? written.startIndex)]) + "/" + near : near
+                    d.notes.append("did you mean \"\(shown)\"?")
+                }
+            }
+            throw d
         }
         for role in ["target", "time"] {
             guard let col = inv.string(role) else { continue }

@@ -176,7 +176,7 @@ func runAdvise(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
     var m = Advice.Measurements(metricName: metric.lossName, isClassification: metric.classification)
     m.newRows = new.rowCount
     let summary = session.trainingSummary(v.stored)
-    m.trainRows = summary?.rows ?? 0
+    m.trainRows = session.fittedRows(v.stored) ?? 0
 
     // Schema.
     for f in pre.features {
@@ -481,6 +481,11 @@ func runDuel(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
                                 Table.Column("flops", alignment: .right)],
                       rows: rows)
     table.footer = notes
+    if oldTest == nil {
+        // Without `old OLD_TEST` there is nothing to show in the old-data column.
+        table.columns.remove(at: 5)
+        table.rows = table.rows.map { r in var r = r; r.remove(at: 5); return r }
+    }
     session.show(table)
     var metrics: [String: Double] = [:]
     for a in arms {

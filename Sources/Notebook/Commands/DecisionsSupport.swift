@@ -43,6 +43,14 @@ extension Session {
         return nil
     }
 
+    /// Rows a version was fitted on: its training data's rows less the validation fraction
+    /// (`valid F`) its producing run held out.
+    func fittedRows(_ stored: ModelVersion) -> Int? {
+        guard let rows = trainingSummary(stored)?.rows else { return nil }
+        guard let f = producingRun(stored)?.row.params["valid"].flatMap(Double.init), f > 0, f < 1 else { return rows }
+        return rows - Int((Double(rows) * f).rounded())
+    }
+
     /// A version's training-data summary (stored with it).
     func trainingSummary(_ stored: ModelVersion) -> DatasetSummary? {
         guard let bytes = stored.summary else { return nil }

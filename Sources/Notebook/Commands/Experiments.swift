@@ -330,7 +330,12 @@ let sqlCommand: CommandSpec = { var spec = CommandSpec(
     handler: { inv, session in
         guard let arg = inv.operand(0), let text = arg.string else { return nil }
         let store = try session.store()
-        let result = try Experiments.wrap(arg.span) { try store.readOnlySQL(text) }
+        let result: SQLTable
+        do {
+            result = try store.readOnlySQL(text)
+        } catch {
+            throw Diagnostic("\(error)", at: arg.span, notes: Experiments.tableSuggestion("\(error)", store: store))
+        }
         let table = Experiments.table(result)
         session.show(table)
         return .table(table)
@@ -340,6 +345,18 @@ let sqlCommand: CommandSpec = { var spec = CommandSpec(
 }()
 
 extension Experiments {
+    /// "did you mean 'runs'?" for SQLite's `no such table: run`.
+    static func tableSuggestion(_ message: String, store: Store) -> [String] {
+        guard let r = message.range(of: "no such table: ") else { return [] }
+        let name = String(message[r.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "_" })
+        guard let names = try? store.readOnlySQL("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name") else { return [] }
+        let tables = names.rows.compactMap { row -> String? in
+            if case .text(let t)? = row.first { return t }
+            return nil
+        }
+        return Suggest.closest(name, among: tables).map { ["did you mean '\($0)'? (tables: docs/STORE.md)"] } ?? []
+    }
+
     /// An SQL result as a render table.
     static func table(_ t: SQLTable) -> Table {
         let rows: [[Cell]] = t.rows.map { row in

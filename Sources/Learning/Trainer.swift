@@ -147,9 +147,19 @@ public enum Trainer {
         if let parent {
             let diffs = spec.differences(from: parent.spec)
             if !diffs.isEmpty { throw LearningError.specMismatch(model: spec.name, differences: diffs) }
-            var schema = parent.preprocessor.schemaDifferences(with: data).map(\.description)
-            if let replay {
-                schema += parent.preprocessor.schemaDifferences(with: replay).map { "replay data: \($0)" }
+            // New categories do not block a fine-tune: they are encoded as all zeros (the
+            // parent's one-hot columns are fixed), with a warning naming column and values.
+            // Every other schema change does: retrain.
+            var schema: [String] = []
+            for (label, set) in [("", data), ("replay data: ", replay)] {
+                guard let set else { continue }
+                for d in parent.preprocessor.schemaDifferences(with: set) {
+                    if case .newCategories(let column, let levels) = d {
+                        warnings.append("\(label)\(column) = \(levels.map { "'\($0)'" }.joined(separator: ", ")): not in the vocabulary of the parent, encoded as all zeros (retrain to learn \(levels.count == 1 ? "it" : "them"))")
+                    } else {
+                        schema.append(label + d.description)
+                    }
+                }
             }
             for (label, set) in [("", data), ("replay data: ", replay)] {
                 guard let set else { continue }
@@ -169,7 +179,7 @@ public enum Trainer {
             preprocessor = try wrapPreprocessing {
                 try Preprocessor.fit(trainData, features: features, target: spec.target,
                                      classification: task == .classification, impute: options.resolvedImpute,
-                                     allColumns: allColumns)
+                                     allColumns: allColumns, vocabularyFrom: validData.map { [$0] } ?? [])
             }
         }
         let trainDesign = try wrapPreprocessing { try preprocessor.transform(trainData, requireTarget: true) }
@@ -185,7 +195,14 @@ public enum Trainer {
             warnings.append("\(trainDesign.droppedRows) training row\(trainDesign.droppedRows == 1 ? "" : "s") left out (missing target\(preprocessor.impute == .drop ? " or feature" : ""))")
         }
         let unseen = trainDesign.unseenCategoryCount + (validDesign?.unseenCategoryCount ?? 0) + (replayDesign?.unseenCategoryCount ?? 0)
-        if unseen > 0 { warnings.append("\(unseen) categorical value\(unseen == 1 ? "" : "s") not in the training vocabulary encoded as all zeros") }
+        if unseen > 0, parent == nil {
+            // Name them (a fine-tune has said so above, per column).
+            let named = [validData].compactMap { $0 }.flatMap { preprocessor.schemaDifferences(with: $0) }.compactMap { d -> String? in
+                if case .newCategories(let column, let levels) = d { return "\(column) = " + levels.map { "'\($0)'" }.joined(separator: ", ") }
+                return nil
+            }
+            warnings.append("\(unseen) categorical value\(unseen == 1 ? "" : "s") not in the training vocabulary encoded as all zeros" + (named.isEmpty ? "" : ": " + named.joined(separator: "; ")))
+        }
         guard let yTrain = trainDesign.y else { throw LearningError.unknownColumn(name: spec.target, dataset: data.name) }
 
         // Output layer.

@@ -141,8 +141,12 @@ public struct Preprocessor: Codable, Sendable, Hashable {
     }
 
     /// Fits the preprocessing on `data` for the given feature columns.
+    ///
+    /// `vocabularyFrom`: further data the version sees (its validation part), whose categories
+    /// join the vocabulary so that a category seen only there is not "unseen" later.
     public static func fit(_ data: Dataset, features: [String], target: String?, classification: Bool,
-                           impute: ImputeStrategy = .none, allColumns: Bool = false) throws -> Preprocessor {
+                           impute: ImputeStrategy = .none, allColumns: Bool = false,
+                           vocabularyFrom extra: [Dataset] = []) throws -> Preprocessor {
         if features.isEmpty { throw PreprocessingError.noFeatures }
         var columns: [Column] = []
         for name in features {
@@ -217,7 +221,13 @@ public struct Preprocessor: Codable, Sendable, Hashable {
             case .categorical(let codes, let levels):
                 var seen = [Bool](repeating: false, count: levels.count)
                 for r in 0..<codes.count where usable[r] && codes[r] >= 0 { seen[Int(codes[r])] = true }
-                let vocab = levels.indices.filter { seen[$0] }.map { levels[$0] }
+                var vocab = levels.indices.filter { seen[$0] }.map { levels[$0] }
+                for other in extra {
+                    guard case .categorical(let oc, let ol)? = other.column(named: c.name)?.storage else { continue }
+                    var used = [Bool](repeating: false, count: ol.count)
+                    for code in oc where code >= 0 { used[Int(code)] = true }
+                    for i in ol.indices where used[i] && !vocab.contains(ol[i]) { vocab.append(ol[i]) }
+                }
                 fitted.append(Feature(name: c.name, type: c.type, kind: .categorical(levels: vocab)))
             }
         }

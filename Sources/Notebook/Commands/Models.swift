@@ -329,7 +329,7 @@ let finetuneCommand = CommandSpec(
     first N layers of an mlp fixed; `anchor λ` adds λ/2·‖θ − θ_parent‖² (L2-SP); `replay F from DATA2` mixes
     F × |DATA| rows sampled from DATA2 into every epoch against forgetting. Closed-form models solve the anchored
     objective exactly (anchor → 0 equals a retrain on DATA, anchor → ∞ keeps the parent).
-    Data whose input schema differs from the parent's (a missing or new column, a new category) is an error: retrain.
+    Data whose input schema differs from the parent's (a missing or new column, a changed type) is an error: retrain. A category the parent never saw (its vocabulary is everything it was trained and validated on) is encoded as all zeros, with a warning naming the column and the value: the parent's one-hot columns are fixed, so only a retrain learns it.
     Any stored version can be fine-tuned, also in a later session.
     """,
     examples: ["finetune price on new_a", "finetune price@1 on new_a anchor 10",

@@ -50,7 +50,7 @@ public struct Completion {
         case .name(let kind):
             switch kind {
             case .dataset: return Array(session.datasets.keys)
-            case .column: return columnsInContext(words)
+            case .column: return columnsOrAny(words)
             case .model, .alias: return names(kind)
             case .any: return Array(session.datasets.keys) + names(.model)
             }
@@ -58,9 +58,35 @@ public struct Completion {
         case .choice(let cs): return cs
         case .runID: return names(.any).filter { $0.hasPrefix("#") }
         case .list(let inner): return candidates(for: inner, words: words)
-        case .any, .expr: return Array(session.datasets.keys) + columnsInContext(words) + names(.model)
+        case .any, .expr: return Array(session.datasets.keys) + columnsOrAny(words) + names(.model)
         default: return []
         }
+    }
+
+    /// Columns of the dataset named earlier on the line; else of the CSV file quoted on the line
+    /// (`load "f.csv" as d target <Tab>`: its header); else of every loaded dataset
+    /// (`model m = … from <Tab>`).
+    func columnsOrAny(_ words: [String]) -> [String] {
+        let named = columnsInContext(words)
+        if !named.isEmpty { return named }
+        if let quoted = words.first(where: { $0.hasPrefix("\"") && $0.count > 2 && $0.hasSuffix("\"") }) {
+            let header = csvHeader(String(quoted.dropFirst().dropLast()))
+            if !header.isEmpty { return header }
+        }
+        return Array(Set(session.datasets.values.flatMap(\.columnNames))).sorted()
+    }
+
+    /// The column names on the first line of a CSV file (relative to the session's folder).
+    func csvHeader(_ path: String) -> [String] {
+        let full = path.hasPrefix("/") ? path : session.baseDirectory + "/" + path
+        guard let handle = FileHandle(forReadingAtPath: full) else { return [] }
+        defer { try? handle.close() }
+        guard let data = try? handle.read(upToCount: 65_536) else { return [] }
+        let text = String(decoding: data, as: UTF8.self)
+        guard let line = text.split(whereSeparator: \.isNewline).first else { return [] }
+        let sep: Character = line.contains("\t") ? "\t" : (line.filter { $0 == ";" }.count > line.filter { $0 == "," }.count ? ";" : ",")
+        return line.split(separator: sep).map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\" \u{FEFF}")) }
+            .filter { !$0.isEmpty }
     }
 
     /// Columns of the dataset named earlier on the line.

@@ -330,6 +330,14 @@ private func since(_ h: Harness, _ mark: Int) -> String { String(h.out.dropFirst
         #expect(c.complete(lineBeforeWord: "select p columns [species, ", prefix: "bill", insideQuote: false)
                 == ["bill_depth_mm", "bill_length_mm"])
         #expect(c.complete(lineBeforeWord: "describe ", prefix: "p", insideQuote: false) == ["p"])
+        // No dataset on the line: the loaded datasets' columns (model … from), or the header of
+        // the file being loaded (load … target).
+        #expect(c.complete(lineBeforeWord: "model m = linear predicts body_mass_g from ", prefix: "bill_l", insideQuote: false)
+                == ["bill_length_mm"])
+        #expect(c.complete(lineBeforeWord: "model m = linear predicts ", prefix: "flip", insideQuote: false)
+                == ["flipper_length_mm"])
+        #expect(c.complete(lineBeforeWord: "load \"data/penguins.csv\" as q target ", prefix: "isl", insideQuote: false)
+                == ["island"])
     }
 
     @Test func everyDataCommandHasHelpAndExamples() {

@@ -55,7 +55,11 @@ public enum TableRenderer {
             if table.columns.isEmpty || table.rows.isEmpty { return color ? aligned(table, color: true) : text }
             let widest = text.split(separator: "\n", omittingEmptySubsequences: false)
                 .map { TextWidth.of(String($0)) }.max() ?? 0
-            if widest > width { return vertical(table, width: width, color: color) }
+            if widest > width {
+                // Wrap long text cells within the width first; records only when even that fails.
+                if let wrapped = alignedText(table, color: color, fitting: width) { return wrapped }
+                return vertical(table, width: width, color: color)
+            }
             return color ? aligned(table, color: true) : text
         case .vertical: return vertical(table, width: width, color: color)
         case .csv: return csv(table)
@@ -125,16 +129,43 @@ public enum TableRenderer {
 
     // MARK: aligned text
 
-    static func aligned(_ table: Table, color: Bool) -> String {
+    /// The narrowest a wrapped text column becomes (or its header, if wider).
+    static let minimumWrappedWidth = 12
+
+    /// The aligned layout. With `fitting`, text columns (left-aligned) are narrowed, widest
+    /// first, and their cells word-wrapped onto continuation lines until the table fits; nil
+    /// when it cannot fit even so.
+    static func aligned(_ table: Table, color: Bool) -> String { alignedText(table, color: color, fitting: nil) ?? "" }
+
+    static func alignedText(_ table: Table, color: Bool, fitting maxWidth: Int?) -> String? {
         var lines: [String] = []
         if let t = table.title { lines.append(ANSI.style(t, ANSI.bold, on: color)) }
         let n = table.columns.count
         if n > 0 {
             let right = rightAligned(table)
             let headers = table.columns.map { terminalText(.text($0.name)) }
-            let body = table.rows.map { row in (0..<n).map { terminalText(cell(row, $0)) } }
+            var body = table.rows.map { row in (0..<n).map { terminalText(cell(row, $0)) } }
             var widths = headers.map { TextWidth.of($0) }
             for r in body { for i in 0..<n { widths[i] = max(widths[i], TextWidth.of(r[i])) } }
+            if let maxWidth {
+                var excess = widths.reduce(0, +) + 3 * (n - 1) - maxWidth
+                let floor = headers.map { max(minimumWrappedWidth, TextWidth.of($0)) }
+                while excess > 0 {
+                    guard let i = (0..<n).filter({ !right[$0] && widths[$0] > floor[$0] }).max(by: { widths[$0] < widths[$1] }) else {
+                        return nil
+                    }
+                    widths[i] -= 1
+                    excess -= 1
+                }
+                // Rows become one line per wrapped line of their tallest cell.
+                var physical: [[String]] = []
+                for r in body {
+                    let parts = (0..<n).map { i in TextWidth.of(r[i]) > widths[i] ? TextWidth.wrap(r[i], width: widths[i]) : [r[i]] }
+                    let height = parts.map(\.count).max() ?? 1
+                    for k in 0..<height { physical.append((0..<n).map { k < parts[$0].count ? parts[$0][k] : "" }) }
+                }
+                body = physical
+            }
             let bar = ANSI.style("│", ANSI.dim, on: color)
             func line(_ cells: [String], bold: Bool) -> String {
                 let padded = (0..<n).map { i -> String in

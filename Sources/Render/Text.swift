@@ -35,6 +35,40 @@ public enum ANSI {
 }
 
 public enum TextWidth {
+    /// `text` word-wrapped into lines of at most `width` columns; a word longer than a line is
+    /// cut. Used by tables that wrap long cells and by help text.
+    public static func wrap(_ text: String, width: Int) -> [String] {
+        let width = max(1, width)
+        var lines: [String] = []
+        var current = ""
+        func flush() { if !current.isEmpty { lines.append(current); current = "" } }
+        for word in text.split(separator: " ", omittingEmptySubsequences: true).map(String.init) {
+            var w = word
+            while of(w) > width {
+                flush()
+                var head = ""
+                for c in w {
+                    if of(head + String(c)) > width { break }
+                    head.append(c)
+                }
+                if head.isEmpty, let first = w.first { head = String(first) }
+                lines.append(head)
+                w = String(w.dropFirst(head.count))
+            }
+            if w.isEmpty { continue }
+            if current.isEmpty {
+                current = w
+            } else if of(current) + 1 + of(w) <= width {
+                current += " " + w
+            } else {
+                flush()
+                current = w
+            }
+        }
+        flush()
+        return lines.isEmpty ? [""] : lines
+    }
+
     /// Columns a string occupies in a terminal: combining marks and zero-width characters
     /// count 0, East Asian wide/fullwidth characters and emoji 2, everything else 1.
     /// ANSI escape sequences are ignored.

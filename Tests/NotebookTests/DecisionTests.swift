@@ -246,7 +246,7 @@ enum DecisionFixture {
         try DecisionFixture.train(h, ModelSpec(name: "sens", family: .linear, target: "output"), on: "s_old")
         #expect(h.run("advise sens on s_new") == 0, "\(h.err)")
         #expect(try DecisionFixture.lastRun(h).row.tags["verdict"] == "retrain_new")
-        #expect(h.out.contains("not measurable (schema change)"))
+        #expect(h.out.contains("not measurable (schema"))
         #expect(h.run("duel sens on s_new") == 0, "\(h.err)")
         #expect(h.out.contains("keep cannot run:"))
         #expect(h.out.contains("finetune refused:"))

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Notebook
+import Render
 
 /// A store write that fails is a warning naming what was not recorded, never silent.
 @Suite struct StoreWriteTests {
@@ -57,6 +58,7 @@ import Testing
     /// was fitted on, without its validation part.
     @Test func duelAndAdviseDescribeWhatTheyMeasured() {
         let h = Harness()
+        h.session.tableWidth = 400  // one line per row, so the texts below are not wrapped
         #expect(h.run("""
         generate housing rows 500 seed 1 as a
         generate housing rows 200 seed 2 year 2023 as b
@@ -69,5 +71,20 @@ import Testing
         #expect(!h.out.contains("rmse (old)"))
         #expect(h.run("duel p@1 on b old a") == 0, "\(h.err)")
         #expect(h.out.contains("rmse (old)"))
+    }
+}
+
+@Suite struct HelpWrapTests {
+    /// `help CMD` wraps its prose to the terminal width; usage and examples stay as written.
+    @Test func helpWrapsToTheWidth() throws {
+        let spec = try #require(Registry.standard.spec(named: "advise"))
+        let text = HelpText.command(spec, width: 60)
+        let lines = text.split(separator: "\n").map(String.init)
+        let prose = lines.filter { !$0.hasPrefix("usage:") && !$0.hasPrefix("  advise ") }
+        #expect(prose.allSatisfy { TextWidth.of($0) <= 60 }, "\(prose.filter { TextWidth.of($0) > 60 })")
+        #expect(text.contains("Decides from evidence"))
+        // Nothing is lost: the same words as the unwrapped help.
+        let words = { (s: String) in s.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ") }
+        #expect(words(text) == words(HelpText.command(spec, width: 10_000)))
     }
 }

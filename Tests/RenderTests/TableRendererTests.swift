@@ -50,6 +50,25 @@ let sample = Table(
         #expect(TableRenderer.render(sample, format: .vertical, width: 80) == expected)
     }
 
+    /// A table too wide because of long text wraps that text within the width, one physical
+    /// line per wrapped line; every line fits and no word is lost.
+    @Test func longTextCellsWrapBeforeRecords() {
+        let long = "max PSI 0.154 on age; 0 of 10 features major, above the no-drift level 0.0968"
+        let t = Table(headers: ["measure", "value", "reading"],
+                      rows: [["drift", .text(long), "moderate"], ["size", "133 rows", "partial"]])
+        let out = TableRenderer.render(t, format: .table, width: 50)
+        #expect(!out.contains("RECORD"), "\(out)")
+        let lines = out.split(separator: "\n").map(String.init)
+        #expect(lines.allSatisfy { TextWidth.of($0) <= 50 }, "\(out)")
+        let words = lines.dropFirst(2).flatMap { $0.split(separator: "│").count > 1 ? [String($0.split(separator: "│")[1])] : [] }
+            .joined(separator: " ").split(separator: " ").map(String.init)
+        #expect(words.joined(separator: " ").contains(long), "\(words)")
+        #expect(lines.count > 4)  // the drift row takes several lines
+        // Too narrow even for wrapped columns: records.
+        #expect(TableRenderer.render(t, format: .table, width: 20).contains("-[ RECORD 1 ]"))
+        #expect(TextWidth.wrap("aaaa bbbbbbbbbb c", width: 4) == ["aaaa", "bbbb", "bbbb", "bb c"])
+    }
+
     @Test func autoVerticalWhenTooWide() {
         // The widest line of the aligned layout (the separator) is 35 columns.
         let fits = TableRenderer.render(sample, format: .table, width: 35)

@@ -25,7 +25,7 @@ let helpCommand = CommandSpec(
                 if let s = Suggest.closest(name, among: registry.names) { notes.append("did you mean '\(s)'?") }
                 throw Diagnostic("no command named '\(name)'", at: inv.operand(0)?.span ?? inv.node.span, notes: notes)
             }
-            session.print(HelpText.command(spec))
+            session.print(HelpText.command(spec, width: session.width))
         } else {
             session.print(HelpText.overview(registry))
         }
@@ -179,16 +179,51 @@ public enum HelpText {
         return out
     }
 
-    public static func command(_ s: CommandSpec) -> String {
-        var out = "usage: \(s.synopsis)\n\n\(s.summary).\n"
-        if !s.help.isEmpty { out += "\n\(s.help)\n" }
+    /// One command's help, its prose wrapped to `width` columns (lines that fit, such as the
+    /// formula tables of `help generate`, are kept as written; option lines wrap with a hanging
+    /// indent).
+    public static func command(_ s: CommandSpec, width: Int = 80) -> String {
+        func fold(_ text: String, indent: Int = 0) -> String {
+            // Paragraphs are runs of unindented lines: one that does not fit is reflowed whole.
+            // Indented lines (formula tables) are wrapped alone, with their indentation.
+            var out: [String] = []
+            var paragraph: [String] = []
+            func flush() {
+                guard !paragraph.isEmpty else { return }
+                if paragraph.contains(where: { TextWidth.of($0) > width }) {
+                    let pieces = TextWidth.wrap(paragraph.joined(separator: " "), width: max(20, width - indent))
+                    out += pieces.enumerated().map { (i, p) in (i == 0 ? "" : String(repeating: " ", count: indent)) + p }
+                } else {
+                    out += paragraph
+                }
+                paragraph = []
+            }
+            for line in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+                if line.isEmpty || line.hasPrefix(" ") && indent == 0 {
+                    flush()
+                    if TextWidth.of(line) > width {
+                        let lead = String(line.prefix { $0 == " " })
+                        out += TextWidth.wrap(String(line.dropFirst(lead.count)), width: max(20, width - lead.count - 2))
+                            .enumerated().map { (i, p) in lead + (i == 0 ? "" : "  ") + p }
+                    } else {
+                        out.append(line)
+                    }
+                } else {
+                    paragraph.append(line)
+                }
+            }
+            flush()
+            return out.joined(separator: "\n")
+        }
+        var out = "usage: \(s.synopsis)\n\n\(fold(s.summary)).\n"
+        if !s.help.isEmpty { out += "\n\(fold(s.help))\n" }
         if !s.operands.isEmpty {
             out += "\noperands:\n"
             let w = (s.operands.map(\.name.count).max() ?? 4) + 2
             for o in s.operands {
                 let desc = o.help.isEmpty ? o.type.description : "\(o.help) (\(o.type))"
-                out += "  " + o.name.padding(toLength: w, withPad: " ", startingAt: 0) + desc
-                    + (o.optional ? " [optional]" : "") + "\n"
+                out += fold("  " + o.name.padding(toLength: w, withPad: " ", startingAt: 0) + desc
+                    + (o.optional ? " [optional]" : ""), indent: w) + "\n"
             }
         }
         if !s.options.isEmpty {
@@ -199,7 +234,7 @@ public enum HelpText {
                 line += o.help.isEmpty ? o.type.description : o.help
                 if o.required { line += " (required)" }
                 if let d = o.defaultValue { line += " [default: \(d)]" }
-                out += line + "\n"
+                out += fold(line, indent: w) + "\n"
             }
         }
         if !s.examples.isEmpty {

@@ -168,7 +168,7 @@ enum DecisionFixture {
         func scores(_ arm: String) throws -> RowScores {
             let v = try #require(versions[arm], "arm \(arm) not run")
             let m = try TrainedModel.deserialize(try s.loadVersion(model, .number(v)).weights)
-            return try DecisionMath.rowScores(m, on: holdout, span: .none)
+            return try DecisionMath.rowScores(m, on: holdout)
         }
         let a = try scores(verdict), w = try scores(winner)
         let samples = DecisionMath.resamples(n: a.losses.count, count: Advice.resamples, seed: 99)

@@ -42,49 +42,34 @@ func runDrift(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
     }
     let ref = try session.dataset(refName, at: refArg.span)
     let new = try session.dataset(newName, at: newArg.span)
-    var report = Drift.report(reference: ref, new: new)
-    // Time columns drift by definition: they are left out (and said so).
-    let timeColumns = Set([ref.time, new.time].compactMap { $0 })
-    report.columns.removeAll { timeColumns.contains($0.name) && inv.names("columns")?.contains($0.name) != true }
-    if let wanted = inv.names("columns") {
-        for (i, c) in wanted.enumerated() where ref.column(named: c) == nil && new.column(named: c) == nil {
-            let span = inv.options["columns"]?.list[i].span ?? inv.span("columns")
-            var notes: [String] = []
-            if let s = Suggest.closest(c, among: ref.columnNames) { notes.append("did you mean '\(s)'?") }
-            throw Diagnostic("no column '\(c)' in '\(refName)' or '\(newName)'", at: span, notes: notes)
-        }
-        report.columns = report.columns.filter { wanted.contains($0.name) }
+    let wanted = inv.names("columns")
+    for (i, c) in (wanted ?? []).enumerated() where ref.column(named: c) == nil && new.column(named: c) == nil {
+        let span = inv.options["columns"]?.list[i].span ?? inv.span("columns")
+        var notes: [String] = []
+        if let s = Suggest.closest(c, among: ref.columnNames) { notes.append("did you mean '\(s)'?") }
+        throw Diagnostic("no column '\(c)' in '\(refName)' or '\(newName)'", at: span, notes: notes)
     }
-    let floor = report.noiseFloor
-    let target = ref.target ?? new.target
-    let refSummary = ref.summary(fingerprint: false), newSummary = new.summary(fingerprint: false)
-    let ranked = report.columns.sorted { a, b in
-        let pa = a.psi ?? -1, pb = b.psi ?? -1
-        if pa != pb { return pa > pb }
-        return (a.ksD ?? -1) > (b.ksD ?? -1)
-    }
+    // The assessment (Decisions.DriftAssessment): ranking, levels, verdict line, run metrics.
+    let a = DriftAssessment.assess(reference: ref, new: new, columns: wanted)
+    let report = a.report
     var rows: [[Cell]] = []
-    for c in ranked {
-        let rs = refSummary.column(named: c.name), ns = newSummary.column(named: c.name)
-        var shift: Cell = .missing, ratio: Cell = .missing
-        if let rm = c.referenceMean, let nm = c.newMean, let sd = rs?.std, sd > 0 {
-            shift = .number((nm - rm) / sd)
-            if let nsd = ns?.std { ratio = .number(nsd / sd) }
-        }
+    for col in a.columns {
+        let c = col.drift
         var note: [String] = []
         if !c.appeared.isEmpty { note.append("+" + c.appeared.prefix(5).joined(separator: ", +")) }
         if !c.vanished.isEmpty { note.append("−" + c.vanished.prefix(5).joined(separator: ", −")) }
         let missing = c.newMissingRate != c.referenceMissingRate
             ? String(format: "%.1f→%.1f %%", c.referenceMissingRate * 100, c.newMissingRate * 100) : ""
-        rows.append([.text(c.name == target ? "\(c.name) (target)" : c.name), .text(c.type.rawValue),
+        rows.append([.text(col.isTarget ? "\(c.name) (target)" : c.name), .text(c.type.rawValue),
                      c.psi.map { .number($0) } ?? .missing, c.ksD.map { .number($0) } ?? .missing,
-                     c.ksPValue.map { .number($0) } ?? .missing, shift, ratio, .text(missing),
-                     .text(Advice.level(psi: c.psi, noiseFloor: floor).rawValue), .text(note.joined(separator: " "))])
+                     c.ksPValue.map { .number($0) } ?? .missing,
+                     col.meanShiftSD.map { .number($0) } ?? .missing, col.stdRatio.map { .number($0) } ?? .missing,
+                     .text(missing), .text(col.level.rawValue), .text(note.joined(separator: " "))])
     }
     var footer: [String] = []
-    if let f = floor { footer.append("no-drift PSI level 9·(1/\(report.referenceRows) + 1/\(report.newRows)) = \(NumberText.short(f))") }
-    if !timeColumns.isEmpty && inv.names("columns") == nil {
-        footer.append("time column\(timeColumns.count > 1 ? "s" : "") \(timeColumns.sorted().joined(separator: ", ")) left out")
+    if let f = a.noiseFloor { footer.append("no-drift PSI level 9·(1/\(report.referenceRows) + 1/\(report.newRows)) = \(NumberText.short(f))") }
+    if !a.timeColumnsLeftOut.isEmpty {
+        footer.append("time column\(a.timeColumnsLeftOut.count > 1 ? "s" : "") \(a.timeColumnsLeftOut.joined(separator: ", ")) left out")
     }
     var driftTable = Table(title: "drift \(refName) → \(newName)",
                       columns: [Table.Column("column"), Table.Column("type"), Table.Column("psi", alignment: .right),
@@ -102,34 +87,14 @@ func runDrift(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
     driftTable.rows = driftTable.rows.map { row in keep.map { row[$0] } }
     driftTable.footer = footer
     session.show(driftTable)
-    var schema: [String] = []
-    if !report.addedColumns.isEmpty { schema.append("new columns: " + report.addedColumns.joined(separator: ", ")) }
-    if !report.removedColumns.isEmpty { schema.append("missing columns: " + report.removedColumns.joined(separator: ", ")) }
-    if !report.typeChanges.isEmpty { schema.append("type changes: " + report.typeChanges.joined(separator: "; ")) }
-    let features = report.columns.filter { $0.name != target }
-    let worst = features.max { ($0.psi ?? -1) < ($1.psi ?? -1) }
-    let level = worst.map { Advice.level(psi: $0.psi, noiseFloor: floor) } ?? .none
-    var line = "drift: \(level.rawValue)"
-    if let w = worst, let p = w.psi { line += " (max feature PSI \(NumberText.short(p)) on \(w.name)" + (floor.map { "; no-drift level \(NumberText.short($0))" } ?? "") + ")" }
-    if let t = target, let tc = report.columns.first(where: { $0.name == t }), let p = tc.psi {
-        line += "; target \(t) PSI \(NumberText.short(p)) (\(Advice.level(psi: p, noiseFloor: floor).rawValue))"
-    }
-    line += schema.isEmpty ? "; schema unchanged" : "; schema: " + schema.joined(separator: "; ")
-    session.print(line)
+    session.print(a.line)
 
-    var metrics: [String: Double] = [:]
-    for c in report.columns {
-        if let p = c.psi { metrics["psi.\(c.name)"] = p }
-        if let d = c.ksD { metrics["ks.\(c.name)"] = d }
-    }
-    if let w = worst, let p = w.psi { metrics["max_psi"] = p }
-    if let f = floor { metrics["psi_noise_level"] = f }
     let recorder = try RunRecorder(session: session, invocation: inv, kind: "drift",
                                    datasets: [("ref", refName), ("new", newName)],
-                                   params: ["columns": inv.names("columns")?.joined(separator: ", ") ?? "*"])
-    session.recording("a run tag") { try recorder.store.tag(recorder.id, key: "verdict", value: level.rawValue) }
-    if let w = worst { session.recording("a run tag") { try recorder.store.tag(recorder.id, key: "max_psi_column", value: w.name) } }
-    try recorder.finish(.finished, metrics: metrics)
+                                   params: ["columns": wanted?.joined(separator: ", ") ?? "*"])
+    session.recording("a run tag") { try recorder.store.tag(recorder.id, key: "verdict", value: a.level.rawValue) }
+    if let w = a.worst { session.recording("a run tag") { try recorder.store.tag(recorder.id, key: "max_psi_column", value: w.name) } }
+    try recorder.finish(.finished, metrics: a.metrics)
     return .run(Int(recorder.id))
 }
 
@@ -170,72 +135,25 @@ func runAdvise(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
     guard let newName = inv.string("on") else { throw inv.error("advise needs 'on NEW'") }
     let new = try session.dataset(newName, at: inv.span("on"))
     let metric = PrimaryMetric(classification: v.trained.task == .classification)
-    let pre = v.trained.preprocessor
-    let featureNames = pre.features.map(\.name)
-    let target = pre.target ?? v.trained.spec.target
-    var m = Advice.Measurements(metricName: metric.lossName, isClassification: metric.classification)
-    m.newRows = new.rowCount
-    let summary = session.trainingSummary(v.stored)
-    m.trainRows = session.fittedRows(v.stored) ?? 0
-
-    // Schema.
-    for f in pre.features {
-        guard let c = new.column(named: f.name) else { m.missingFeatures.append(f.name); continue }
-        if f.type.isNumeric != c.type.isNumeric { m.missingFeatures.append("\(f.name) (\(f.type.rawValue) → \(c.type.rawValue))") }
-    }
-    if pre.allColumns {
-        m.newFeatures = new.columnNames.filter { !featureNames.contains($0) && $0 != target && $0 != new.time }
-    }
-    // Drift against the stored summary, over the model's features.
-    var driftLine = "no training summary stored with this version"
-    if let summary {
-        let report = Drift.report(reference: summary, new: new)
-        m.noiseFloor = report.noiseFloor
-        let feats = report.columns.filter { featureNames.contains($0.name) }
-        if let w = feats.max(by: { ($0.psi ?? -1) < ($1.psi ?? -1) }), let p = w.psi {
-            m.maxPSI = p
-            m.maxPSIColumn = w.name
-            let major = feats.filter { Advice.level(psi: $0.psi, noiseFloor: report.noiseFloor) == .major }.count
-            driftLine = "max PSI \(NumberText.short(p)) on \(w.name); \(major) of \(feats.count) features major"
-        }
-    }
-    // Performance, baseline and noise.
-    var perfLine = "not measurable (schema change)"
-    var baselineLine = "—"
-    var scores: RowScores?
-    if m.missingFeatures.isEmpty {
-        let s = try DecisionMath.rowScores(v.trained, on: new, span: inv.span("on"))
-        scores = s
-        m.measured = s.loss
-        let samples = DecisionMath.resamples(n: s.losses.count, count: Advice.resamples, seed: UInt64(session.settings.seed))
-        let ci = DecisionMath.interval(s, samples: samples)
-        m.measuredNoise = (ci.high - ci.low) / 2
-        let recorded = session.recordedLoss(v.stored, metric: metric)
-        m.recorded = recorded?.loss
-        let ns = DecisionMath.noSignal(s)
-        m.noSignal = ns.flag
-        perfLine = "\(metric.name) \(NumberText.short(s.value)) on NEW (95 % ±\(NumberText.short(m.measuredNoise)))"
-        if let r = recorded {
-            perfLine += " vs \(NumberText.short(metric.display(loss: r.loss))) recorded (\(r.key))"
-            if let d = m.degradation { perfLine += ": \(metric.lossName) \(NumberText.percent(d))" }
-        }
-        baselineLine = metric.classification
-            ? "accuracy \(NumberText.short(s.value)) vs \(NumberText.short(ns.baseline)) for the majority class"
-            : "rmse \(NumberText.short(s.value)) vs \(NumberText.short(ns.baseline)) predicting the mean"
-    }
-    // Cost from the producing run.
     let run = session.producingRun(v.stored)
-    var costLine = "no recorded cost"
-    if let c = run?.cost, m.trainRows > 0 {
-        let scale = Double(m.newRows) / Double(m.trainRows)
-        let retrain = c.wallSeconds * max(scale, 1e-9)
-        let closed = v.trained.spec.isClosedForm(options: trainOptions(fromParams: run?.row.params ?? [:], seed: nil))
-        let fine = closed ? retrain : retrain * Advice.fineTuneCostFraction
-        m.retrainSeconds = retrain
-        m.fineTuneSeconds = fine
-        costLine = "retrain on NEW ≈ \(formatSeconds(retrain)) (\(formatFLOPs(c.flops * scale)) FLOPs), on old + new ≈ \(formatSeconds(c.wallSeconds * (1 + scale))), fine-tune ≈ \(formatSeconds(fine))"
+    let budget = inv.double("budget")
+    // The measurements (Decisions: Advice.measure); the store supplies the version's summary,
+    // recorded metric and the producing run's cost.
+    let context = AdviceContext(
+        trainingSummary: session.trainingSummary(v.stored), fittedRows: session.fittedRows(v.stored) ?? 0,
+        recorded: session.recordedLoss(v.stored, metric: metric),
+        producingCost: run?.cost.map { ($0.wallSeconds, $0.flops) },
+        closedForm: v.trained.spec.isClosedForm(options: trainOptions(fromParams: run?.row.params ?? [:], seed: nil)),
+        budget: budget, seed: UInt64(session.settings.seed))
+    let readings: AdviceReadings
+    do {
+        readings = try Advice.measure(v.trained, on: new, context: context)
+    } catch let e as DecisionError {
+        throw Diagnostic(e.message, at: inv.span("on"))
     }
-    m.budget = inv.double("budget")
+    let m = readings.measurements
+    let scores = readings.scores
+    let (driftLine, perfLine, baselineLine, costLine) = (readings.drift, readings.performance, readings.baseline, readings.cost)
     if let b = m.budget, !(b > 0) { throw inv.error("budget must be a number of seconds > 0", at: "budget") }
 
     let decision = Advice.decide(m)
@@ -324,15 +242,6 @@ let duelCommand = CommandSpec(
                "duel sensors on batch epochs 10 lr 0.0005"],
     handler: { inv, session in try runDuel(inv, session) })
 
-struct ArmResult {
-    var arm: String
-    var version: Int
-    var runID: Int64
-    var holdout: RowScores
-    var old: RowScores?
-    var cost: RunCost
-}
-
 func runDuel(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
     let v = try session.decisionVersion(inv)
     guard let newName = inv.string("on") else { throw inv.error("duel needs 'on NEW'") }
@@ -383,94 +292,65 @@ func runDuel(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
     let duel = try RunRecorder(session: session, invocation: inv, kind: "duel", model: v.model, parentVersion: v.version,
                                seed: Int(truncatingIfNeeded: seed), datasets: datasets,
                                params: ["holdout": Invocation.formatNumber(f), "resamples": String(Advice.resamples)])
-    var arms: [ArmResult] = []
+    let setup = DuelSetup(spec: spec, base: trainOptions(fromParams: parentParams, seed: seed),
+                          parentRows: session.trainingSummary(v.stored)?.rows ?? parts.0.rowCount,
+                          epochs: inv.int("epochs"), lr: inv.double("lr"), anchor: inv.double("anchor"),
+                          seed: seed, hasOldTrain: allName != nil)
+    let result: DuelResult
     do {
-        // keep
-        let keepRun = try RunRecorder(session: session, invocation: inv, kind: "evaluate", model: v.model,
-                                      parentVersion: v.version, parentRun: duel.id, datasets: [("test", holdName)])
-        session.recording("a run tag") { try keepRun.store.tag(keepRun.id, key: "arm", value: "keep") }
-        do {
-            let keepScores = try DecisionMath.rowScores(v.trained, on: parts.1, span: inv.span("on"))
-            let keepOld = try oldTest.map { try DecisionMath.rowScores(v.trained, on: $0, span: inv.span("old")) }
-            var keepMetrics = keepScores.metrics
-            if let o = keepOld { for (k, x) in o.metrics { keepMetrics["old_" + k] = x } }
-            try keepRun.finish(.finished, metrics: keepMetrics, cost: RunCost(wallSeconds: 0, examples: 0, flops: 0))
-            arms.append(ArmResult(arm: "keep", version: v.version, runID: keepRun.id, holdout: keepScores, old: keepOld,
-                                  cost: RunCost(wallSeconds: 0, examples: 0, flops: 0)))
-        } catch let d as Diagnostic {
-            session.recording("the end of the run") { try keepRun.finish(.failed, error: d.message) }
-            notes.append("keep cannot run: \(d.message)")
-        }
-
-        let base = trainOptions(fromParams: parentParams, seed: seed)
-        let closed = spec.isClosedForm(options: base)
-        func arm(_ name: String, kind: String, data: String, options: TrainOptions, parent: Bool) throws {
-            var req = TrainRequest(kind: kind, model: v.model, spec: spec, data: data, options: options)
-            if parent { req.parent = (v.version, v.trained) } else { req.replaces = v.version }
-            req.parentRun = duel.id
-            req.tags = ["arm": name]
-            do {
-                let out = try session.train(req, invocation: inv, span: inv.node.span)
-                let h = try DecisionMath.rowScores(out.result.model, on: parts.1, span: inv.span("on"))
-                let o = try oldTest.map { try DecisionMath.rowScores(out.result.model, on: $0, span: inv.span("old")) }
-                var extra: [String: Double] = [:]
-                for (k, x) in h.metrics { extra["holdout_" + k] = x }
-                for (k, x) in o?.metrics ?? [:] { extra["old_" + k] = x }
-                session.recording("the holdout metrics of run #\(out.runID)") {
-                    try session.store().setFinalMetrics(out.runID, extra)
+        // The engine (Decisions.DuelEngine) holds the loop and the rule; this adapter records
+        // each arm as a child run of the duel.
+        result = try DuelEngine.run(version: v.version, model: v.trained, setup: setup, holdout: parts.1, oldTest: oldTest,
+            keep: { scores in
+                let keepRun = try RunRecorder(session: session, invocation: inv, kind: "evaluate", model: v.model,
+                                              parentVersion: v.version, parentRun: duel.id, datasets: [("test", holdName)])
+                session.recording("a run tag") { try keepRun.store.tag(keepRun.id, key: "arm", value: "keep") }
+                switch scores {
+                case .success(let (h, o)):
+                    var keepMetrics = h.metrics
+                    for (k, x) in o?.metrics ?? [:] { keepMetrics["old_" + k] = x }
+                    try keepRun.finish(.finished, metrics: keepMetrics, cost: RunCost(wallSeconds: 0, examples: 0, flops: 0))
+                case .failure(let e):
+                    session.recording("the end of the run") { try keepRun.finish(.failed, error: e.message) }
                 }
-                let c = out.result.cost
-                arms.append(ArmResult(arm: name, version: out.version, runID: out.runID, holdout: h, old: o,
-                                      cost: RunCost(wallSeconds: c.wallSeconds, examples: c.examplesProcessed, flops: c.estimatedFLOPs)))
-            } catch let d as Diagnostic where d.kind != .interrupted {
-                notes.append("\(name) refused: \(d.message)")
-            }
-        }
-        // fine-tune
-        // The shared fine-tune rule (Decisions.FineTuneRule), with the options given here on top.
-        let parentRows = session.trainingSummary(v.stored)?.rows ?? parts.0.rowCount
-        var ft = FineTuneRule.options(spec: spec, base: base, parentRows: parentRows)
-        if closed {
-            if inv.has("epochs") || inv.has("lr") {
-                notes.append("epochs/lr ignored: \(spec.family.rawValue) is fitted in closed form; its fine-tune is the anchored exact fit")
-            }
-        } else {
-            if let e = inv.int("epochs") { ft.epochs = e }
-            if let l = inv.double("lr") { ft.lr = l }
-        }
-        if let a = inv.double("anchor") { ft.anchor = a }
-        try arm("finetune", kind: "finetune", data: fitName, options: ft, parent: true)
-        try arm("retrain_new", kind: "retrain", data: fitName, options: base, parent: false)
-        if let allName { try arm("retrain_all", kind: "retrain", data: allName, options: base, parent: false) }
+                return keepRun.id
+            },
+            fit: { arm in
+                var req = TrainRequest(kind: arm.verb ?? "retrain", model: v.model, spec: spec,
+                                       data: arm.data == .oldPlusNew ? (allName ?? fitName) : fitName, options: arm.options)
+                if arm.fromParent { req.parent = (v.version, v.trained) } else { req.replaces = v.version }
+                req.parentRun = duel.id
+                req.tags = ["arm": arm.name]
+                do {
+                    let out = try session.train(req, invocation: inv, span: inv.node.span)
+                    return .fitted(model: out.result.model, version: out.version, runID: out.runID, cost: out.result.cost)
+                } catch let d as Diagnostic where d.kind != .interrupted {
+                    return .refused(d.message)
+                }
+            })
+    } catch let e as DuelError {
+        session.recording("the end of the run") { try duel.finish(.failed, error: "no arm could run") }
+        throw Diagnostic(e.message, at: inv.node.span, notes: notes + e.notes)
     } catch {
         let interrupted = (error as? Diagnostic)?.kind == .interrupted
         session.recording("the end of the run") { try duel.finish(interrupted ? .interrupted : .failed, error: "\(error)") }
         throw error
     }
-    guard let first = arms.first else {
-        session.recording("the end of the run") { try duel.finish(.failed, error: "no arm could run") }
-        throw Diagnostic("no arm of the duel could run", at: inv.node.span, notes: notes)
+    // The holdout (and old-data) metrics on each fitted arm's run.
+    for a in result.arms where a.arm != "keep" {
+        var extra: [String: Double] = [:]
+        for (k, x) in a.holdout.metrics { extra["holdout_" + k] = x }
+        for (k, x) in a.old?.metrics ?? [:] { extra["old_" + k] = x }
+        session.recording("the holdout metrics of run #\(a.runID)") { try session.store().setFinalMetrics(a.runID, extra) }
     }
 
-    // Scores, intervals, winner.
-    let samples = DecisionMath.resamples(n: first.holdout.losses.count, count: Advice.resamples, seed: seed)
-    let metric = first.holdout.metric
-    var rows: [[Cell]] = []
-    for a in arms {
-        let ci = DecisionMath.interval(a.holdout, samples: samples)
-        let lo = metric.display(loss: metric.classification ? ci.high : ci.low)
-        let hi = metric.display(loss: metric.classification ? ci.low : ci.high)
-        rows.append([.text(a.arm), .text("\(v.model)@\(a.version)"), .text("#\(a.runID)"), .number(a.holdout.value),
-                     .text("[\(NumberText.short(lo)), \(NumberText.short(hi))]"),
-                     a.old.map { .number($0.value) } ?? .missing,
-                     .text(a.arm == "keep" ? "—" : formatSeconds(a.cost.wallSeconds)), .int(a.cost.examples),
-                     .text(formatFLOPs(a.cost.flops))])
-    }
-    let byArm = Dictionary(uniqueKeysWithValues: arms.map { ($0.arm, $0) })
-    let scores = arms.map { Advice.ArmScore(arm: $0.arm, loss: $0.holdout.loss, oldLoss: $0.old?.loss, cost: $0.cost.flops) }
-    let result = Advice.winner(scores) { a, b in
-        guard let x = byArm[a], let y = byArm[b] else { return false }
-        return DecisionMath.tied(x.holdout, y.holdout, samples: samples)
+    let metric = result.metric
+    let rows: [[Cell]] = result.arms.map { a in
+        [.text(a.arm), .text("\(v.model)@\(a.version)"), .text("#\(a.runID)"), .number(a.holdout.value),
+         .text("[\(NumberText.short(a.interval.low)), \(NumberText.short(a.interval.high))]"),
+         a.old.map { .number($0.value) } ?? .missing,
+         .text(a.arm == "keep" ? "—" : formatSeconds(a.cost.wallSeconds)), .int(a.cost.examplesProcessed),
+         .text(formatFLOPs(a.cost.estimatedFLOPs))]
     }
     var table = Table(title: "duel \(v.model)@\(v.version) on \(newName)",
                       columns: [Table.Column("arm"), Table.Column("version"), Table.Column("run"),
@@ -480,7 +360,7 @@ func runDuel(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
                                 Table.Column("wall", alignment: .right), Table.Column("examples", alignment: .right),
                                 Table.Column("flops", alignment: .right)],
                       rows: rows)
-    table.footer = notes
+    table.footer = notes + result.notes
     if oldTest == nil {
         // Without `old OLD_TEST` there is nothing to show in the old-data column.
         table.columns.remove(at: 5)
@@ -488,27 +368,19 @@ func runDuel(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
     }
     session.show(table)
     var metrics: [String: Double] = [:]
-    for a in arms {
+    for a in result.arms {
         metrics["\(a.arm).\(metric.name)"] = a.holdout.value
         if let o = a.old { metrics["\(a.arm).old_\(metric.name)"] = o.value }
     }
-    guard let r = result, let w = byArm[r.winner] else {
+    guard let w = result.winner else {
         try duel.finish(.finished, metrics: metrics)
         session.print("no winner: no arm could be scored")
         return .run(Int(duel.id))
     }
     session.recording("a run tag") { try duel.store.tag(duel.id, key: "winner", value: w.arm) }
     try duel.finish(.finished, metrics: metrics)
-    var why = "best \(metric.name) on the holdout"
-    if w.arm != arms.min(by: { $0.holdout.loss < $1.holdout.loss })?.arm || !r.tiedWith.isEmpty {
-        why = "tied within the holdout noise with \(r.tiedWith.isEmpty ? "the best" : r.tiedWith.joined(separator: ", ")) and cheaper"
-    }
-    if !r.excluded.isEmpty { why += "; out for forgetting > \(NumberText.percent(Advice.forgettingTolerance)): \(r.excluded.joined(separator: ", "))" }
-    session.print("winner: \(w.arm) (\(v.model)@\(w.version)) — \(why)")
-    if w.arm != "keep", let dearest = arms.max(by: { $0.cost.flops < $1.cost.flops }), dearest.arm != w.arm,
-       dearest.cost.flops > 0 {
-        session.print("cost: \(w.arm) used \(String(format: "%.1f", 100 * w.cost.flops / dearest.cost.flops)) % of the FLOPs of \(dearest.arm)")
-    }
+    session.print("winner: \(w.arm) (\(v.model)@\(w.version)) — \(result.why)")
+    if let c = result.costNote { session.print("cost: " + c) }
     if inv.flag("promote") {
         do {
             _ = try duel.store.setAlias(v.model, alias: "production", version: w.version)
@@ -542,9 +414,6 @@ let monitorCommand = CommandSpec(
     examples: ["monitor price on jan, feb, mar", "monitor price@2 on b1, b2 alert rmse > 60000", "monitor price"],
     handler: { inv, session in try runMonitor(inv, session) })
 
-/// Default alert: relative degradation of the loss-like metric.
-let monitorDefaultDegradation = 0.20
-
 func runMonitor(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
     guard let a = inv.operand(0), case .version(let m, let givenRef) = a.value, let model = m else {
         throw inv.error("expected a model version (NAME, NAME@N or NAME@ALIAS)")
@@ -561,32 +430,18 @@ func runMonitor(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
     let v = try session.loadVersion(model, ref: ref, at: a.span)
     let metric = PrimaryMetric(classification: v.model.task == .classification)
     let recorded = session.recordedLoss(v.stored, metric: metric)
-    // The alert.
-    var alertKey = metric.name
-    var alertText: String
-    var past: (Double) -> Bool
+    // The alert (Decisions.MonitorAlert).
+    let alert: MonitorAlert
     if let e = inv.expr("alert") {
         guard case .binary(let op, let l, let r) = e.kind, let key = l.identifier,
-              let x = numberOf(r), [.greater, .greaterEqual, .less, .lessEqual].contains(op) else {
+              let x = numberOf(r), let comparison = MonitorAlert.Comparison(rawValue: op.rawValue) else {
             throw inv.error("alert expects METRIC > X or METRIC < X, e.g. alert rmse > 60", at: "alert")
         }
-        alertKey = key
-        alertText = "\(key) \(op.rawValue) \(Invocation.formatNumber(x))"
-        switch op {
-        case .greater: past = { $0 > x }
-        case .greaterEqual: past = { $0 >= x }
-        case .less: past = { $0 < x }
-        default: past = { $0 <= x }
-        }
-    } else if let r = recorded {
-        let limit = r.loss * (1 + monitorDefaultDegradation)
-        alertText = "\(metric.lossName) > \(NumberText.short(limit)) (+\(Int(monitorDefaultDegradation * 100)) % vs \(r.key))"
-        alertKey = metric.name
-        past = metric.classification ? { 1 - $0 > max(limit, r.loss + Advice.errorFloor * monitorDefaultDegradation) } : { $0 > limit }
+        alert = .threshold(key, comparison, x, text: "\(key) \(op.rawValue) \(Invocation.formatNumber(x))")
     } else {
-        alertText = "none (no recorded metric; give alert METRIC > X)"
-        past = { _ in false }
+        alert = .default(metric: metric, recorded: recorded)
     }
+    let alertKey = alert.key, alertText = alert.text
     let items = inv.options["on"]?.list ?? []
     var data: [(String, Dataset)] = []
     for (i, name) in batches.enumerated() {
@@ -618,7 +473,7 @@ func runMonitor(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
             }
             let shown = metrics[metric.name] ?? value
             series.append(shown)
-            let flagged = past(value)
+            let flagged = alert.isPast(value)
             if flagged && firstAlert == nil { firstAlert = name }
             var change: Cell = .missing
             if let r = recorded { change = .text(NumberText.percent((metric.loss(metric: shown) - r.loss) / max(abs(r.loss), 1e-12))) }

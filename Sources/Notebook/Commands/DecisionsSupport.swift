@@ -6,18 +6,6 @@ import Render
 import Tabular
 import Tracking
 
-extension DecisionMath {
-    /// `DecisionMath.rowScores` with its error reported at `span` (the one place a decision
-    /// statistic meets a source span).
-    static func rowScores(_ model: TrainedModel, on data: Dataset, span: SourceSpan) throws -> RowScores {
-        do {
-            return try rowScores(model, on: data)
-        } catch let e as DecisionError {
-            throw Diagnostic(e.message, at: span)
-        }
-    }
-}
-
 extension Session {
     /// `MODEL[@V]` operand 0 resolved and loaded.
     func decisionVersion(_ inv: Invocation) throws -> (model: String, version: Int, trained: TrainedModel,
@@ -73,11 +61,6 @@ func trainOptions(fromParams p: [String: String], seed: UInt64?) -> TrainOptions
     return o
 }
 
-func formatSeconds(_ s: Double) -> String { String(format: "%.2f s", s) }
+func formatSeconds(_ s: Double) -> String { NumberText.seconds(s) }
 
-func formatFLOPs(_ f: Double) -> String {
-    guard f > 0, f.isFinite else { return "0" }
-    let units: [(Double, String)] = [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")]
-    for (scale, u) in units where f >= scale { return String(format: "%.3g", f / scale) + u }
-    return String(format: "%.0f", f)
-}
+func formatFLOPs(_ f: Double) -> String { NumberText.flops(f) }

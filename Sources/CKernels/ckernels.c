@@ -203,3 +203,55 @@ const char *ck_sgemm_simd_variant(void) {
 #endif
     return "baseline";
 }
+
+// MARK: - Gram matrix for least squares (normal equations)
+
+// Upper triangle of the Gram matrix of the augmented rows a_i = [1, x_i1 … x_ip, y_i]
+// (w = p + 2 entries), rows taken in pairs: g[j·w + l] += (a_ij·a_il + b_ij·b_il) for j ≤ l with
+// a, b rows 2t and 2t + 1 (an odd last row alone), pairs ascending, IEEE multiplies and adds in
+// that order (contraction off). The vector loop runs across l, so no sum is reordered between
+// clones: every clone gives bit-identical results. Pairs halve the loads and stores of g.
+CK_CLONES
+void ck_gram_upper(const double *x, const double *y, long n, long p, double *g) {
+#pragma clang fp contract(off)
+    const long w = p + 2;
+    double a[w], b[w];
+    long i = 0;
+    for (; i + 1 < n; i += 2) {
+        const double *xa = x + i * p, *xb = xa + p;
+        a[0] = 1.0; b[0] = 1.0;
+        for (long j = 0; j < p; j++) { a[j + 1] = xa[j]; b[j + 1] = xb[j]; }
+        a[w - 1] = y[i]; b[w - 1] = y[i + 1];
+        for (long j = 0; j < w; j++) {
+            const double aj = a[j], bj = b[j];
+            double *gj = g + j * w;
+            for (long l = j; l < w; l++) gj[l] = gj[l] + (aj * a[l] + bj * b[l]);
+        }
+    }
+    if (i < n) {
+        const double *xa = x + i * p;
+        a[0] = 1.0;
+        for (long j = 0; j < p; j++) a[j + 1] = xa[j];
+        a[w - 1] = y[i];
+        for (long j = 0; j < w; j++) {
+            const double aj = a[j];
+            double *gj = g + j * w;
+            for (long l = j; l < w; l++) gj[l] = gj[l] + aj * a[l];
+        }
+    }
+}
+
+// Aᵀ(y − Aθ) for A = [1, X] (the normal-equations residual, θ = [b, w1 … wp]): for each row,
+// r = y_i − (θ0 + Σ_j θ_j x_ij) summed j ascending, then h[0] += r, h[j] += r·x_ij.
+CK_CLONES
+void ck_residual_gradient(const double *x, const double *y, long n, long p, const double *theta, double *h) {
+#pragma clang fp contract(off)
+    for (long i = 0; i < n; i++) {
+        const double *xi = x + i * p;
+        double s = theta[0];
+        for (long j = 0; j < p; j++) s = s + theta[j + 1] * xi[j];
+        const double r = y[i] - s;
+        h[0] = h[0] + r;
+        for (long j = 0; j < p; j++) h[j + 1] = h[j + 1] + r * xi[j];
+    }
+}

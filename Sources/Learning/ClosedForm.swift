@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import Tabular
 
@@ -6,7 +7,9 @@ import Tabular
 /// Objectives (θ = [intercept, w], X standardised by the preprocessor):
 /// - linear exact:   Σ (y − θ·[1,x])² + l2·‖w‖² + anchor·‖θ − θ_parent‖²
 ///   (equivalently ½ of it: the halves of the loss and of λ/2·‖·‖² cancel the same way), solved
-///   by Householder QR on the design augmented with √l2 and √anchor rows;
+///   by the normal equations in one pass over the design (`normalEquations`: Gram matrix,
+///   Cholesky, one step of iterative refinement) when every column is well determined, else by
+///   Householder QR on the design augmented with √l2 and √anchor rows;
 /// - logistic/softmax (Newton): Σ logloss + l2/2·‖w‖² + anchor/2·‖θ − θ_parent‖².
 /// The anchor includes the intercept. anchor → 0 is a retrain on the data with the parent's
 /// preprocessing; anchor → ∞ returns the parent's parameters.
@@ -49,6 +52,7 @@ enum ClosedForm {
         if m < q {
             throw LearningError.notEnoughData("least squares needs at least \(q) rows for \(p) features and an intercept, got \(n)")
         }
+        if let fit = normalEquations(d, y: y, l2: l2, anchor: anchorRows > 0 ? anchor : 0, parent: parent) { return fit }
         var a = [Double](repeating: 0, count: m * q)
         var b = [Double](repeating: 0, count: m)
         for i in 0..<n {
@@ -73,6 +77,105 @@ enum ClosedForm {
         }
         let flops = 2.0 * Double(m) * Double(q) * Double(q)
         return Fit(layer: layer(from: x, inputs: p, outputs: 1), iterations: 1, converged: true, flops: flops, warnings: warnings)
+    }
+
+    /// Relative Cholesky pivot (the squared share of a column's norm that earlier columns do not
+    /// explain) at or above which the normal equations are used; below `dependentPivot` a column is
+    /// taken as a linear combination of earlier ones (coefficient 0, as the QR does); between the
+    /// two the QR decides. At 1e-6 the condition number of the fit is at most about 10³·√q, so the
+    /// normal equations lose at most ~1e-10 relative before the refinement step restores it.
+    static let wellDeterminedPivot = 1e-6
+    static let dependentPivot = 1e-10
+
+    /// The linear exact fit through the normal equations: one pass of `ck_gram_upper` over the
+    /// rows (no copy of the design), the penalties on the diagonal, Cholesky in column order, and
+    /// one step of iterative refinement with the true residual (a second pass). Returns nil when
+    /// a column is neither well determined nor clearly dependent: the QR path then decides.
+    static func normalEquations(_ d: DesignMatrix, y: [Double], l2: Double, anchor: Double, parent: [Double]?) -> Fit? {
+        let n = d.rows, p = d.cols, q = p + 1, w = p + 2
+        guard n >= q, p > 0, d.x.count == n * p, y.count >= n else { return nil }
+        var g = [Double](repeating: 0, count: w * w)
+        let ok = d.x.withUnsafeBufferPointer { xp in
+            y.withUnsafeBufferPointer { yp in
+                g.withUnsafeMutableBufferPointer { gp -> Bool in
+                    guard let x0 = xp.baseAddress, let y0 = yp.baseAddress, let g0 = gp.baseAddress else { return false }
+                    ck_gram_upper(x0, y0, n, p, g0)
+                    return true
+                }
+            }
+        }
+        guard ok else { return nil }
+        // H = AᵀA + D (D: l2 on the weights, anchor on every parameter), c = Aᵀy + anchor·θ_parent.
+        var h = [Double](repeating: 0, count: q * q), c = [Double](repeating: 0, count: q)
+        for j in 0..<q {
+            for l in j..<q { h[j * q + l] = g[j * w + l]; h[l * q + j] = g[j * w + l] }
+            c[j] = g[j * w + w - 1]
+            if j > 0 { h[j * q + j] += l2 }
+        }
+        let anchored = anchor > 0 && parent != nil
+        if anchored, let parent {
+            for j in 0..<q { h[j * q + j] += anchor; c[j] += anchor * parent[j] }
+        }
+        guard h.allSatisfy(\.isFinite), c.allSatisfy(\.isFinite) else { return nil }
+        // Cholesky in column order; a dependent column is removed (row and column zeroed, unit
+        // diagonal, coefficient 0) and the factorisation restarted.
+        var dependent: [Int] = []
+        var l = h
+        var factored = false
+        while !factored {
+            factored = true
+            l = h
+            for k in 0..<q {
+                var dk = l[k * q + k]
+                for t in 0..<k { dk -= l[k * q + t] * l[k * q + t] }
+                let ratio = h[k * q + k] > 0 ? dk / h[k * q + k] : 0
+                if !(ratio >= wellDeterminedPivot) {
+                    if !(ratio < dependentPivot) || dependent.contains(k) || k == 0 { return nil }
+                    dependent.append(k)
+                    for t in 0..<q { h[k * q + t] = 0; h[t * q + k] = 0 }
+                    h[k * q + k] = 1
+                    c[k] = 0
+                    factored = false
+                    break
+                }
+                let lkk = dk.squareRoot()
+                l[k * q + k] = lkk
+                for i in (k + 1)..<max(q, k + 1) where i < q {
+                    var s = l[i * q + k]
+                    for t in 0..<k { s -= l[i * q + t] * l[k * q + t] }
+                    l[i * q + k] = s / lkk
+                }
+            }
+        }
+        func solve(_ rhs: [Double]) -> [Double] {
+            var z = LinearAlgebra.choleskySubstitute(l, n: q, rhs)
+            for k in dependent { z[k] = 0 }
+            return z
+        }
+        var theta = solve(c)
+        // One refinement step: r = (Aᵀy + anchor·θp) − (AᵀA + D)θ computed from the rows.
+        var r = [Double](repeating: 0, count: q)
+        d.x.withUnsafeBufferPointer { xp in
+            y.withUnsafeBufferPointer { yp in
+                r.withUnsafeMutableBufferPointer { rp in
+                    guard let x0 = xp.baseAddress, let y0 = yp.baseAddress, let r0 = rp.baseAddress else { return }
+                    ck_residual_gradient(x0, y0, n, p, theta, r0)
+                }
+            }
+        }
+        for j in 1..<q { r[j] -= l2 * theta[j] }
+        if anchored, let parent { for j in 0..<q { r[j] += anchor * (parent[j] - theta[j]) } }
+        for k in dependent { r[k] = 0 }
+        let delta = solve(r)
+        for j in 0..<q { theta[j] += delta[j] }
+        guard theta.allSatisfy(\.isFinite) else { return nil }
+        var warnings: [String] = []
+        if !dependent.isEmpty {
+            let names = dependent.sorted().map { "'\(d.featureNames[$0 - 1])'" }.joined(separator: ", ")
+            warnings.append("\(names) \(dependent.count == 1 ? "is a linear combination" : "are linear combinations") of earlier columns (collinear, constant, or a one-hot level implied by the others): coefficient fixed at 0")
+        }
+        let flops = Double(n) * Double(w) * Double(w) + 4 * Double(n) * Double(q)
+        return Fit(layer: layer(from: theta, inputs: p, outputs: 1), iterations: 1, converged: true, flops: flops, warnings: warnings)
     }
 
     /// Stable log(1 + e^z).

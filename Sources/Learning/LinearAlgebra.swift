@@ -88,6 +88,11 @@ enum LinearAlgebra {
                 l[i * n + j] = s / djj
             }
         }
+        return choleskySubstitute(l, n: n, g)
+    }
+
+    /// Solves `L·Lᵀ·x = g` by forward and back substitution, L lower triangular row-major n × n.
+    static func choleskySubstitute(_ l: [Double], n: Int, _ g: [Double]) -> [Double] {
         var y = g
         for i in 0..<n {
             var s = y[i]

@@ -132,7 +132,7 @@ public struct TrainOptions: Codable, Hashable, Sendable {
     public func effectiveValues(for spec: ModelSpec) -> [(key: String, value: String)] {
         var out: [(String, String)] = []
         if spec.isClosedForm(options: self) {
-            out.append(("solver", spec.family == .linear ? "exact (least squares, Householder QR)" : "exact (Newton)"))
+            out.append(("solver", spec.family == .linear ? "exact (least squares)" : "exact (Newton)"))
         } else {
             out.append(("optimizer", resolvedOptimizer.rawValue))
             if resolvedOptimizer == .sgd { out.append(("momentum", "\(resolvedMomentum)")) }

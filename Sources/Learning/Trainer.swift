@@ -225,6 +225,8 @@ public enum Trainer {
         var status = TrainingStatus.finished
         var examples = 0
         var flops = 0.0
+        // The closed-form path evaluates the training metrics for its one curve point: reused below.
+        var closedFormTrainMetrics: [String: Double]?
 
         if spec.isClosedForm(options: options) {
             var design = trainDesign
@@ -259,6 +261,7 @@ public enum Trainer {
             examples = design.rows * fit.iterations
             flops = fit.flops
             let trainM = Metrics.evaluate(model, design: trainDesign)
+            closedFormTrainMetrics = trainM
             var validM: [String: Double] = [:]
             if let vd = validDesign, vd.rows > 0 {
                 let m = Metrics.evaluate(model, design: vd)
@@ -282,7 +285,7 @@ public enum Trainer {
             warnings += run.warnings
         }
 
-        let trainMetrics = Metrics.evaluate(model, design: trainDesign)
+        let trainMetrics = closedFormTrainMetrics ?? Metrics.evaluate(model, design: trainDesign)
         var validMetrics: [String: Double] = [:]
         if let vd = validDesign, vd.rows > 0 { validMetrics = Metrics.evaluate(model, design: vd) }
         let wall = Date().timeIntervalSince(started)

@@ -144,6 +144,33 @@ public struct Preprocessor: Codable, Sendable, Hashable {
     ///
     /// `vocabularyFrom`: further data the version sees (its validation part), whose categories
     /// join the vocabulary so that a category seen only there is not "unseen" later.
+    /// Σ v[r] (centre nil) or Σ (v[r] − centre)² over the rows that are usable and present, in
+    /// four interleaved partial sums (r mod 4) added as (s0 + s1) + (s2 + s3), and the count.
+    static func sum4(_ v: [Double], _ usable: [Bool], centre: Double?) -> (Double, Int) {
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, k = 0
+        let c = centre ?? 0, square = centre != nil
+        v.withUnsafeBufferPointer { vp in
+            usable.withUnsafeBufferPointer { up in
+                let n = Swift.min(vp.count, up.count)
+                var r = 0
+                @inline(__always) func term(_ x: Double) -> Double { square ? (x - c) * (x - c) : x }
+                while r + 3 < n {
+                    let v0 = vp[r], v1 = vp[r + 1], v2 = vp[r + 2], v3 = vp[r + 3]
+                    if up[r] && !v0.isNaN { s0 += term(v0); k += 1 }
+                    if up[r + 1] && !v1.isNaN { s1 += term(v1); k += 1 }
+                    if up[r + 2] && !v2.isNaN { s2 += term(v2); k += 1 }
+                    if up[r + 3] && !v3.isNaN { s3 += term(v3); k += 1 }
+                    r += 4
+                }
+                while r < n {
+                    if up[r] && !vp[r].isNaN { s0 += term(vp[r]); k += 1 }
+                    r += 1
+                }
+            }
+        }
+        return ((s0 + s1) + (s2 + s3), k)
+    }
+
     public static func fit(_ data: Dataset, features: [String], target: String?, classification: Bool,
                            impute: ImputeStrategy = .none, allColumns: Bool = false,
                            vocabularyFrom extra: [Dataset] = []) throws -> Preprocessor {
@@ -179,16 +206,19 @@ public struct Preprocessor: Codable, Sendable, Hashable {
         }
         for c in columns {
             if case .numeric(let v) = c.storage {
-                for r in 0..<v.count where !v[r].isNaN && !v[r].isFinite {
-                    throw PreprocessingError.nonFiniteValue(column: c.name, row: r, value: v[r])
+                // One pass: infinities are errors; missing values drop the row (drop), are counted
+                // (none: an error) or are left to the fill (mean, median).
+                var missing = 0, infinite: Int?
+                v.withUnsafeBufferPointer { vp in
+                    usable.withUnsafeMutableBufferPointer { up in
+                        for r in 0..<Swift.min(vp.count, up.count) where !vp[r].isFinite {
+                            if !vp[r].isNaN { infinite = r; break }
+                            if impute == .drop { up[r] = false } else if up[r] { missing += 1 }
+                        }
+                    }
                 }
-                if impute == .drop {
-                    for r in 0..<v.count where v[r].isNaN { usable[r] = false }
-                } else if impute == .none {
-                    var missing = 0
-                    for r in 0..<v.count where v[r].isNaN && usable[r] { missing += 1 }
-                    if missing > 0 { throw PreprocessingError.missingValues(column: c.name, rows: missing) }
-                }
+                if let r = infinite { throw PreprocessingError.nonFiniteValue(column: c.name, row: r, value: v[r]) }
+                if impute == .none && missing > 0 { throw PreprocessingError.missingValues(column: c.name, rows: missing) }
             }
         }
         if !usable.contains(true) { throw PreprocessingError.emptyTraining(dataset: data.name) }
@@ -197,22 +227,21 @@ public struct Preprocessor: Codable, Sendable, Hashable {
         for c in columns {
             switch c.storage {
             case .numeric(let v):
-                var present: [Double] = []
-                present.reserveCapacity(v.count)
-                for r in 0..<v.count where usable[r] && !v[r].isNaN { present.append(v[r]) }
-                if present.isEmpty { throw PreprocessingError.missingValues(column: c.name, rows: v.count) }
-                var sum = 0.0
-                for x in present { sum += x }
-                let mean = sum / Double(present.count)
-                var ss = 0.0
-                for x in present { ss += (x - mean) * (x - mean) }
-                var std = (ss / Double(present.count)).squareRoot()
+                // Mean and population std over the usable present values (two passes, no copy of
+                // the column unless the median is needed), each sum in four interleaved partial
+                // sums (rows r mod 4) added as (s0 + s1) + (s2 + s3): a fixed order, so the
+                // same data gives the same bits, without one long chain of dependent adds.
+                let (sum, count) = Preprocessor.sum4(v, usable, centre: nil)
+                if count == 0 { throw PreprocessingError.missingValues(column: c.name, rows: v.count) }
+                let mean = sum / Double(count)
+                let (ss, _) = Preprocessor.sum4(v, usable, centre: mean)
+                var std = (ss / Double(count)).squareRoot()
                 if !(std > 0) || !std.isFinite { std = 1 }
                 var fill: Double? = nil
                 switch impute {
                 case .mean: fill = mean
                 case .median:
-                    let s = present.sorted()
+                    let s = (0..<v.count).filter { usable[$0] && !v[$0].isNaN }.map { v[$0] }.sorted()
                     let m = s.count / 2
                     fill = s.count % 2 == 1 ? s[m] : (s[m - 1] + s[m]) / 2
                 case .none, .drop: fill = nil
@@ -315,47 +344,74 @@ public struct Preprocessor: Codable, Sendable, Hashable {
         }
         for (i, f) in features.enumerated() {
             guard case .numeric(_, _, let fill) = f.kind, case .numeric(let v) = columns[i].storage else { continue }
-            for r in 0..<n where !v[r].isNaN && !v[r].isFinite {
-                throw PreprocessingError.nonFiniteValue(column: f.name, row: r, value: v[r])
+            // One pass: infinities are errors; without a fill, missing values drop the row (drop)
+            // or are counted (an error).
+            var missing = 0, infinite: Int?
+            v.withUnsafeBufferPointer { vp in
+                keep.withUnsafeMutableBufferPointer { kp in
+                    for r in 0..<Swift.min(n, vp.count) where !vp[r].isFinite {
+                        if !vp[r].isNaN { infinite = r; break }
+                        if fill != nil { continue }
+                        if impute == .drop { kp[r] = false } else if kp[r] { missing += 1 }
+                    }
+                }
             }
-            if fill != nil { continue }
-            if impute == .drop {
-                for r in 0..<n where v[r].isNaN { keep[r] = false }
-            } else {
-                var missing = 0
-                for r in 0..<n where v[r].isNaN && keep[r] { missing += 1 }
-                if missing > 0 { throw PreprocessingError.missingValues(column: f.name, rows: missing) }
-            }
+            if let r = infinite { throw PreprocessingError.nonFiniteValue(column: f.name, row: r, value: v[r]) }
+            if missing > 0 { throw PreprocessingError.missingValues(column: f.name, rows: missing) }
         }
         let sourceRows = (0..<n).filter { keep[$0] }
         let rows = sourceRows.count
         let width = designWidth
-        var x = [Double](repeating: 0, count: rows * width)
         var unseen = 0
+        // Each feature's column encoder, prepared once: numeric (mean, std, fill) or the map from
+        // the dataset's category codes to vocabulary positions.
+        enum Encoder { case numeric([Double], Double, Double, Double?), categorical([Int32], [Int]), none }
+        var encoders: [(Encoder, Int)] = []
         var offset = 0
         for (i, f) in features.enumerated() {
             switch (f.kind, columns[i].storage) {
             case (.numeric(let mean, let std, let fill), .numeric(let v)):
-                for (k, r) in sourceRows.enumerated() {
-                    var value = v[r]
-                    if value.isNaN { value = fill ?? mean }
-                    x[k * width + offset] = (value - mean) / std
-                }
+                encoders.append((.numeric(v, mean, std, fill), offset))
                 offset += 1
             case (.categorical(let vocab), .categorical(let codes, let levels)):
                 var index: [String: Int] = [:]
                 for (j, l) in vocab.enumerated() { index[l] = j }
-                let map: [Int] = levels.map { index[$0] ?? -1 }
-                for (k, r) in sourceRows.enumerated() {
-                    let code = Int(codes[r])
-                    if code < 0 { continue }
-                    let j = map[code]
-                    if j < 0 { unseen += 1; continue }
-                    x[k * width + offset + j] = 1
-                }
+                encoders.append((.categorical(codes, levels.map { index[$0] ?? -1 }), offset))
                 offset += vocab.count
             default:
-                break  // type mismatches were rejected above
+                encoders.append((.none, offset))  // type mismatches were rejected above
+            }
+        }
+        // Written in blocks of rows, every feature of a block before the next block: the block's
+        // part of the row-major matrix stays in cache (column by column over all rows touched a
+        // new cache line per value). The arithmetic is unchanged.
+        let block = 512
+        let x = LargeBuffer.doubles(count: rows * width) { xp in
+            var start = 0
+            while start < rows {
+                let end = Swift.min(start + block, rows)
+                for i in (start * width)..<(end * width) { xp[i] = 0 }
+                for (encoder, at) in encoders {
+                    switch encoder {
+                    case .numeric(let v, let mean, let std, let fill):
+                        for k in start..<end {
+                            var value = v[sourceRows[k]]
+                            if value.isNaN { value = fill ?? mean }
+                            xp[k * width + at] = (value - mean) / std
+                        }
+                    case .categorical(let codes, let map):
+                        for k in start..<end {
+                            let code = Int(codes[sourceRows[k]])
+                            if code < 0 { continue }
+                            let j = map[code]
+                            if j < 0 { unseen += 1; continue }
+                            xp[k * width + at + j] = 1
+                        }
+                    case .none:
+                        break
+                    }
+                }
+                start = end
             }
         }
         var y: [Double]? = nil

@@ -91,6 +91,14 @@ const char *ck_sgemm_fast_variant(void);
 void ck_adam_update(float *p, const float *g, float *m, float *v, long n,
                     float b1, float b2, float step, float isb, float eps);
 
+/// Upper triangle of the Gram matrix of the augmented rows [1, x_i1 … x_ip, y_i] (w = p + 2):
+/// g[j·w + l] += a_ij·a_il for j ≤ l, over rows i ascending with separate multiply and add, so
+/// every CPU clone gives bit-identical results. `x` is row-major n × p; `g` (w × w) is added to.
+void ck_gram_upper(const double *x, const double *y, long n, long p, double *g);
+
+/// h += Aᵀ(y − Aθ) for A = [1, X] (x row-major n × p, θ and h of length p + 1), rows ascending.
+void ck_residual_gradient(const double *x, const double *y, long n, long p, const double *theta, double *h);
+
 #ifdef __cplusplus
 }
 #endif

@@ -263,7 +263,7 @@ public enum Advice {
         }.filter { $0.loss.isFinite }
         guard let best = eligible.min(by: { $0.loss < $1.loss }) else { return nil }
         let ties = eligible.filter { $0.arm == best.arm || tied($0.arm, best.arm) }
-        let order = ["keep", "finetune", "retrain_new", "retrain_all"]
+        let order = ["keep", "finetune", "finetune_sp", "retrain_new", "retrain_all"]
         // Costs within `costTolerance` of the cheapest count as equal; then the fixed order decides.
         let cheapest = ties.map(\.cost).min() ?? 0
         let w = ties.filter { $0.cost <= cheapest * (1 + costTolerance) }

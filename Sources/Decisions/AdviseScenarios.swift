@@ -139,13 +139,13 @@ public enum AdviseScenarios {
         // The truth: every action fitted on all of NEW, scored on FINAL.
         var losses: [Action: [Double]] = [:]
         var baseline: [Double] = []
-        for action in Action.allCases {
+        for action in Action.allCases where action.applies(to: sc.spec, options: sc.options) {
             do {
                 let model: TrainedModel
                 switch action {
                 case .keep: model = current.model
-                case .finetune:
-                    let o = FineTuneRule.options(spec: sc.spec, base: sc.options, parentRows: current.trainRows)
+                case .finetune, .shrinkPerturb:
+                    let o = action.fineTuneOptions(spec: sc.spec, base: sc.options, parentRows: current.trainRows) ?? sc.options
                     model = try Trainer.train(spec: sc.spec, data: sc.new, options: o, parent: current.model).model
                 case .retrainNew: model = try Trainer.train(spec: sc.spec, data: sc.new, options: sc.options).model
                 case .retrainAll:

@@ -249,6 +249,11 @@ public struct Policy: Sendable, Hashable, CustomStringConvertible {
         /// When the batch's error is worse than the model's first error after its last retrain
         /// by more than this fraction (0.2: 20 % worse).
         case degradation(Double)
+        /// `when cost`: when the excess error accumulated since the last retrain (each batch's
+        /// error above the model's error on its own training rows, summed) exceeds the cost
+        /// ratio times the predicted compute of a retrain — the rent-or-buy rule of cost-aware
+        /// retraining.
+        case cost
 
         public var description: String {
             switch self {
@@ -258,6 +263,7 @@ public struct Policy: Sendable, Hashable, CustomStringConvertible {
             case .psi(let x): return "when psi > \(Backtest.number(x))"
             case .ks(let x): return "when ks > \(Backtest.number(x))"
             case .degradation(let x): return "when error > \(Backtest.number(x))"
+            case .cost: return "when cost"
             }
         }
 
@@ -275,13 +281,26 @@ public struct Policy: Sendable, Hashable, CustomStringConvertible {
     public var finetune: Trigger
     /// Retrain on the last `window` batches only (nil: on everything seen, start part included).
     public var window: Int?
+    /// `background`: a Page–Hinkley detector on the per-row errors; at a warning a candidate
+    /// starts learning from the rows since, and replaces the model at a confirmed drift.
+    public var background: PageHinkley?
+    /// `nearest version`: a version is trained on every batch (on the last `window` batches,
+    /// default 1) and each batch is served by the stored version whose training data is closest
+    /// to the batch's inputs (mean PSI over the features) — Matchmaker's rule.
+    public var nearest = false
 
-    public init(name: String, retrain: Trigger = .never, finetune: Trigger = .never, window: Int? = nil) {
+    public init(name: String, retrain: Trigger = .never, finetune: Trigger = .never, window: Int? = nil,
+                background: PageHinkley? = nil, nearest: Bool = false) {
         self.name = name
         self.retrain = retrain
         self.finetune = finetune
         self.window = window
+        self.background = background
+        self.nearest = nearest
     }
+
+    /// Whether the policy prices compute (needs `set cost ratio`).
+    public var needsCostRatio: Bool { retrain == .cost || finetune == .cost }
 
     public var description: String { name }
 
@@ -295,7 +314,8 @@ public struct Policy: Sendable, Hashable, CustomStringConvertible {
     ]
 
     /// The words of the policy grammar (for completion and did-you-mean).
-    public static let words = ["keep", "retrain", "finetune", "each", "every", "when", "window", "psi", "ks", "error"]
+    public static let words = ["keep", "retrain", "finetune", "each", "every", "when", "window", "psi", "ks", "error", "cost",
+                               "background", "threshold", "delta", "nearest", "version"]
 }
 
 /// A problem in a policy list, with the character range (in the text given) it concerns.
@@ -312,8 +332,9 @@ public struct PolicyParseError: Error, Sendable, CustomStringConvertible {
 /// ```
 /// policies := policy { "," policy }
 /// policy   := "keep" | action { action } [ "window" N ]
+///           | "background" [ "threshold" X ] [ "delta" X ] | "nearest" "version" [ "window" N ]
 /// action   := ( "retrain" | "finetune" ) trigger
-/// trigger  := "each" | "every" N | "when" ( "psi" | "ks" | "error" ) ">" X
+/// trigger  := "each" | "every" N | "when" ( "psi" | "ks" | "error" ) ">" X | "when" "cost"
 /// ```
 public enum PolicyParser {
     struct Word {
@@ -376,6 +397,8 @@ public enum PolicyParser {
             return k
         }
         if words.count == 1, words[0].text == "keep" { return policy }
+        if words.first?.text == "background" { return try parseBackground(words, policy) }
+        if words.first?.text == "nearest" { return try parseNearest(words, policy) }
         var sawAction = false
         while i < words.count {
             let w = words[i]
@@ -383,6 +406,8 @@ public enum PolicyParser {
             switch w.text {
             case "keep":
                 throw fail("'keep' stands alone (a policy that never updates); drop it or the other actions", w)
+            case "background", "nearest":
+                throw fail("'\(w.text)' starts a policy of its own; put it after a comma", w)
             case "retrain", "finetune":
                 let trigger: Policy.Trigger
                 let t = try next("a trigger: each, every N or when psi|ks|error > X", after: w)
@@ -391,7 +416,12 @@ public enum PolicyParser {
                 case "every":
                     trigger = .every(try count(try next("a number of batches", after: t), what: "every"))
                 case "when":
-                    let measure = try next("psi, ks or error", after: t)
+                    let measure = try next("psi, ks, error or cost", after: t)
+                    if measure.text == "cost" {
+                        guard w.text == "retrain" else { throw fail("'when cost' prices retrains: write 'retrain when cost'", measure) }
+                        trigger = .cost
+                        break
+                    }
                     let gt = try next("'>' and a threshold", after: measure)
                     guard gt.text == ">" else { throw fail("expected '>' after '\(measure.text)', got '\(gt.text)'", gt) }
                     let v = try next("a threshold", after: gt)
@@ -404,7 +434,7 @@ public enum PolicyParser {
                         guard x < 1 else { throw fail("a KS threshold is a D between 0 and 1, got \(v.text)", v) }
                         trigger = .ks(x)
                     case "error": trigger = .degradation(x)
-                    default: throw fail("unknown measure '\(measure.text)' (psi, ks or error)", measure, among: ["psi", "ks", "error"])
+                    default: throw fail("unknown measure '\(measure.text)' (psi, ks, error or cost)", measure, among: ["psi", "ks", "error", "cost"])
                     }
                 default:
                     throw fail("unknown trigger '\(t.text)' after \(w.text) (each, every N or when …)", t, among: ["each", "every", "when"])
@@ -434,6 +464,53 @@ public enum PolicyParser {
         if policy.window != nil, policy.retrain == .never {
             throw PolicyParseError(message: "window applies to retrains, and this policy never retrains",
                                    range: (words.first?.range.lowerBound ?? 0)..<(words.last?.range.upperBound ?? 0), suggestion: nil)
+        }
+        return policy
+    }
+
+    /// `background [threshold X] [delta X]`.
+    static func parseBackground(_ words: [Word], _ base: Policy) throws -> Policy {
+        var policy = base
+        var detector = PageHinkley()
+        var i = 1
+        while i < words.count {
+            let w = words[i]
+            guard w.text == "threshold" || w.text == "delta" else {
+                throw PolicyParseError(message: "unknown word '\(w.text)' after background (threshold X, delta X)", range: w.range,
+                                       suggestion: closest(w.text, among: ["threshold", "delta"]))
+            }
+            guard i + 1 < words.count, let x = Double(words[i + 1].text), x.isFinite, x > 0 else {
+                let at = i + 1 < words.count ? words[i + 1] : w
+                throw PolicyParseError(message: "\(w.text) needs a positive number", range: at.range, suggestion: nil)
+            }
+            if w.text == "threshold" { detector.threshold = x } else { detector.delta = x }
+            i += 2
+        }
+        policy.background = detector
+        return policy
+    }
+
+    /// `nearest version [window N]`.
+    static func parseNearest(_ words: [Word], _ base: Policy) throws -> Policy {
+        var policy = base
+        guard words.count >= 2, words[1].text == "version" else {
+            let at = words.count >= 2 ? words[1] : words[0]
+            throw PolicyParseError(message: "write 'nearest version' (serve the stored version closest to the batch)", range: at.range,
+                                   suggestion: nil)
+        }
+        policy.nearest = true
+        policy.retrain = .each
+        policy.window = 1
+        if words.count > 2 {
+            guard words[2].text == "window" else {
+                throw PolicyParseError(message: "unknown word '\(words[2].text)' after nearest version (window N)", range: words[2].range,
+                                       suggestion: closest(words[2].text, among: ["window"]))
+            }
+            guard words.count == 4, let k = Int(words[3].text), k >= 1 else {
+                let at = words.count > 3 ? words[3] : words[2]
+                throw PolicyParseError(message: "window must be a whole number ≥ 1", range: at.range, suggestion: nil)
+            }
+            policy.window = k
         }
         return policy
     }

@@ -11,12 +11,15 @@ public struct BacktestSetup: Sendable {
     public var finetune: TrainOptions
     /// The metric scored on each batch (`rmse`, `mae`, `accuracy`, `log_loss`, …).
     public var metric: String
+    /// `set cost ratio`: prices compute for `retrain when cost` and for the verdict.
+    public var costRatio: CostRatio?
 
-    public init(spec: ModelSpec, train: TrainOptions, finetune: TrainOptions, metric: String) {
+    public init(spec: ModelSpec, train: TrainOptions, finetune: TrainOptions, metric: String, costRatio: CostRatio? = nil) {
         self.spec = spec
         self.train = train
         self.finetune = finetune
         self.metric = metric
+        self.costRatio = costRatio
     }
 
     /// Whether lower values of `metric` are better.
@@ -41,6 +44,20 @@ public enum FineTuneRule {
         ft.lr = base.resolvedLR / 10
         return ft
     }
+
+    /// The shrink-and-perturb variant of a fine-tune (`ShrinkPerturb.standard`) for models
+    /// trained iteratively; nil for closed-form ones, whose exact fit does not depend on where
+    /// it starts. A warm start forgets the parent's scale as a fresh start does, so it trains
+    /// for the retrain's epochs at the retrain's rate.
+    public static func shrinkPerturbOptions(spec: ModelSpec, fineTune: TrainOptions, base: TrainOptions) -> TrainOptions? {
+        guard !spec.isClosedForm(options: base) else { return nil }
+        var o = fineTune
+        o.epochs = base.resolvedEpochs
+        o.lr = base.resolvedLR
+        o.shrink = ShrinkPerturb.standard.shrink
+        o.perturb = ShrinkPerturb.standard.perturb
+        return o
+    }
 }
 
 /// One policy's replay.
@@ -58,6 +75,10 @@ public struct PolicyOutcome: Sendable {
     public var examples: Int
     /// Whether the replay stopped early (Ctrl-C); `errors` then covers fewer batches.
     public var interrupted: Bool
+    /// `nearest version`: the version (0 = the first training, k = trained after batch k) that
+    /// served each batch. `background`: the batches at which a warning started a candidate.
+    public var served: [Int] = []
+    public var warnings: [Int] = []
 
     public var mean: Double { errors.isEmpty ? .nan : errors.reduce(0, +) / Double(errors.count) }
     /// Mean over the last quarter of the batches (at least one).
@@ -79,6 +100,14 @@ public struct BacktestResult: Sendable {
     public var metric: String
     public var lowerIsBetter: Bool
     public var verdict: BacktestVerdict?
+    public var costRatio: CostRatio?
+
+    /// Error + priced compute per batch (loss-like: lower is better), when a cost ratio is set.
+    public func priced(_ o: PolicyOutcome) -> Double? {
+        guard let r = costRatio, !o.errors.isEmpty else { return nil }
+        let sign = lowerIsBetter ? 1.0 : -1.0
+        return sign * o.mean + r.price(seconds: o.wallSeconds, flops: o.flops) / Double(o.errors.count)
+    }
 }
 
 public struct BacktestVerdict: Sendable, Hashable {
@@ -106,6 +135,9 @@ public enum BacktestEngine {
                            shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> BacktestResult {
         guard !policies.isEmpty else { throw BacktestError("no policies to replay") }
         guard !stream.batches.isEmpty else { throw BacktestError("no batches after the start part") }
+        if setup.costRatio == nil, let p = policies.first(where: \.needsCostRatio) {
+            throw BacktestError("policy '\(p.name)' prices retraining: set a cost ratio first (set cost ratio R per gflop, or per second)")
+        }
         let control = TrainingControl(shouldStop: shouldStop)
         let initialData = data.gathering(rows: stream.initial, name: data.name + "[start]", provenance: data.provenance)
         let first = try Trainer.train(spec: setup.spec, data: initialData, options: setup.train, control: control)
@@ -118,26 +150,90 @@ public enum BacktestEngine {
         }
         var outcomes: [PolicyOutcome] = []
         for (p, policy) in policies.enumerated() {
-            let o = try replay(policy, index: p, of: policies.count, first: first.model, initialRows: stream.initial,
-                               data: data, batches: stream.batches, batchData: batchData, features: features,
-                               setup: setup, control: control, progress: progress)
+            let context = ReplayContext(first: first.model, firstCost: first.cost, firstTrainError: first.trainMetrics[setup.metric],
+                                        initialRows: stream.initial, data: data,
+                                        batches: stream.batches, batchData: batchData, features: features, setup: setup,
+                                        control: control)
+            let o: PolicyOutcome
+            if let detector = policy.background {
+                o = try replayBackground(policy, detector: detector, index: p, of: policies.count, context, progress: progress)
+            } else if policy.nearest {
+                o = try replayNearest(policy, index: p, of: policies.count, context, progress: progress)
+            } else {
+                o = try replay(policy, index: p, of: policies.count, context, progress: progress)
+            }
             outcomes.append(o)
             if o.interrupted { break }
         }
         var result = BacktestResult(batches: stream.batches, initialRows: stream.initial.count, initialCost: first.cost,
-                                    outcomes: outcomes, metric: setup.metric, lowerIsBetter: setup.lowerIsBetter)
+                                    outcomes: outcomes, metric: setup.metric, lowerIsBetter: setup.lowerIsBetter,
+                                    costRatio: setup.costRatio)
         let complete = outcomes.filter { !$0.interrupted }
-        if complete.count == outcomes.count { result.verdict = verdict(outcomes, lowerIsBetter: setup.lowerIsBetter) }
+        if complete.count == outcomes.count {
+            result.verdict = verdict(outcomes, lowerIsBetter: setup.lowerIsBetter)
+            if setup.costRatio != nil, var v = result.verdict {
+                priceVerdict(&v, result)
+                result.verdict = v
+            }
+        }
         return result
     }
 
-    static func replay(_ policy: Policy, index p: Int, of total: Int, first: TrainedModel, initialRows: [Int],
-                       data: Dataset, batches: [Batch], batchData: [Dataset], features: [String],
-                       setup: BacktestSetup, control: TrainingControl, progress: Progress) throws -> PolicyOutcome {
+    /// What every policy's replay reads.
+    struct ReplayContext {
+        var first: TrainedModel
+        var firstCost: TrainingCost
+        /// The first model's metric on its own training rows.
+        var firstTrainError: Double?
+        var initialRows: [Int]
+        var data: Dataset
+        var batches: [Batch]
+        var batchData: [Dataset]
+        var features: [String]
+        var setup: BacktestSetup
+        var control: TrainingControl
+
+        /// The rows of batches `range`, after the start part when `withStart`.
+        func rows(batches range: ClosedRange<Int>, withStart: Bool) -> [Int] {
+            var rows = withStart ? initialRows : []
+            for k in range { rows += batches[k].rows }
+            return rows
+        }
+
+        func gather(_ rows: [Int], _ suffix: String) -> Dataset {
+            data.gathering(rows: rows, name: data.name + "[\(suffix)]", provenance: data.provenance)
+        }
+
+        /// The metric of `model` on batch `b` (scored before the batch is used).
+        func score(_ model: TrainedModel, batch b: Int) throws -> Double {
+            let metrics = try Metrics.evaluate(model, on: batchData[b])
+            guard let error = metrics[setup.metric] else {
+                throw BacktestError("metric '\(setup.metric)' is not measured for this model (measured: \(metrics.keys.sorted().joined(separator: ", ")))")
+            }
+            return error
+        }
+
+        /// A retrain on `rows`; nil when Ctrl-C stopped it.
+        func retrain(_ rows: [Int]) throws -> TrainingResult? {
+            let r = try Trainer.train(spec: setup.spec, data: gather(rows, "fit"), options: setup.train, control: control)
+            return r.status == .interrupted ? nil : r
+        }
+    }
+
+    static func replay(_ policy: Policy, index p: Int, of total: Int, _ ctx: ReplayContext,
+                       progress: Progress) throws -> PolicyOutcome {
+        let (initialRows, data, batchData, features, setup, control) =
+            (ctx.initialRows, ctx.data, ctx.batchData, ctx.features, ctx.setup, ctx.control)
         var out = PolicyOutcome(policy: policy, errors: [], retrainedAfter: [], finetunedAfter: [], drift: [],
                                 wallSeconds: 0, flops: 0, examples: 0, interrupted: false)
-        var model = first
+        var model = ctx.first
         var modelRows = initialRows.count
+        // `retrain when cost`: the excess error since the last retrain — each batch's error above
+        // the model's error on its own training rows — and the compute per training row (from
+        // the first training, then from each retrain).
+        var excess = 0.0
+        var trainError = ctx.firstTrainError
+        var computePerRow = setup.costRatio.map { $0.compute(ctx.firstCost) / Double(max(initialRows.count, 1)) } ?? 0
         // The rows the current model was last retrained on (the drift reference).
         var reference = data.gathering(rows: initialRows, name: data.name + "[ref]", provenance: data.provenance)
         var referenceError: Double?
@@ -146,12 +242,10 @@ public enum BacktestEngine {
             if control.shouldStop() { out.interrupted = true; return out }
             progress(p, b, total, batchData.count)
             // Test: the current model predicts the batch before it is used.
-            let metrics = try Metrics.evaluate(model, on: batch)
-            guard let error = metrics[setup.metric] else {
-                throw BacktestError("metric '\(setup.metric)' is not measured for this model (measured: \(metrics.keys.sorted().joined(separator: ", ")))")
-            }
+            let error = try ctx.score(model, batch: b)
             out.errors.append(error)
             if referenceError == nil { referenceError = error }
+            if let r = trainError ?? referenceError { excess += max(0, setup.lowerIsBetter ? error - r : r - error) }
             var driftValue: Double?
             // A drift trigger fires only beyond sampling noise too (`DriftNoise`): small batches
             // would otherwise always "drift".
@@ -170,6 +264,10 @@ public enum BacktestEngine {
             }
             out.drift.append(driftValue)
             // Then train, as the rule says.
+            func retrainRows() -> [Int] {
+                if let w = policy.window { return ctx.rows(batches: max(0, b - w + 1)...b, withStart: false) }
+                return ctx.rows(batches: 0...b, withStart: true)
+            }
             func fires(_ t: Policy.Trigger) -> Bool {
                 switch t {
                 case .never: return false
@@ -179,24 +277,22 @@ public enum BacktestEngine {
                 case .degradation(let x):
                     guard let r = referenceError else { return false }
                     return setup.lowerIsBetter ? error > r * (1 + x) : error < r * (1 - x)
+                case .cost:
+                    guard let ratio = setup.costRatio else { return false }
+                    return excess > ratio.ratio * computePerRow * Double(retrainRows().count)
                 }
             }
             if fires(policy.retrain) {
-                var rows: [Int] = []
-                if let w = policy.window {
-                    for k in max(0, b - w + 1)...b { rows += batches[k].rows }
-                } else {
-                    rows = initialRows
-                    for k in 0...b { rows += batches[k].rows }
-                }
-                let fit = data.gathering(rows: rows, name: data.name + "[fit]", provenance: data.provenance)
-                let r = try Trainer.train(spec: setup.spec, data: fit, options: setup.train, control: control)
-                if r.status == .interrupted { out.interrupted = true; return out }
+                let rows = retrainRows()
+                guard let r = try ctx.retrain(rows) else { out.interrupted = true; return out }
                 add(r.cost, to: &out)
                 model = r.model
                 modelRows = rows.count
-                reference = fit
+                reference = ctx.gather(rows, "ref")
                 referenceError = nil
+                excess = 0
+                trainError = r.trainMetrics[setup.metric]
+                if let ratio = setup.costRatio { computePerRow = ratio.compute(r.cost) / Double(max(rows.count, 1)) }
                 out.retrainedAfter.append(b)
             } else if fires(policy.finetune) {
                 let options = FineTuneRule.options(spec: setup.spec, base: setup.finetune, parentRows: modelRows)

@@ -80,7 +80,8 @@ public struct DuelResult: Sendable {
     public var notes: [String]
 }
 
-/// `duel`: fit keep / fine-tune / retrain on NEW / retrain on old + NEW, score every arm on the
+/// `duel`: fit keep / fine-tune / fine-tune with shrink and perturb (iterative models) / retrain
+/// on NEW / retrain on old + NEW, score every arm on the
 /// same holdout (and on old test data for forgetting), and name the winner by `Advice.winner`.
 /// The caller fits (and records) each arm through `fit`; the engine holds the loop, the
 /// statistics and the rule.
@@ -130,8 +131,11 @@ public enum DuelEngine {
         }
         let (ft, ftNote) = fineTuneOptions(setup)
         if let ftNote { notes.append(ftNote) }
-        var plan = [DuelArm(name: "finetune", verb: "finetune", data: .newTrain, options: ft, fromParent: true),
-                    DuelArm(name: "retrain_new", verb: "retrain", data: .newTrain, options: setup.base, fromParent: false)]
+        var plan = [DuelArm(name: "finetune", verb: "finetune", data: .newTrain, options: ft, fromParent: true)]
+        if let sp = FineTuneRule.shrinkPerturbOptions(spec: setup.spec, fineTune: ft, base: setup.base) {
+            plan.append(DuelArm(name: "finetune_sp", verb: "finetune", data: .newTrain, options: sp, fromParent: true))
+        }
+        plan.append(DuelArm(name: "retrain_new", verb: "retrain", data: .newTrain, options: setup.base, fromParent: false))
         if setup.hasOldTrain {
             plan.append(DuelArm(name: "retrain_all", verb: "retrain", data: .oldPlusNew, options: setup.base, fromParent: false))
         }

@@ -11,6 +11,8 @@ import Tabular
 public enum Action: String, Sendable, Hashable, CaseIterable, Comparable {
     case keep
     case finetune = "fine-tune"
+    /// Fine-tune from λ·θ + p·θ_fresh (`ShrinkPerturb.standard`); iterative models only.
+    case shrinkPerturb = "fine-tune, shrink-perturb"
     case retrainNew = "retrain on NEW"
     case retrainAll = "retrain on old + NEW"
 
@@ -19,8 +21,25 @@ public enum Action: String, Sendable, Hashable, CaseIterable, Comparable {
         switch self {
         case .keep: return "keep"
         case .finetune: return "finetune"
+        case .shrinkPerturb: return "finetune_sp"
         case .retrainNew: return "retrain_new"
         case .retrainAll: return "retrain_all"
+        }
+    }
+
+    /// Whether the action applies to a model: shrink and perturb only where training is
+    /// iterative (an exact fit does not depend on its starting point).
+    public func applies(to spec: ModelSpec, options: TrainOptions) -> Bool {
+        self != .shrinkPerturb || !spec.isClosedForm(options: options)
+    }
+
+    /// A fine-tune action's options (`FineTuneRule`), nil for the others.
+    public func fineTuneOptions(spec: ModelSpec, base: TrainOptions, parentRows: Int) -> TrainOptions? {
+        let ft = FineTuneRule.options(spec: spec, base: base, parentRows: parentRows)
+        switch self {
+        case .finetune: return ft
+        case .shrinkPerturb: return FineTuneRule.shrinkPerturbOptions(spec: spec, fineTune: ft, base: base)
+        default: return nil
         }
     }
 
@@ -93,12 +112,13 @@ public struct CandidateEstimate: Sendable {
 }
 
 public enum AdviseOutcome: String, Sendable, Hashable {
-    case keep, finetune, retrainNew, retrainAll, noSignal
+    case keep, finetune, shrinkPerturb, retrainNew, retrainAll, noSignal
 
     public init(_ a: Action) {
         switch a {
         case .keep: self = .keep
         case .finetune: self = .finetune
+        case .shrinkPerturb: self = .shrinkPerturb
         case .retrainNew: self = .retrainNew
         case .retrainAll: self = .retrainAll
         }
@@ -108,6 +128,7 @@ public enum AdviseOutcome: String, Sendable, Hashable {
         switch self {
         case .keep: return .keep
         case .finetune: return .finetune
+        case .shrinkPerturb: return .shrinkPerturb
         case .retrainNew: return .retrainNew
         case .retrainAll: return .retrainAll
         case .noSignal: return nil
@@ -132,6 +153,13 @@ public struct Evidence: Sendable {
     public var reasons: [String]
     /// True when no fitted candidate could be run (budget, schema): the caller falls back.
     public var insufficient: Bool
+    public var costRatio: CostRatio?
+
+    /// Estimated error + priced compute of a candidate's fit, when a cost ratio is set.
+    public func priced(_ c: CandidateEstimate) -> Double? {
+        guard let r = costRatio, let l = c.loss else { return nil }
+        return l + r.price(c.cost)
+    }
 }
 
 public struct AdviseInput: Sendable {
@@ -148,9 +176,12 @@ public struct AdviseInput: Sendable {
     public var seed: UInt64
     /// Seconds of compute allowed for the candidate fits (nil: no cap).
     public var budget: Double?
+    /// `set cost ratio`: rank by estimated error + priced compute of the action's fit.
+    public var costRatio: CostRatio?
 
     public init(current: TrainedModel, currentRows: Int, base: TrainOptions, old: Dataset?, oldMissing: String? = nil,
-                new: Dataset, seed: UInt64, budget: Double? = nil) {
+                new: Dataset, seed: UInt64, budget: Double? = nil, costRatio: CostRatio? = nil) {
+        self.costRatio = costRatio
         self.current = current
         self.currentRows = currentRows
         self.base = base
@@ -212,7 +243,7 @@ public enum AdviseEngine {
         let started = Date()
         var candidates: [CandidateEstimate] = []
         var baselineLosses: [Double] = []
-        for action in Action.allCases {
+        for action in Action.allCases where action.applies(to: spec, options: input.base) {
             var c = CandidateEstimate(action: action, cost: TrainingCost(wallSeconds: 0, examplesProcessed: 0, estimatedFLOPs: 0))
             if action == .retrainAll, input.old == nil {
                 c.skipped = input.oldMissing ?? "the old training data is not loaded"
@@ -242,8 +273,8 @@ public enum AdviseEngine {
                     switch action {
                     case .keep:
                         model = input.current
-                    case .finetune:
-                        let o = FineTuneRule.options(spec: spec, base: input.base, parentRows: input.currentRows)
+                    case .finetune, .shrinkPerturb:
+                        let o = action.fineTuneOptions(spec: spec, base: input.base, parentRows: input.currentRows) ?? input.base
                         let r = try Trainer.train(spec: spec, data: fit, options: o, parent: input.current, control: control)
                         try check(r)
                         model = r.model
@@ -279,7 +310,7 @@ public enum AdviseEngine {
         var evidence = Evidence(protocolText: protocolText, heldOutRows: heldOut, candidates: candidates,
                                 baselineLoss: RowLosses.loss(mean(baselineLosses), classification: classification),
                                 classification: classification, verdict: .keep, best: nil, pick: nil, reasons: [],
-                                insufficient: false)
+                                insufficient: false, costRatio: input.costRatio)
         decide(&evidence, baseline: baselineLosses, seed: input.seed)
         return evidence
     }
@@ -366,6 +397,17 @@ public enum AdviseEngine {
         if !worse.isEmpty { e.reasons.append("worse beyond noise: " + worse.joined(separator: ", ")) }
         if tied.count == run.count, run.count > 1 {
             e.reasons.append("all candidates tie within noise: the cheapest is recommended")
+        }
+        // A cost ratio turns the choice into a price: error + R × compute of the fit.
+        if let ratio = e.costRatio,
+           let cheapest = run.min(by: { (e.priced(e.candidates[$0]) ?? .infinity, e.candidates[$0].action) < (e.priced(e.candidates[$1]) ?? .infinity, e.candidates[$1].action) }),
+           let total = e.priced(e.candidates[cheapest]) {
+            let c = e.candidates[cheapest]
+            var line = "priced at \(ratio) of compute, \(c.action.rawValue) has the lowest \(name) + compute: \(show(c.loss ?? .nan)) + \(show(ratio.price(c.cost))) = \(show(total))"
+            if cheapest != pick { line += " (instead of \(e.candidates[pick].action.rawValue) on error and noise alone)" }
+            e.reasons.append(line)
+            e.pick = cheapest
+            e.verdict = AdviseOutcome(c.action)
         }
     }
 }

@@ -34,6 +34,23 @@ enum ClosedForm {
         return t
     }
 
+    /// θ of λ·layer + p·fresh (Glorot uniform, seeded; biases only shrunk), as `theta(of:)` lays it out.
+    static func shrunk(_ layer: DenseLayer, _ sp: ShrinkPerturb, seed: UInt64) -> [Double] {
+        let p = layer.inputs, k = layer.outputs
+        var rng = LearningRandom(seed: ShrinkPerturb.seed(seed))
+        let limit = (6.0 / Double(p + k)).squareRoot()
+        var t = theta(of: layer)
+        for c in 0..<k { t[c * (p + 1)] *= sp.shrink }
+        // Drawn in the weights' storage order (input-major), as the iterative path draws them.
+        for j in 0..<p {
+            for c in 0..<k {
+                let fresh = (rng.nextDouble() * 2 - 1) * limit
+                t[c * (p + 1) + 1 + j] = sp.shrink * t[c * (p + 1) + 1 + j] + sp.perturb * fresh
+            }
+        }
+        return t
+    }
+
     static func layer(from t: [Double], inputs p: Int, outputs k: Int) -> DenseLayer {
         var w = [Double](repeating: 0, count: p * k)
         var b = [Double](repeating: 0, count: k)

@@ -57,21 +57,23 @@ enum Iterative {
         let ryValues = replay?.y ?? []
         let ry32 = Float32Buffer(ryValues.lazy.map(scaled), count: ryValues.count)
 
-        // Initialisation.
+        // Initialisation: Glorot uniform (tanh layers and the output layer) or He normal (relu),
+        // biases 0. A single-layer model starts from zeros when trained from scratch.
+        func freshWeights(layer l: Int, _ rng: inout LearningRandom) -> [Float] {
+            let nIn = sizes[l], nOut = sizes[l + 1]
+            if spec.activation == .tanh || l == layers - 1 {
+                let limit = (6.0 / Double(nIn + nOut)).squareRoot()
+                return (0..<(nIn * nOut)).map { _ in Float((rng.nextDouble() * 2 - 1) * limit) }
+            }
+            let std = (2.0 / Double(nIn)).squareRoot()
+            return (0..<(nIn * nOut)).map { _ in Float(rng.nextGaussian() * std) }
+        }
         if let parent {
             net.load(parent.layers)
         } else if layers > 1 {
             for l in 0..<layers {
-                let nIn = sizes[l], nOut = sizes[l + 1]
                 let w = net.params + net.weightOffset[l]
-                let last = l == layers - 1
-                if spec.activation == .tanh || last {
-                    let limit = (6.0 / Double(nIn + nOut)).squareRoot()
-                    for i in 0..<(nIn * nOut) { w[i] = Float((rng.nextDouble() * 2 - 1) * limit) }
-                } else {
-                    let std = (2.0 / Double(nIn)).squareRoot()
-                    for i in 0..<(nIn * nOut) { w[i] = Float(rng.nextGaussian() * std) }
-                }
+                for (i, v) in freshWeights(layer: l, &rng).enumerated() { w[i] = v }
             }
         }
         let p = net.paramCount
@@ -87,6 +89,20 @@ enum Iterative {
             m1.deallocate(); m2.deallocate(); yBatch.deallocate()
         }
         reference.update(from: net.params, count: p)
+        if parent != nil, let sp = options.shrinkPerturb {
+            // θ ← λ·θ_parent + p·θ_fresh on the trainable layers (frozen ones stay the parent's);
+            // the anchor, if any, still pulls toward θ_parent. θ_fresh has its own seed, so the
+            // shuffling stream is the same as a plain fine-tune's.
+            var freshRNG = LearningRandom(seed: ShrinkPerturb.seed(options.resolvedSeed))
+            let lambda = Float(sp.shrink), q = Float(sp.perturb)
+            for l in 0..<layers {
+                let fresh = freshWeights(layer: l, &freshRNG)
+                guard l >= freeze else { continue }
+                let w = net.params + net.weightOffset[l], bias = net.params + net.biasOffset[l]
+                for (i, v) in fresh.enumerated() { w[i] = lambda * w[i] + q * v }
+                for i in 0..<sizes[l + 1] { bias[i] *= lambda }
+            }
+        }
         m1.initialize(repeating: 0, count: max(p, 1))
         m2.initialize(repeating: 0, count: max(p, 1))
         var hasBest = false

@@ -25,12 +25,18 @@ public struct TrainOptions: Codable, Hashable, Sendable {
     public var anchor: Double?
     /// Fine-tune only: F × |DATA| rows sampled from the replay dataset each epoch.
     public var replayFraction: Double?
+    /// Fine-tune only: shrink-and-perturb warm start (Ash & Adams 2020): θ ← λ·θ_parent +
+    /// p·θ_fresh, θ_fresh a seeded fresh initialisation. On when either is given; the other
+    /// then takes its default (`ShrinkPerturb.defaultShrink`, `.defaultPerturb`).
+    public var shrink: Double?
+    public var perturb: Double?
     public var impute: ImputeStrategy?
 
     public init(optimizer: Optimizer? = nil, momentum: Double? = nil, epochs: Int? = nil, lr: Double? = nil,
                 batch: Int? = nil, seed: UInt64? = nil, weightDecay: Double? = nil, schedule: Schedule? = nil,
                 validFraction: Double? = nil, earlyStop: Int? = nil, freeze: Int? = nil, anchor: Double? = nil,
-                replayFraction: Double? = nil, impute: ImputeStrategy? = nil) {
+                replayFraction: Double? = nil, shrink: Double? = nil, perturb: Double? = nil, impute: ImputeStrategy? = nil) {
+        self.shrink = shrink; self.perturb = perturb
         self.optimizer = optimizer; self.momentum = momentum; self.epochs = epochs; self.lr = lr
         self.batch = batch; self.seed = seed; self.weightDecay = weightDecay; self.schedule = schedule
         self.validFraction = validFraction; self.earlyStop = earlyStop; self.freeze = freeze
@@ -59,6 +65,8 @@ public struct TrainOptions: Codable, Hashable, Sendable {
         OptionDefault(key: "freeze", defaultValue: "0", help: "finetune, mlp: keep the first N layers fixed"),
         OptionDefault(key: "anchor", defaultValue: "0", help: "finetune: λ of λ/2·‖θ − θ_parent‖² (L2-SP); closed-form models solve it exactly"),
         OptionDefault(key: "replay", defaultValue: "0", help: "finetune: F × |DATA| rows sampled from another dataset mixed into every epoch"),
+        OptionDefault(key: "shrink", defaultValue: "off (0.5 when perturb is given)", help: "finetune: scale the parent's weights by λ before training (shrink and perturb, Ash & Adams 2020)"),
+        OptionDefault(key: "perturb", defaultValue: "off (0.01 when shrink is given)", help: "finetune: add p × a fresh seeded initialisation to the shrunk weights"),
         OptionDefault(key: "impute", defaultValue: "none", help: "none | mean | median | drop: missing numeric feature values (none: an error)"),
     ]
 
@@ -74,6 +82,11 @@ public struct TrainOptions: Codable, Hashable, Sendable {
     public var resolvedAnchor: Double { anchor ?? 0 }
     public var resolvedReplay: Double { replayFraction ?? 0 }
     public var resolvedImpute: ImputeStrategy { impute ?? .none }
+    /// The shrink-and-perturb warm start of this fine-tune, nil when off.
+    public var shrinkPerturb: ShrinkPerturb? {
+        guard shrink != nil || perturb != nil else { return nil }
+        return ShrinkPerturb(shrink: shrink ?? ShrinkPerturb.defaultShrink, perturb: perturb ?? ShrinkPerturb.defaultPerturb)
+    }
 
     /// Checks the options against the model and the kind of run. `fineTune` is true when a
     /// parent is given; `hasValidSet` when a separate validation dataset is passed.
@@ -103,6 +116,14 @@ public struct TrainOptions: Codable, Hashable, Sendable {
             if freeze != nil { throw bad("freeze is a finetune option (there are no parent weights to keep)") }
             if anchor != nil { throw bad("anchor is a finetune option (there are no parent weights to pull toward)") }
             if replayFraction != nil { throw bad("replay is a finetune option") }
+            if shrink != nil || perturb != nil {
+                throw bad("\(shrink != nil ? "shrink" : "perturb") is a finetune option (it transforms the parent's weights)")
+            }
+        }
+        if let l = shrink, !(l > 0 && l <= 1) { throw bad("shrink must be in (0, 1], got \(l)") }
+        if let q = perturb, !(q >= 0 && q <= 10) || q.isNaN { throw bad("perturb must be in [0, 10], got \(q)") }
+        if shrinkPerturb != nil, closed, resolvedAnchor == 0 {
+            throw bad("shrink and perturb move the starting point, and \(spec.family == .linear ? "linear solver exact" : "the Newton solver") does not depend on one: add anchor λ (the anchor then pulls toward the shrunk, perturbed parent), or define the model with solver sgd")
         }
         if let f = freeze, f < 0 || f >= spec.layerCount {
             throw bad("freeze \(f) is out of range: the model has \(spec.layerCount) layers and at least the last must train (use 0…\(spec.layerCount - 1))")
@@ -149,7 +170,25 @@ public struct TrainOptions: Codable, Hashable, Sendable {
         out.append(("valid", validFraction.map { "\($0)" } ?? "none"))
         out.append(("anchor", "\(resolvedAnchor)"))
         out.append(("replay", "\(resolvedReplay)"))
+        if let sp = shrinkPerturb {
+            out.append(("shrink", "\(sp.shrink)"))
+            out.append(("perturb", "\(sp.perturb)"))
+        }
         out.append(("impute", resolvedImpute.rawValue))
         return out.map { (key: $0.0, value: $0.1) }
     }
+}
+
+/// Shrink and perturb (Ash & Adams, "On Warm-Starting Neural Network Training", NeurIPS 2020):
+/// a fine-tune starts from λ·θ_parent + p·θ_fresh instead of θ_parent.
+public struct ShrinkPerturb: Codable, Hashable, Sendable {
+    public var shrink: Double
+    public var perturb: Double
+    public static let defaultShrink = 0.5
+    public static let defaultPerturb = 0.01
+    /// The candidate duel, advise and backtest add where a model is trained iteratively.
+    public static let standard = ShrinkPerturb(shrink: defaultShrink, perturb: defaultPerturb)
+    public init(shrink: Double, perturb: Double) { self.shrink = shrink; self.perturb = perturb }
+    /// Seed of θ_fresh, derived from the run's seed.
+    static func seed(_ runSeed: UInt64) -> UInt64 { runSeed ^ 0x5_4B1_7E55 }
 }

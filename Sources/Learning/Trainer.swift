@@ -242,7 +242,11 @@ public enum Trainer {
                 }
                 design.rows += count
             }
-            let parentTheta = parent.flatMap { $0.layers.first }.map { ClosedForm.theta(of: $0) }
+            // Closed form with shrink and perturb: the anchor's target is the shrunk, perturbed
+            // parent (validation requires anchor > 0).
+            let parentTheta = parent.flatMap { $0.layers.first }.map { layer in
+                options.shrinkPerturb.map { ClosedForm.shrunk(layer, $0, seed: options.resolvedSeed) } ?? ClosedForm.theta(of: layer)
+            }
             let fit: ClosedForm.Fit
             switch spec.family {
             case .linear:

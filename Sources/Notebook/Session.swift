@@ -1,3 +1,4 @@
+import Decisions
 import Foundation
 import Language
 import Render
@@ -16,6 +17,8 @@ public struct Settings: Sendable, Hashable {
     public var tolerance: Double = 1e-9
     /// `stop` (default) ends a script at the first error; `continue` reports it and goes on.
     public var onError: String = "stop"
+    /// `set cost ratio R per second|gflop`: error units traded for compute (advise, backtest).
+    public var costRatio: CostRatio?
     public init() {}
 }
 

@@ -55,7 +55,8 @@ struct REPLTerminalTests {
         let typed = try tmux.waitFor(text: "[3]> help set")
         #expect(!typed.contains("help  set"))
         try tmux.send(keys: "Enter")
-        try tmux.waitFor(text: "usage: set KEY VALUE")
+        // `help set` ran (its last example; the usage line may have scrolled off the screen).
+        try tmux.waitFor(text: "set cost ratio 0.5 per gflop")
         // Wait for the next prompt: keys typed while a command prints go through the cooked tty.
         try tmux.waitFor(text: "[4]> ")
         // The prompt is drawn just before the editor switches the tty to raw mode; an EOF typed

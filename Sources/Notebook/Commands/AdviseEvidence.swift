@@ -57,7 +57,7 @@ struct AdviseEvidence {
         let base = trainOptions(fromParams: run?.row.params ?? [:], seed: seed)
         let rows = session.fittedRows(stored) ?? old?.rowCount ?? 0
         let input = AdviseInput(current: trained, currentRows: rows, base: base, old: old, oldMissing: missing,
-                                new: new, seed: seed, budget: inv.double("budget"))
+                                new: new, seed: seed, budget: inv.double("budget"), costRatio: session.settings.costRatio)
         let evidence: Evidence
         do {
             evidence = try AdviseEngine.advise(input, shouldStop: session.shouldStop)
@@ -97,7 +97,8 @@ struct AdviseEvidence {
         var rows: [[Cell]] = []
         for (i, c) in e.candidates.enumerated() {
             guard let l = c.loss else {
-                rows.append([.text(c.action.rawValue), .missing, .missing, .missing, .missing, .text("not run: \(c.skipped ?? "")")])
+                rows.append([.text(c.action.rawValue), .missing, .missing, .missing, .missing]
+                            + (e.costRatio != nil ? [.missing] : []) + [.text("not run: \(c.skipped ?? "")")])
                 continue
             }
             let interval = c.low.flatMap { lo in c.high.map { hi in
@@ -108,15 +109,17 @@ struct AdviseEvidence {
             let cost = c.action == .keep ? "none" : "\(formatSeconds(c.cost.wallSeconds)), \(formatFLOPs(c.cost.estimatedFLOPs)) FLOPs"
             var reading = c.tied ? (i == e.best ? "best" : "within noise") : "worse"
             if i == e.pick { reading += " ◀" }
-            rows.append([.text(c.action.rawValue), .number(display(l)), .text(interval), .text(vs), .text(cost), .text(reading)])
+            rows.append([.text(c.action.rawValue), .number(display(l)), .text(interval), .text(vs), .text(cost)]
+                        + (e.costRatio != nil ? [e.priced(c).map { .number($0) } ?? .missing] : []) + [.text(reading)])
         }
         let baselineName = trained.task == .classification ? "baseline (majority class)" : "baseline (the mean)"
-        rows.append([.text(baselineName), .number(display(e.baselineLoss)), .missing, .missing, .missing,
-                     .text(e.verdict == .noSignal ? "no signal" : "—")])
+        rows.append([.text(baselineName), .number(display(e.baselineLoss)), .missing, .missing, .missing]
+                    + (e.costRatio != nil ? [.missing] : []) + [.text(e.verdict == .noSignal ? "no signal" : "—")])
         let lossWord = trained.task == .classification ? "error rate" : "rmse"
-        session.show(Table(title: "evidence: \(e.protocolText)",
-                           headers: ["action", "est. \(metricName)", "95 % interval", "vs best (\(lossWord))", "cost of a fit", "reading"],
-                           rows: rows))
+        var headers = ["action", "est. \(metricName)", "95 % interval", "vs best (\(lossWord))", "cost of a fit"]
+        if let r = e.costRatio { headers.append("\(lossWord) + \(r)") }
+        headers.append("reading")
+        session.show(Table(title: "evidence: \(e.protocolText)", headers: headers, rows: rows))
         let verdictText: String
         switch e.verdict {
         case .noSignal: verdictText = "no signal — keep \(model)@\(version), update nothing"
@@ -134,6 +137,8 @@ struct AdviseEvidence {
         switch outcome {
         case .keep, .noSignal: return "monitor \(model)@\(version) on \(newName)"
         case .finetune: return "finetune \(model)@\(version) on \(newName)"
+        case .shrinkPerturb:
+            return "finetune \(model)@\(version) on \(newName) shrink \(NumberText.short(ShrinkPerturb.standard.shrink)) perturb \(NumberText.short(ShrinkPerturb.standard.perturb))"
         case .retrainNew: return "retrain \(model) on \(newName)"
         case .retrainAll:
             guard let oldName else { return "retrain \(model) on \(newName)" }

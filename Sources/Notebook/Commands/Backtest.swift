@@ -34,7 +34,14 @@ let backtestCommand = CommandSpec(
     seen, or on the last W batches); `retrain every K`; `retrain when psi > X` or `when ks > X` \
     (drift of the inputs from the data of the last retrain); `retrain when error > X` (the batch \
     error X·100 % above the first one after the last retrain); and combinations such as \
-    `finetune each retrain every 4`. Fine-tunes follow duel's rule (closed form: the anchored \
+    `finetune each retrain every 4`. From the literature: `retrain when cost` (retrain when the excess \
+    error since the last retrain, summed over batches, exceeds the cost ratio times a retrain's \
+    compute; needs `set cost ratio`), `background [threshold X] [delta X]` (a Page–Hinkley \
+    detector on the per-row errors; a candidate learns from the first warning and replaces the \
+    model at confirmed drift) and `nearest version [window W]` (a version per batch; each batch is \
+    served by the stored version whose training data is nearest by mean PSI). With `set cost \
+    ratio R per gflop|second` the table adds error + priced compute per batch and the verdict \
+    picks its lowest. Fine-tunes follow duel's rule (closed form: the anchored \
     exact fit; iterative: a quarter of the epochs at a tenth of the rate). The table shows each \
     policy's mean and last-quarter error, its worst batch, its retrains and fine-tunes and its \
     compute (wall time, FLOPs, examples); the chart draws error per batch, one line per policy. \
@@ -46,7 +53,8 @@ let backtestCommand = CommandSpec(
     """,
     examples: ["backtest riders on bikes by datetime every 1 month",
                "backtest price on sales by sold_at every 1 quarter policies keep, finetune each, retrain when psi > 0.2",
-               "backtest m on stream batches 12 policies keep, retrain every 3, finetune each retrain every 4 start 0.3 seed 7"],
+               "backtest m on stream batches 12 policies keep, retrain every 3, finetune each retrain every 4 start 0.3 seed 7",
+               "backtest m on stream batches 12 policies keep, retrain each, retrain when cost, background, nearest version"],
     completer: { _, ctx in
         ctx.previousWords.contains("policies") ? Policy.words.filter { $0.hasPrefix(ctx.prefix) } : []
     },
@@ -62,6 +70,10 @@ struct BacktestCommand {
         let data = try session.dataset(dataName, at: inv.span("on"))
         let batching = try self.batching()
         let policies = try self.policies()
+        if session.settings.costRatio == nil, let p = policies.first(where: \.needsCostRatio) {
+            throw Diagnostic("policy '\(p.name)' prices retraining, and no cost ratio is set", at: inv.span("policies"),
+                             notes: ["set one first: set cost ratio R per gflop (or per second); see help set"])
+        }
         let start = inv.double("start") ?? 0.3
         let task = try wrap(inv.node.span) { try spec.resolvedTask(in: data) }
         let metric = inv.string("metric") ?? (task == .classification ? "accuracy" : "rmse")
@@ -74,14 +86,15 @@ struct BacktestCommand {
         let stream = try wrap(inv.span(inv.has("every") ? "every" : "on")) {
             try Backtest.stream(data, orderedBy: inv.string("by"), batching: batching, start: start)
         }
-        let setup = BacktestSetup(spec: spec, train: base, finetune: base, metric: metric)
+        let setup = BacktestSetup(spec: spec, train: base, finetune: base, metric: metric, costRatio: session.settings.costRatio)
 
         let parent = try RunRecorder(session: session, invocation: inv, kind: "backtest", model: modelName,
                                      seed: Int(truncatingIfNeeded: base.resolvedSeed), datasets: [("data", dataName)],
                                      params: ["policies": policies.map(\.name).joined(separator: ", "),
                                               "batching": batching.description, "by": inv.string("by") ?? "row order",
                                               "start": Invocation.formatNumber(start), "metric": metric,
-                                              "batches": String(stream.batches.count), "start_rows": String(stream.initial.count)])
+                                              "batches": String(stream.batches.count), "start_rows": String(stream.initial.count),
+                                              "cost_ratio": session.settings.costRatio?.description ?? "none"])
         let bar = BacktestProgress(enabled: session.progressEnabled, width: session.width, label: "backtest \(modelName)")
         let result: BacktestResult
         do {
@@ -194,7 +207,7 @@ struct BacktestCommand {
                                 end: SourceLocation(line: span.start.line, column: span.start.column + hi, offset: span.start.offset + byteHi))
             }
             var notes = e.suggestion.map { ["did you mean '\($0)'?"] } ?? []
-            notes.append("policies: keep | retrain|finetune each | every K | when psi|ks|error > X [window W], comma-separated")
+            notes.append("policies: keep | retrain|finetune each | every K | when psi|ks|error > X | when cost [window W] | background | nearest version, comma-separated")
             throw Diagnostic.syntax(e.message, at: at, notes: notes)
         }
     }
@@ -212,6 +225,8 @@ struct BacktestCommand {
                                                 "finetuned": o.finetunedAfter.contains(b) ? 1 : 0]
                 if let t = r.batches[b].time { values["batch_time"] = t }
                 if let d = o.drift[b] { values["drift"] = d }
+                if b < o.served.count { values["served_version"] = Double(o.served[b]) }
+                if o.warnings.contains(b) { values["warning"] = 1 }
                 child.epoch(step: b + 1, values: values)
             }
             var metrics: [String: Double] = ["mean_" + r.metric: o.mean, "last_quarter_" + r.metric: o.lastQuarterMean,
@@ -249,18 +264,22 @@ struct BacktestCommand {
             if let v = r.verdict {
                 if v.pick == i { mark = "◀ pick" } else if v.front.contains(i) { mark = "front" }
             }
-            rows.append([.text("#\(children[i])"), .text(o.policy.name), .number(o.mean), .number(o.lastQuarterMean),
-                         w.map { .text(NumberFormat.significant(o.errors[$0], digits: 4) + " @" + String($0 + 1)) } ?? .missing,
-                         .text(Self.counted(o.retrainedAfter)), .text(Self.counted(o.finetunedAfter)),
-                         .text(formatSeconds(o.wallSeconds)), .text(formatFLOPs(o.flops)), .int(o.examples), .text(mark)])
+            var row: [Cell] = [.text("#\(children[i])"), .text(o.policy.name), .number(o.mean), .number(o.lastQuarterMean),
+                               w.map { .text(NumberFormat.significant(o.errors[$0], digits: 4) + " @" + String($0 + 1)) } ?? .missing,
+                               .text(Self.counted(o.retrainedAfter)), .text(Self.counted(o.finetunedAfter)),
+                               .text(formatSeconds(o.wallSeconds)), .text(formatFLOPs(o.flops)), .int(o.examples)]
+            if r.costRatio != nil { row.append(r.priced(o).map { .number($0) } ?? .missing) }
+            row.append(.text(mark))
+            rows.append(row)
         }
-        let table = Table(columns: [Table.Column("run"), Table.Column("policy"),
-                                    Table.Column("mean \(r.metric)", alignment: .right), Table.Column("last quarter", alignment: .right),
-                                    Table.Column("worst @batch", alignment: .right), Table.Column("retrains", alignment: .right),
-                                    Table.Column("fine-tunes", alignment: .right), Table.Column("wall", alignment: .right),
-                                    Table.Column("FLOPs", alignment: .right), Table.Column("examples", alignment: .right),
-                                    Table.Column("")],
-                          rows: rows)
+        var columns = [Table.Column("run"), Table.Column("policy"),
+                       Table.Column("mean \(r.metric)", alignment: .right), Table.Column("last quarter", alignment: .right),
+                       Table.Column("worst @batch", alignment: .right), Table.Column("retrains", alignment: .right),
+                       Table.Column("fine-tunes", alignment: .right), Table.Column("wall", alignment: .right),
+                       Table.Column("FLOPs", alignment: .right), Table.Column("examples", alignment: .right)]
+        if let ratio = r.costRatio { columns.append(Table.Column("error + \(ratio)", alignment: .right)) }
+        columns.append(Table.Column(""))
+        let table = Table(columns: columns, rows: rows)
         session.show(table)
         let series = r.outcomes.map { o in
             PlotSeries(name: o.policy.name, x: o.errors.indices.map { Double($0 + 1) }, y: o.errors)

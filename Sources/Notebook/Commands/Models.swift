@@ -228,6 +228,8 @@ let finetuneOnlyOptions: [OptionSpec] = [
     OptionSpec("freeze", .integer, default: trainDefault("freeze"), help: trainHelp("freeze")),
     OptionSpec("anchor", .number, default: trainDefault("anchor"), help: trainHelp("anchor")),
     OptionSpec("replay", .number, default: trainDefault("replay"), help: trainHelp("replay")),
+    OptionSpec("shrink", .number, default: trainDefault("shrink"), help: trainHelp("shrink")),
+    OptionSpec("perturb", .number, default: trainDefault("perturb"), help: trainHelp("perturb")),
     OptionSpec("from", .name(.dataset), help: "finetune: the dataset replay samples from (replay F from DATA)"),
 ]
 
@@ -260,6 +262,8 @@ func readTrainOptions(_ inv: Invocation, _ session: Session) throws -> (TrainOpt
     o.freeze = inv.int("freeze")
     o.anchor = inv.double("anchor")
     o.replayFraction = inv.double("replay")
+    o.shrink = inv.double("shrink")
+    o.perturb = inv.double("perturb")
     let seed = inv.int("seed") ?? session.settings.seed
     guard seed >= 0 else {
         throw inv.error("seed must be ≥ 0, got \(seed)", at: inv.has("seed") ? "seed" : nil)
@@ -320,7 +324,7 @@ let retrainCommand = CommandSpec(
 let finetuneCommand = CommandSpec(
     name: "finetune", group: .models,
     summary: "Continue training a version on new data from its weights and preprocessing",
-    synopsis: "finetune MODEL[@V] on DATA [epochs N] [lr X] [freeze N] [anchor λ] [replay F from DATA2] [valid …] [batch N] [optimizer …] [seed S] …",
+    synopsis: "finetune MODEL[@V] on DATA [epochs N] [lr X] [freeze N] [anchor λ] [replay F from DATA2] [shrink λ] [perturb P] [valid …] [batch N] [optimizer …] [seed S] …",
     operands: [OperandSpec("MODEL", .version, help: "the parent version (bare name = latest)")],
     options: [OptionSpec("on", .name(.dataset), required: true, help: "the new data")] + optimisationOptions
         + finetuneOnlyOptions,
@@ -329,11 +333,16 @@ let finetuneCommand = CommandSpec(
     first N layers of an mlp fixed; `anchor λ` adds λ/2·‖θ − θ_parent‖² (L2-SP); `replay F from DATA2` mixes
     F × |DATA| rows sampled from DATA2 into every epoch against forgetting. Closed-form models solve the anchored
     objective exactly (anchor → 0 equals a retrain on DATA, anchor → ∞ keeps the parent).
+    `shrink λ perturb P` (shrink and perturb, Ash & Adams 2020) starts from λ·θ_parent + P·θ_fresh, θ_fresh a fresh
+    seeded initialisation, instead of θ_parent: a warm start that generalises like a fresh one. Either turns it
+    on (the other then defaults to shrink 0.5 / perturb 0.01); closed-form models need anchor λ with it (the anchor
+    then pulls toward the shrunk, perturbed parent).
     Data whose input schema differs from the parent's (a missing or new column, a changed type) is an error: retrain. A category the parent never saw (its vocabulary is everything it was trained and validated on) is encoded as all zeros, with a warning naming the column and the value: the parent's one-hot columns are fixed, so only a retrain learns it.
     Any stored version can be fine-tuned, also in a later session.
     """,
     examples: ["finetune price on new_a", "finetune price@1 on new_a anchor 10",
-               "finetune deep@production on recent epochs 5 lr 0.0005 freeze 1 replay 0.2 from old"],
+               "finetune deep@production on recent epochs 5 lr 0.0005 freeze 1 replay 0.2 from old",
+               "finetune deep on recent shrink 0.5 perturb 0.01"],
     handler: { inv, session in try runTraining(inv, session, kind: "finetune") })
 
 func runTraining(_ inv: Invocation, _ session: Session, kind: String) throws -> ResultValue? {

@@ -1,3 +1,4 @@
+import Decisions
 import Foundation
 import Language
 import Render
@@ -7,7 +8,7 @@ func notebookCommands() -> [CommandSpec] {
     [helpCommand, setCommand, showCommand, cellsCommand]
 }
 
-let settingKeys = ["seed", "timer", "format", "progress", "color", "tolerance", "errors"]
+let settingKeys = ["seed", "timer", "format", "progress", "color", "tolerance", "errors", "cost"]
 
 let helpCommand = CommandSpec(
     name: "help", group: .notebook,
@@ -35,9 +36,12 @@ let helpCommand = CommandSpec(
 let setCommand = CommandSpec(
     name: "set", group: .notebook,
     summary: "Change a session setting",
-    synopsis: "set KEY VALUE",
+    synopsis: "set KEY VALUE | set cost ratio R [per second|gflop] | set cost off",
     operands: [OperandSpec("KEY", .choice(settingKeys), help: "the setting"),
-               OperandSpec("VALUE", .any, help: "its new value")],
+               OperandSpec("VALUE", .any, optional: true, help: "its new value")],
+    options: [OptionSpec("ratio", .number, help: "cost: error units traded for one unit of compute"),
+              OptionSpec("per", .choice(CostRatio.Unit.allCases.map(\.rawValue)), default: "second",
+                         help: "cost: the unit of compute the ratio prices")],
     help: """
     Settings last for the session. Keys:
       seed N                       default seed for training, splits and sampling (default 42)
@@ -49,8 +53,12 @@ let setCommand = CommandSpec(
       tolerance X                  relative tolerance for numbers in verified replay (default 1e-9)
       errors stop|continue         stop a script at the first error (default), or report errors and go on:
                                    under continue an error is expected and does not set the exit code
+      cost ratio R [per second|gflop]
+                                   the error a user would trade for one second (or one GFLOP) of compute:
+                                   advise and backtest then rank by error + R × compute (default off;
+                                   `set cost off` turns it off; see docs/ADVICE.md)
     """,
-    examples: ["set format csv", "set timer on", "set seed 7"],
+    examples: ["set format csv", "set timer on", "set seed 7", "set cost ratio 0.5 per gflop"],
     completer: { _, ctx in
         switch ctx.previousWords.count {
         case 1: return settingKeys.filter { $0.hasPrefix(ctx.prefix) }
@@ -61,13 +69,25 @@ let setCommand = CommandSpec(
             case "format": values = Settings.Format.allCases.map(\.rawValue)
             case "timer", "progress", "color": values = ["on", "off"]
             case "errors": values = ["stop", "continue"]
+            case "cost": values = ["ratio", "off"]
+            case "per": values = CostRatio.Unit.allCases.map(\.rawValue)
             default: values = []
             }
             return values.filter { $0.hasPrefix(ctx.prefix) }
         }
     },
     handler: { inv, session in
-        guard let key = inv.operand(0)?.string, let value = inv.operand(1) else { return nil }
+        guard let key = inv.operand(0)?.string else { return nil }
+        if key == "cost" {
+            try setCostRatio(inv, session)
+            return nil
+        }
+        if let extra = ["ratio", "per"].first(where: { inv.has($0) }) {
+            throw inv.error("'\(extra)' belongs to 'set cost ratio R per second|gflop', not to '\(key)'", at: extra)
+        }
+        guard let value = inv.operand(1) else {
+            throw Diagnostic.syntax("set \(key) needs a value", at: inv.operand(0)?.span ?? inv.node.span, notes: ["usage: set KEY VALUE"])
+        }
         let text = Invocation.text(of: value)
         func onOff() throws -> Bool {
             switch text {
@@ -143,7 +163,27 @@ func settingsTable(_ s: Settings) -> Table {
         ["color", onOff(s.color)],
         ["tolerance", .number(s.tolerance)],
         ["errors", .text(s.onError)],
+        ["cost ratio", .text(s.costRatio?.description ?? "off")],
     ])
+}
+
+/// `set cost ratio R [per second|gflop]`, `set cost off`.
+func setCostRatio(_ inv: Invocation, _ session: Session) throws {
+    if let value = inv.operand(1) {
+        let text = Invocation.text(of: value)
+        guard text == "off", !inv.has("ratio"), !inv.has("per") else {
+            throw Diagnostic("set cost expects 'ratio R [per second|gflop]' or 'off', got '\(text)'", at: value.span,
+                             notes: ["example: set cost ratio 0.5 per gflop"])
+        }
+        session.settings.costRatio = nil
+        return
+    }
+    guard let r = inv.double("ratio") else {
+        throw Diagnostic.syntax("set cost needs 'ratio R' (or 'off')", at: inv.node.span, notes: ["example: set cost ratio 0.5 per gflop"])
+    }
+    guard r >= 0, r.isFinite else { throw inv.error("the cost ratio must be a finite number ≥ 0, got \(Invocation.formatNumber(r))", at: "ratio") }
+    let unit = inv.string("per").flatMap(CostRatio.Unit.init(rawValue:)) ?? .second
+    session.settings.costRatio = CostRatio(r, per: unit)
 }
 
 let cellsCommand = CommandSpec(

@@ -30,6 +30,7 @@ public struct CostRatio: Sendable, Hashable, CustomStringConvertible {
     public func price(_ c: TrainingCost) -> Double { ratio * compute(c) }
 
     public var description: String {
-        "\(Backtest.number(ratio)) per \(unit == .second ? "second" : "GFLOP")"
+        let r = abs(ratio) < 1e5 ? Backtest.number(ratio) : String(format: "%g", ratio)
+        return "\(r) per \(unit == .second ? "second" : "GFLOP")"
     }
 }

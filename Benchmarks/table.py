@@ -42,9 +42,14 @@ def _query(r):
     if r["size"] != "100000 runs":
         return None
     return f"median {r['median']:.2f} ms", r["median"] < 50
+def _param_query(r):
+    if r["size"] != "100000 runs":
+        return None
+    return f"median {r['median']:.2f} ms", r["median"] < 5
 ABS_BARS = [
     ("csv_load", "peak memory < 3× Float64 column bytes", _csv_mem),
     ("runs_where", "query < 50 ms median at 100,000 runs", _query),
+    ("runs_where_param", "param-only query (limit 10) < 5 ms median at 100,000 runs", _param_query),
 ]
 LOWER_IS_BETTER = {"s", "ms"}
 

@@ -312,6 +312,21 @@ func runRunsWhere(_ o: Options) throws {
                kernel: "Tracking RunQuery -> parameterised SQL (GRDB)", samples: ms,
                extras: [("query", .string("runs where metric.rmse < 0.5 and param.lr = 0.01 order by metric.rmse limit 10")),
                         ("store_build_seconds", .number(built))]).print()
+    // A filter on a parameter alone: answered by the params (key, num, value, run_id) index.
+    let paramQuery = RunQuery(filter: .compare(.param("lr"), .eq, .number(0.01)), limit: 10)
+    var paramRows = try store.runs(paramQuery)
+    var paramMS: [Double] = []
+    for _ in 0..<reps {
+        let t0 = now()
+        paramRows = try store.runs(paramQuery)
+        paramMS.append((now() - t0) * 1000)
+    }
+    guard paramRows.count == 10, paramRows.allSatisfy({ $0.params["lr"] == "0.01" }) else {
+        throw BenchError.usage("runs_where param: unexpected result (\(paramRows.count) rows)")
+    }
+    ResultLine(workload: "runs_where_param", size: "\(runs) runs", median: median(paramMS), unit: "ms",
+               kernel: "Tracking RunQuery -> parameterised SQL (GRDB)", samples: paramMS,
+               extras: [("query", .string("runs where param.lr = 0.01 limit 10"))]).print()
 }
 
 // MARK: - start_to_prompt

@@ -16,7 +16,8 @@ public enum ChainHealthRules {
     /// Forgetting from which to watch.
     public static let watchForgetting = 0.05
     /// Cumulative drift (largest feature PSI, root data → the version's data) from which to
-    /// retrain: drift's "major" level. It must also exceed the no-drift level of the sample sizes.
+    /// retrain: drift's "major" level. It must also exceed the level sampling noise reaches 1 % of
+    /// the time across the features (`DriftNoise.psiFloor`, as backtest's drift triggers).
     public static let driftPSI = Advice.majorPSI
     /// Cumulative drift from which to watch: drift's "moderate" level.
     public static let watchPSI = Advice.moderatePSI
@@ -36,7 +37,8 @@ public struct ChainLink: Sendable, Hashable {
 /// What the adapter measured for one version; nil where it could not measure (and `notes` says why).
 public struct ChainReadings: Sendable, Hashable {
     /// Largest PSI over the model's features, root data → the version's training data, its
-    /// column, the KS D of that column (when the root rows are available) and the no-drift level.
+    /// column, the KS D of that column (when the root rows are available) and the sampling-noise
+    /// level (`DriftNoise.psiFloor`).
     public var psi: Double?
     public var psiColumn: String?
     public var ks: Double?
@@ -82,7 +84,12 @@ public struct ChainHealth: Sendable, Hashable {
 
     /// `fine-tune chain of 6 since @2: forgetting +18 % on the root data, drift PSI 0.31: retrain`.
     public var line: String {
-        guard fineTunes > 0 else { return "full train (root of its chain): healthy" }
+        fineTunes > 0 ? summary + ": " + verdict.rawValue : summary + ": healthy"
+    }
+
+    /// The line without its verdict.
+    public var summary: String {
+        guard fineTunes > 0 else { return "full train (root of its chain)" }
         var parts: [String] = []
         if let f = forgetting {
             parts.append("forgetting \(ChainHealthAssessment.percent(f)) on the root data")
@@ -95,7 +102,7 @@ public struct ChainHealth: Sendable, Hashable {
         }
         parts += readings.notes
         let head = "fine-tune chain of \(fineTunes) since @\(root)"
-        return head + (parts.isEmpty ? "" : ": " + parts.joined(separator: ", ")) + ": " + verdict.rawValue
+        return head + (parts.isEmpty ? "" : ": " + parts.joined(separator: ", "))
     }
 }
 
@@ -137,10 +144,14 @@ public enum ChainHealthAssessment {
         }
         let wanted = Set(features)
         let columns = report.columns.filter { wanted.contains($0.name) && $0.psi != nil }
+        // The level sampling noise reaches 1 % of the time across the features (as backtest's
+        // drift triggers): small quarters would otherwise always "drift".
+        let floor = DriftNoise.psiFloor(nRef: Double(report.referenceRows), nNew: Double(report.newRows),
+                                        features: max(columns.count, 1))
         guard let worst = columns.max(by: { ($0.psi ?? 0, $1.name) < ($1.psi ?? 0, $0.name) }) else {
-            return (nil, nil, nil, report.noiseFloor)
+            return (nil, nil, nil, floor)
         }
-        return (worst.psi, worst.name, worst.ksD, report.noiseFloor)
+        return (worst.psi, worst.name, worst.ksD, floor)
     }
 
     /// A model's loss-like error on a dataset (rmse, or the error rate).

@@ -108,7 +108,8 @@ import Testing
                           Self.referencePSI(Self.column(gens[0], "x2"), Self.column(gens[k], "x2")))
             psis.append(psi)
             #expect(abs(psi - (d.psi ?? .nan)) < 1e-12)
-            let floor = 9 * (1 / Double(gens[0].rowCount) + 1 / Double(gens[k].rowCount))
+            let floor = DriftNoise.psiFloor(nRef: Double(gens[0].rowCount), nNew: Double(gens[k].rowCount), features: 2)
+            #expect(floor < ChainHealthRules.driftPSI)
             if expected == nil, (psi >= 0.25 && psi > floor) || k >= ChainHealthRules.longChain { expected = k }
             if k == 1 { #expect(health.verdict == .healthy) }
         }

@@ -98,6 +98,7 @@ public struct ChainHealth: Sendable, Hashable {
             var d = "drift PSI \(ChainHealthAssessment.short(p))"
             if let c = readings.psiColumn { d += " (\(c))" }
             if let k = readings.ks { d += ", KS \(ChainHealthAssessment.short(k))" }
+            if let floor = readings.noiseFloor, p <= floor { d += " within noise (level \(ChainHealthAssessment.short(floor)))" }
             parts.append(d)
         }
         parts += readings.notes

@@ -82,7 +82,7 @@ let healthCommand = CommandSpec(
     training data now against the root's own error there. Then a verdict for the latest version: healthy, watch, \
     or retrain, with the reasons. Datasets are found in the session by fingerprint; what is not loaded is said \
     ("root data not loaded: forgetting not measured"), never guessed. Thresholds (docs/ADVICE.md, "Chain \
-    health"): retrain from 6 fine-tunes, forgetting +10 % or PSI 0.25 above the no-drift level; watch from 3 \
+    health"): retrain from 6 fine-tunes, forgetting +10 % or PSI 0.25 above the sampling-noise level; watch from 3 \
     fine-tunes, +5 % or PSI 0.1. finetune warns when it extends an unhealthy chain, and advise prefers a \
     retrain that is within noise of the best on an unhealthy chain.
     """,

@@ -124,7 +124,9 @@ let adviseCommand = CommandSpec(
     the trivial baseline (no signal), and the expected cost of a retrain and a fine-tune from the
     producing run's recorded cost. Then a verdict — keep (and monitor), fine-tune, retrain on
     new, retrain on old + new — with the reasons and a confidence in [0, 1] (used only as the
-    fallback). Drift alone never decides. Every rule and threshold: docs/ADVICE.md. Logged as a
+    fallback). Drift alone never decides. The version's chain health (see `health`) is a reading too: \
+    on an unhealthy fine-tune chain a retrain within noise of the best is preferred to keep or \
+    fine-tune. Every rule and threshold: docs/ADVICE.md. Logged as a
     run of kind `advise` (tag verdict).
     """,
     examples: ["advise price on new", "advise price@production on batch7 from h2019 budget 30"],

@@ -31,6 +31,8 @@ struct AdviseEvidence {
     let newName: String
     let new: Dataset
     let parentRun: Int64
+    /// The version's chain health: when unhealthy, a retrain within noise of the best is preferred.
+    var chainHealth: ChainHealth?
 
     /// The old training data: `from OLD`, else the producing run's training dataset when it is
     /// loaded with the same fingerprint.
@@ -58,7 +60,7 @@ struct AdviseEvidence {
         let rows = session.fittedRows(stored) ?? old?.rowCount ?? 0
         let input = AdviseInput(current: trained, currentRows: rows, base: base, old: old, oldMissing: missing,
                                 new: new, seed: seed, budget: inv.double("budget"), costRatio: session.settings.costRatio)
-        let evidence: Evidence
+        var evidence: Evidence
         do {
             evidence = try AdviseEngine.advise(input, shouldStop: session.shouldStop)
         } catch is AdviseEngine.InterruptedError {
@@ -67,6 +69,7 @@ struct AdviseEvidence {
             session.warn("the candidates could not be estimated: \(error)")
             return nil
         }
+        if let h = chainHealth { ChainHealthAssessment.preferRetrain(&evidence, health: h) }
         try record(evidence)
         render(evidence, oldName: oldName)
         return evidence

@@ -124,7 +124,9 @@ let adviseCommand = CommandSpec(
     the trivial baseline (no signal), and the expected cost of a retrain and a fine-tune from the
     producing run's recorded cost. Then a verdict — keep (and monitor), fine-tune, retrain on
     new, retrain on old + new — with the reasons and a confidence in [0, 1] (used only as the
-    fallback). Drift alone never decides. Every rule and threshold: docs/ADVICE.md. Logged as a
+    fallback). Drift alone never decides. The version's chain health (see `health`) is a reading too: \
+    on an unhealthy fine-tune chain a retrain within noise of the best is preferred to keep or \
+    fine-tune. Every rule and threshold: docs/ADVICE.md. Logged as a
     run of kind `advise` (tag verdict).
     """,
     examples: ["advise price on new", "advise price@production on batch7 from h2019 budget 30"],
@@ -157,6 +159,9 @@ func runAdvise(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
     if let b = m.budget, !(b > 0) { throw inv.error("budget must be a number of seconds > 0", at: "budget") }
 
     let decision = Advice.decide(m)
+    // Chain health (Decisions.ChainHealthAssessment): a reading, and on an unhealthy chain a tied
+    // retrain is preferred to keep or fine-tune.
+    let health = try? session.chainHealth(model: v.model, version: v.version, at: v.span)
     let schemaLine = m.missingFeatures.isEmpty && m.newFeatures.isEmpty ? "unchanged"
         : (m.missingFeatures.map { "missing \($0)" } + m.newFeatures.map { "new \($0)" }).joined(separator: ", ")
     let sizeLine = "\(m.newRows) rows = \(NumberText.short(m.sizeRatio))× the \(m.trainRows) training rows"
@@ -166,6 +171,7 @@ func runAdvise(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
         ["schema", .text(schemaLine), "any change forces a retrain", .text(m.missingFeatures.isEmpty && m.newFeatures.isEmpty ? "ok" : "changed")],
         ["size", .text(sizeLine), .text("limited < \(Advice.limitedFraction)×, stands alone ≥ \(Advice.standAloneFraction)×"), .text(m.sizeRatio < Advice.limitedFraction ? "limited" : (m.sizeRatio >= Advice.standAloneFraction ? "large" : "partial"))],
         ["baseline", .text(baselineLine), "no signal when no better than trivial", .text(m.noSignal ? "no signal" : "ok")],
+        ["chain", .text(health?.summary ?? "—"), .text("retrain from \(ChainHealthRules.longChain) fine-tunes, forgetting +\(NumberText.percent(ChainHealthRules.forgetting).dropFirst()) or PSI \(ChainHealthRules.driftPSI) since the last full train"), .text(health?.verdict.rawValue ?? "—")],
         ["cost", .text(costLine), .text(m.budget.map { "budget \(formatSeconds($0))" } ?? "no budget"), .text(m.budget == nil ? "—" : ((m.retrainSeconds ?? 0) > (m.budget ?? 0) ? "retrain over budget" : "within budget"))],
     ]
     session.show(Table(title: "advise \(v.model)@\(v.version) on \(newName): measurements",
@@ -186,7 +192,7 @@ func runAdvise(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
         // decides only when no candidate could be fitted (budget, schema), marked as such.
         let evidence = try AdviseEvidence(inv: inv, session: session, model: v.model, version: v.version,
                                           trained: v.trained, stored: v.stored, newName: newName, new: new,
-                                          parentRun: recorder.id).run()
+                                          parentRun: recorder.id, chainHealth: health).run()
         if let e = evidence, !e.insufficient {
             arm = e.verdict == .noSignal ? "no_signal" : (e.verdict.action?.arm ?? "keep")
             if let p = e.pick, let l = e.candidates[p].loss { metrics["estimated_" + metric.name] = metric.display(loss: l) }

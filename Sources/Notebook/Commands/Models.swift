@@ -402,6 +402,10 @@ func runTraining(_ inv: Invocation, _ session: Session, kind: String) throws -> 
     req.replay = replayName
     let outcome = try session.train(req, invocation: inv, span: inv.node.span)
     printOutcome(outcome, model: modelName, spec: spec, parent: parent?.version, replaces: replaces, session: session)
+    if kind == "finetune",
+       let health = try? session.chainHealth(model: modelName, version: outcome.version, at: inv.node.span), health.unhealthy {
+        session.warn("\(modelName)@\(outcome.version) extends an unhealthy chain (\(health.summary)): consider retrain \(modelName) on \(dataName)")
+    }
     return .version(model: modelName, version: outcome.version)
 }
 

@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .executable(name: "retune", targets: ["retune"]),
         .executable(name: "retune-bench", targets: ["retune-bench"]),
+        .executable(name: "retune-fuzz", targets: ["retune-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -45,6 +46,9 @@ let package = Package(
         .executableTarget(name: "retune", dependencies: ["Notebook", "Terminal", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: strict),
         // Benchmark harness (release-built by scripts/bench; smoke mode from the debug build).
         .executableTarget(name: "retune-bench", dependencies: ["Learning", "Tabular", "Tracking", "Notebook", "Render", "Decisions"], path: "Benchmarks/Sources", swiftSettings: strict),
+
+        // Seeded mutation fuzzer over the lexer and parser (scripts/faults; docs/LANGUAGE.md).
+        .executableTarget(name: "retune-fuzz", dependencies: ["Language"], swiftSettings: strict),
 
         .testTarget(name: "LanguageTests", dependencies: ["Language"]),
         .testTarget(name: "TerminalTests", dependencies: ["Terminal"]),

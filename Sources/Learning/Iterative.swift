@@ -117,6 +117,15 @@ enum Iterative {
         var flopsPerExample = 0.0
         for l in 0..<layers { flopsPerExample += Double(sizes[l] * sizes[l + 1]) * (l >= freeze ? 6 : 2) }
 
+        // The divergence reference: the loss before training on up to 1024 training rows (no
+        // dropout), lowered by each epoch's mean training loss (`Divergence`).
+        var lowestLoss: Double = {
+            let m = min(n, Divergence.sampleRows)
+            let z = net.predict(Array(train.x[0..<(m * d)]), rows: m)
+            return Divergence.meanLoss(z, targets: y32.base, rows: m, output: output, width: outputs)
+        }()
+        var growth: (loss: Double, best: Double)?
+
         var order = [Int](repeating: 0, count: epochRows)
         var curve: [EpochRecord] = []
         var status = TrainingStatus.finished
@@ -255,6 +264,14 @@ enum Iterative {
                                      timestamp: Date(), learningRate: lr)
             curve.append(record)
             control.onEpoch(record)
+            let scaledLoss = lossSum / Double(max(lossRows, 1))
+            if Divergence.grew(scaledLoss, over: lowestLoss) {
+                growth = (trainLoss, reportLoss(lowestLoss, task: task, std: yStd))
+                net.params.update(from: epochStart, count: p)
+                status = .diverged(epoch: epoch, batch: batches)
+                break epochLoop
+            }
+            lowestLoss = min(lowestLoss, scaledLoss)
             if let patience = options.earlyStop, sinceBest >= patience { break }
         }
         var warnings: [String] = []
@@ -265,7 +282,13 @@ enum Iterative {
             }
         }
         if case .diverged(let e, let b) = status {
-            warnings.append("training diverged at epoch \(e), batch \(b) (non-finite loss); the weights from the start of that epoch are kept; try a lower learning rate")
+            if let growth {
+                warnings.append("training diverged at epoch \(e): its mean training loss \(String(format: "%.4g", growth.loss)) is more than "
+                                + "\(Int(Divergence.growthFactor))× the lowest so far (\(String(format: "%.4g", growth.best))); "
+                                + "the weights from the start of that epoch are kept; try a lower learning rate")
+            } else {
+                warnings.append("training diverged at epoch \(e), batch \(b) (non-finite loss); the weights from the start of that epoch are kept; try a lower learning rate")
+            }
         }
         let model = TrainedModel(spec: spec, preprocessor: preprocessor, task: task, layers: net.exportLayers(),
                                  output: output, targetMean: yMean, targetStd: yStd, precision: .float32,
@@ -313,6 +336,42 @@ enum Iterative {
             AdamKernel.update(params: w + first, grads: UnsafePointer(g + first), m: m1 + first, v: m2 + first,
                               count: end - first, lr: lr, t: step)
         }
+    }
+}
+
+/// When a run counts as diverged besides a non-finite loss: an epoch whose mean training loss
+/// (in training units: standardised target for regression, log loss for classification) exceeds
+/// `growthFactor` × the lowest loss seen so far — the loss at initialisation on up to
+/// `sampleRows` training rows, then each epoch's mean — with that lowest loss floored at
+/// `floor` (a perfect start must not make every later loss a divergence).
+public enum Divergence {
+    public static let growthFactor = 100.0
+    public static let floor = 1e-3
+    static let sampleRows = 1024
+
+    public static func grew(_ loss: Double, over lowest: Double) -> Bool {
+        loss > growthFactor * max(lowest, floor)
+    }
+
+    /// Mean loss of raw network outputs `z` (rows × width) against scaled targets.
+    static func meanLoss(_ z: [Double], targets: UnsafePointer<Float>, rows: Int, output: OutputKind, width k: Int) -> Double {
+        guard rows > 0 else { return .infinity }
+        var loss = 0.0
+        for r in 0..<rows {
+            let t = Double(targets[r])
+            switch output {
+            case .identity:
+                loss += (z[r] - t) * (z[r] - t)
+            case .sigmoid:
+                loss += ClosedForm.softplus(z[r]) - t * z[r]
+            case .softmax:
+                let row = z[(r * k)..<((r + 1) * k)]
+                let mx = row.max() ?? 0
+                let s = row.reduce(0) { $0 + exp($1 - mx) }
+                loss += mx + log(s) - z[r * k + Int(t)]
+            }
+        }
+        return loss / Double(rows)
     }
 }
 

@@ -17,6 +17,8 @@ public struct Settings: Sendable, Hashable {
     public var tolerance: Double = 1e-9
     /// `stop` (default) ends a script at the first error; `continue` reports it and goes on.
     public var onError: String = "stop"
+    /// Time limit of `sql` and `runs where` statements in seconds; nil = no limit.
+    public var sqlTimeout: Double? = 5
     /// `set cost ratio R per second|gflop`: error units traded for compute (advise, backtest).
     public var costRatio: CostRatio?
     public init() {}
@@ -90,6 +92,8 @@ public final class Session {
     public var tableWidth = 80
     /// Polled by long computations: true once the user pressed Ctrl-C.
     public var shouldStop: @Sendable () -> Bool = { false }
+    /// The bound of a user query: `set sql_timeout` and Ctrl-C.
+    var queryBound: QueryBound { QueryBound(seconds: settings.sqlTimeout, cancelled: shouldStop) }
     /// Path of the experiment store.
     public var storePath: String
     /// A random id for this session, recorded with its cells and runs.

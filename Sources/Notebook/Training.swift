@@ -146,8 +146,11 @@ extension Session {
                              at: span, kind: .interrupted)
         case .diverged:
             self.recording("the end of the run") { try recorder.finish(.diverged, cost: cost, error: result.status.description) }
+            let lr = req.options.resolvedLR
             throw Diagnostic("run #\(recorder.id) \(result.status.description)", at: span,
-                             notes: ["nothing was stored for this run but its curve up to the divergence"])
+                             notes: ["nothing was stored for this run but its curve up to the divergence",
+                                     "try a smaller learning rate, e.g. lr \(String(format: "%g", lr / 10)) (this run used \(String(format: "%g", lr)))",
+                                     "list diverged runs with: runs where status = diverged"])
         }
         let metrics = finalMetrics(result)
         let weights: [UInt8]

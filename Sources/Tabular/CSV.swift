@@ -6,8 +6,9 @@ import Darwin
 
 /// How to read a CSV file.
 public struct CSVOptions: Sendable, Hashable {
-    /// Field separator: one ASCII byte (`,` `;` tab `|` …).
-    public var separator: Character
+    /// Field separator: one ASCII byte (`,` `;` tab `|` …); nil = detected from the header line
+    /// (`CSVLoader.detectSeparator`).
+    public var separator: Character?
     /// A token meaning "missing" besides the empty field (for example `NA`), compared byte for byte.
     public var missingToken: String?
     /// The target column (must exist).
@@ -19,7 +20,7 @@ public struct CSVOptions: Sendable, Hashable {
     /// Longest accepted field in bytes; a longer one is an error (default 1 MiB).
     public var maxFieldBytes: Int
 
-    public init(separator: Character = ",", missingToken: String? = nil, target: String? = nil,
+    public init(separator: Character? = ",", missingToken: String? = nil, target: String? = nil,
                 time: String? = nil, types: [String: ColumnType] = [:], maxFieldBytes: Int = 1 << 20) {
         self.separator = separator
         self.missingToken = missingToken
@@ -88,9 +89,10 @@ public enum CSVLoader {
     /// size of the columns rather than columns + file.
     static func parse(_ buffer: UnsafeRawBufferPointer, file: String, name: String,
                       options: CSVOptions, mappedFile: Bool = false) throws -> Dataset {
-        guard let sepAscii = options.separator.asciiValue, options.separator != "\"",
-              options.separator != "\n", options.separator != "\r" else {
-            throw TabularError.invalidArgument("separator must be one ASCII character other than a quote or newline, got '\(options.separator)'")
+        let separator = options.separator ?? Character(UnicodeScalar(detectSeparator(buffer)))
+        guard let sepAscii = separator.asciiValue, separator != "\"", separator != "\n", separator != "\r",
+              sepAscii >= 0x20 || sepAscii == 0x09 else {
+            throw TabularError.invalidArgument("separator must be one printable ASCII character (or tab) other than a quote, got '\(separator)'")
         }
         var forcedCategorical = Set<Int>()
         var result: PassResult
@@ -143,8 +145,7 @@ public enum CSVLoader {
         guard n > 0, let base = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
             throw TabularError.csv(file: file, line: 1, column: 1, message: "empty file: expected a header row")
         }
-        var i = 0
-        if n >= 3, base[0] == 0xEF, base[1] == 0xBB, base[2] == 0xBF { i = 3 }
+        var i = skipByteOrderMarks(base, count: n)
         var line = 1
         var lineStart = i
         var scratch = ScratchBuffer()
@@ -241,6 +242,8 @@ public enum CSVLoader {
                         if c == lf || (c == cr && !(i + 1 < n && base[i + 1] == lf)) {
                             line += 1
                             lineStart = i + 1
+                        } else if c < 0x20 && c != 0x09 && c != cr {
+                            throw TabularError.csv(file: file, line: line, column: (i - lineStart + 1), message: controlMessage(c))
                         }
                         high |= c
                         i += 1
@@ -273,6 +276,9 @@ public enum CSVLoader {
                         if c == quote {
                             throw TabularError.csv(file: file, line: line, column: (i - lineStart + 1),
                                                    message: "quote inside an unquoted field (quote the whole field and double inner quotes)")
+                        }
+                        if c < 0x20 && c != 0x09 {
+                            throw TabularError.csv(file: file, line: line, column: (i - lineStart + 1), message: controlMessage(c))
                         }
                         high |= c
                         i += 1
@@ -379,6 +385,62 @@ public enum CSVLoader {
             if estimate > 0 { b.reserve(estimate) }
             return b
         }
+    }
+
+    /// The error for a control byte inside a field (tab, CR and LF are not errors).
+    static func controlMessage(_ c: UInt8) -> String {
+        if c == 0 {
+            return "NUL byte in the file (a binary or UTF-16 file? retune reads UTF-8 text)"
+        }
+        return "control character \\x" + (c < 16 ? "0" : "") + String(c, radix: 16)
+            + " (only tab, CR and LF may appear in a CSV file; remove it)"
+    }
+
+    /// The offset after the leading byte-order marks: one, or several repeated ones (a file
+    /// saved twice by a BOM-adding editor), are all skipped.
+    static func skipByteOrderMarks(_ base: UnsafePointer<UInt8>, count n: Int) -> Int {
+        var i = 0
+        while n - i >= 3, base[i] == 0xEF, base[i + 1] == 0xBB, base[i + 2] == 0xBF { i += 3 }
+        return i
+    }
+
+    /// The candidate separators, in the order that breaks ties.
+    public static let separatorCandidates: [UInt8] = [UInt8(ascii: ","), UInt8(ascii: ";"), 0x09, UInt8(ascii: "|")]
+
+    /// The separator of a file: the one of `, ; tab |` that occurs most often outside quotes on
+    /// its header line (ties in that order; none at all = comma, a one-column file).
+    public static func detectSeparator(_ buffer: UnsafeRawBufferPointer) -> UInt8 {
+        guard let base = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return UInt8(ascii: ",") }
+        let n = min(buffer.count, 1 << 20)
+        var counts = [Int](repeating: 0, count: separatorCandidates.count)
+        var inQuotes = false
+        var i = skipByteOrderMarks(base, count: n)
+        while i < n {
+            let c = base[i]
+            if c == quote { inQuotes.toggle() } else if !inQuotes {
+                if c == lf || c == cr { break }
+                if let k = separatorCandidates.firstIndex(of: c) { counts[k] += 1 }
+            }
+            i += 1
+        }
+        var best = 0
+        for k in counts.indices where counts[k] > counts[best] { best = k }
+        return separatorCandidates[best]
+    }
+
+    /// `detectSeparator` for a file (reads its first MiB); comma when it cannot be read.
+    public static func detectSeparator(path: String) -> Character {
+        guard let handle = fopen(path, "rb") else { return "," }
+        defer { fclose(handle) }
+        var bytes = [UInt8](repeating: 0, count: 1 << 20)
+        let got = fread(&bytes, 1, bytes.count, handle)
+        let sep = bytes.withUnsafeBytes { detectSeparator(UnsafeRawBufferPointer(rebasing: $0[0..<got])) }
+        return Character(UnicodeScalar(sep))
+    }
+
+    /// How a separator is named in messages: `tab`, `';'`.
+    public static func separatorName(_ c: Character) -> String {
+        c == "\t" ? "tab" : "'\(c)'"
     }
 
     static func printable(_ c: UInt8) -> String {

@@ -78,8 +78,9 @@ extension Store {
     // MARK: Runs
 
     /// The runs matching `query`, in its order.
-    public func runs(_ query: RunQuery = RunQuery()) throws(StoreError) -> [RunRow] {
-        try read("querying runs") { db in try rows(db, ids: try matchingIDs(db, query)) }
+    /// `bound` limits its running time and lets Ctrl-C stop it (`StoreError.queryStopped`).
+    public func runs(_ query: RunQuery = RunQuery(), bound: QueryBound = .unbounded) throws(StoreError) -> [RunRow] {
+        try boundedRead("querying runs", statement: "", bound: bound) { db in try rows(db, ids: try matchingIDs(db, query)) }
     }
 
     /// The ids of the runs matching `query`, in its order.

@@ -7,9 +7,10 @@ extension Store {
     /// opened read-only (SQLITE_OPEN_READONLY, `query_only`) and an authorizer refuses anything
     /// but reading: INSERT/UPDATE/DELETE/CREATE/DROP/ALTER, ATTACH/DETACH, transactions,
     /// writing PRAGMAs and unknown functions with side effects never run.
-    public func readOnlySQL(_ sql: String) throws(StoreError) -> SQLTable {
+    /// `bound` limits its running time and lets Ctrl-C stop it (`StoreError.queryStopped`).
+    public func readOnlySQL(_ sql: String, bound: QueryBound = .unbounded) throws(StoreError) -> SQLTable {
         let connection = try ReadOnlyConnection(path: path)
-        return try connection.query(sql)
+        return try connection.query(sql, bound: bound)
     }
 }
 
@@ -125,7 +126,7 @@ private final class ReadOnlyConnection {
         sqlite3_close_v2(handle)
     }
 
-    func query(_ sql: String) throws(StoreError) -> SQLTable {
+    func query(_ sql: String, bound: QueryBound) throws(StoreError) -> SQLTable {
         let trimmed = sql.trimmingCharacters(in: .whitespacesAndNewlines)
         let shown = trimmed.count > 200 ? String(trimmed.prefix(200)) + "…" : trimmed
         var statement: OpaquePointer?
@@ -158,6 +159,19 @@ private final class ReadOnlyConnection {
         }
         let count = Int(sqlite3_column_count(statement))
         let columns = (0..<count).map { i in sqlite3_column_name(statement, Int32(i)).map { String(cString: $0) } ?? "column\(i + 1)" }
+        do {
+            return try QueryWatch(bound).watching(handle, statement: shown) {
+                try self.rows(of: statement, columns: columns, shown: shown)
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.sqlError(statement: shown, message: "\(error)")
+        }
+    }
+
+    private func rows(of statement: OpaquePointer, columns: [String], shown: String) throws(StoreError) -> SQLTable {
+        let count = columns.count
         var rows: [[SQLValue]] = []
         while true {
             let step = sqlite3_step(statement)

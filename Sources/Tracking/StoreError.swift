@@ -25,6 +25,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
     case invalidFilter(String)
     case readOnlyViolation(statement: String, reason: String)
     case sqlError(statement: String, message: String)
+    /// A user query stopped by its time limit or by Ctrl-C (`QueryBound`).
+    case queryStopped(statement: String, QueryStop)
 
     public var description: String {
         switch self {
@@ -68,11 +70,30 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
             return "sql is read-only: \(reason) is not allowed (in: \(statement))"
         case let .sqlError(statement, message):
             return "sql error: \(message) (in: \(statement))"
+        case let .queryStopped(statement, .timeout(seconds)):
+            return "query stopped after \(StoreError.seconds(seconds)) (the sql_timeout limit); "
+                + "raise it with 'set sql_timeout \(StoreError.seconds(max(seconds * 10, 10), unit: false))' or lift it with 'set sql_timeout off'" + StoreError.inStatement(statement)
+        case let .queryStopped(statement, .cancelled):
+            return "query interrupted by Ctrl-C" + StoreError.inStatement(statement)
         }
     }
 }
 
 extension StoreError {
+    /// A user query stopped by Ctrl-C (reported as an interruption, not a failure).
+    public var isCancelledQuery: Bool {
+        if case .queryStopped(_, .cancelled) = self { return true }
+        return false
+    }
+
+    static func inStatement(_ statement: String) -> String { statement.isEmpty ? "" : " (in: \(statement))" }
+
+    /// `5 s`, `0.5 s` (or the bare number).
+    static func seconds(_ x: Double, unit: Bool = true) -> String {
+        let text = x == x.rounded() && abs(x) < 1e9 ? String(Int(x)) : String(x)
+        return unit ? text + " s" : text
+    }
+
     /// Wraps a GRDB/SQLite error with the operation that failed; passes StoreErrors through.
     static func wrap(_ error: any Error, _ operation: String) -> StoreError {
         if let error = error as? StoreError { return error }

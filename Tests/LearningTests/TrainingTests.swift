@@ -331,3 +331,34 @@ import Tabular
             throws: { "\($0)".contains("row 5") }
     }
 }
+
+/// Issue 17: a loss that grows far beyond its best is a divergence even while it stays finite.
+@Suite struct DivergenceGrowthTests {
+    @Test func lossGrowingOverItsBestStopsTheRun() throws {
+        let data = Synthetic.nonlinear(rows: 200, seed: 2)
+        let spec = ModelSpec(name: "m", family: .mlp, target: "y", features: .columns(["x1", "x2"]), hidden: [16])
+        let result = try Trainer.train(spec: spec, data: data, options: TrainOptions(epochs: 20, lr: 1e6, batch: 32))
+        guard case .diverged(let epoch, _) = result.status else {
+            Issue.record("expected divergence, got \(result.status); curve \(result.curve.map(\.trainLoss))")
+            return
+        }
+        #expect(epoch < 20)
+        #expect(result.curve.count == epoch)
+        #expect(result.warnings.contains { $0.contains("more than 100×") && $0.contains("lower learning rate") }, "\(result.warnings)")
+    }
+
+    @Test func anOrdinaryRunDoesNotTrip() throws {
+        let data = Synthetic.nonlinear(rows: 200, seed: 2)
+        let spec = ModelSpec(name: "m", family: .mlp, target: "y", features: .columns(["x1", "x2"]), hidden: [16])
+        let result = try Trainer.train(spec: spec, data: data, options: TrainOptions(epochs: 20, lr: 0.01, batch: 32))
+        #expect(result.status == .finished)
+    }
+
+    @Test func theRule() {
+        #expect(Divergence.grew(101, over: 1))
+        #expect(!Divergence.grew(99, over: 1))
+        // The lowest loss is floored: from a perfect start a small loss is not a divergence.
+        #expect(!Divergence.grew(0.05, over: 0))
+        #expect(Divergence.grew(0.2, over: 0))
+    }
+}

@@ -173,19 +173,23 @@ let dataColumnCompleter: Completer = { session, ctx in
 let loadCommand = CommandSpec(
     name: "load", group: .data,
     summary: "Load a CSV file as a named dataset",
-    synopsis: "load \"PATH.csv\" as NAME [target COL] [time COL] [sep \",\"] [missing \"NA\"] [types [COL: TYPE, …]]",
+    synopsis: "load \"PATH.csv\" as NAME [target COL] [time COL] [sep \";\"] [missing \"NA\"] [types [COL: TYPE, …]]",
     operands: [OperandSpec("PATH", .path, help: "the CSV file, relative to the script's folder (or the working directory at the prompt)")],
     options: [
         OptionSpec("as", .name(.any), required: true, help: "the dataset's name"),
         OptionSpec("target", .name(.column), help: "the column models predict"),
         OptionSpec("time", .name(.column), help: "the column giving each row's time (date, datetime or number)"),
-        OptionSpec("sep", .string, default: ",", help: "the field separator, one character"),
+        OptionSpec("sep", .string, help: "the field separator, one character (\"\\t\" for tab); default: detected from the header line"),
         OptionSpec("missing", .string, help: "a token meaning a missing value besides the empty field"),
         OptionSpec("types", .map, help: "type overrides: [col: integer|float|boolean|date|datetime|categorical, …]"),
     ],
     help: """
     Reads an RFC 4180 CSV file (quoted fields with separators, quotes and newlines; CRLF or LF; \
-    UTF-8 with or without BOM) with a header row. Each column's type is inferred — integer, \
+    UTF-8 with or without BOM) with a header row. Without `sep` the separator is the one of comma, \
+    semicolon, tab and pipe found most often on the header line (outside quotes; ties and none go \
+    to comma); a separator other than comma is named in the output. NUL bytes and other control \
+    characters (all but tab, CR, LF) are errors; repeated leading BOMs are skipped; LF, CRLF and \
+    CR line ends may be mixed. Each column's type is inferred — integer, \
     float, boolean, date (YYYY-MM-DD), datetime, otherwise categorical — unless `types` says \
     otherwise. Empty fields and the `missing` token are missing values.
     Prints rows, columns and the dataset's fingerprint (SHA-256 of schema and values, independent \
@@ -201,11 +205,18 @@ let loadCommand = CommandSpec(
         // Roles are checked here, after parsing, so that an unknown name gets its own span and
         // a "did you mean"; the file is parsed with no roles.
         var options = CSVOptions()
+        let resolved = inv.resolvePath(written)
+        var separatorNote = ""
         if let sep = inv.string("sep") {
             guard sep.count == 1, let ch = sep.first, ch.isASCII, ch != "\"", ch != "\n", ch != "\r" else {
                 throw inv.error("sep expects one ASCII character other than a quote or newline, got \"\(sep)\"", at: "sep")
             }
             options.separator = ch
+            if ch != "," { separatorNote = ", separator \(CSVLoader.separatorName(ch))" }
+        } else {
+            let ch = CSVLoader.detectSeparator(path: resolved)
+            options.separator = ch
+            if ch != "," { separatorNote = ", separator \(CSVLoader.separatorName(ch)) (detected)" }
         }
         if let missing = inv.string("missing") {
             guard !missing.isEmpty else { throw inv.error("missing expects a non-empty token", at: "missing") }
@@ -224,7 +235,6 @@ let loadCommand = CommandSpec(
                 options.types[entry.key] = t
             }
         }
-        let resolved = inv.resolvePath(written)
         let start = DispatchTime.now().uptimeNanoseconds
         var dataset: Dataset
         do {
@@ -262,7 +272,7 @@ let loadCommand = CommandSpec(
         var line = "\(name): \(plural(dataset.rowCount, "row")), \(plural(dataset.columns.count, "column"))"
         if let t = dataset.target { line += ", target \(t)" }
         if let t = dataset.time { line += ", time \(t)" }
-        line += ", fingerprint \(fingerprintPrefix(dataset)), loaded in \(took)"
+        line += separatorNote + ", fingerprint \(fingerprintPrefix(dataset)), loaded in \(took)"
         session.print(line)
         return .dataset(name)
     })

@@ -32,7 +32,7 @@ let runsCommand = CommandSpec(
         let q = try Experiments.query(inv, store: store)
         var prefer: [String] = []
         if case .metric(let k)? = q.order.first?.operand { prefer = [k] }
-        let rows = try Experiments.wrap(inv.node.span) { try store.runs(q) }
+        let rows = try Experiments.wrap(inv.node.span) { try store.runs(q, bound: session.queryBound) }
         session.show(Experiments.runTable(rows, prefer: prefer))
         return .runs(rows.map { Int($0.id) })
     })
@@ -332,8 +332,9 @@ let sqlCommand: CommandSpec = { var spec = CommandSpec(
         let store = try session.store()
         let result: SQLTable
         do {
-            result = try store.readOnlySQL(text)
+            result = try store.readOnlySQL(text, bound: session.queryBound)
         } catch {
+            if (error as? StoreError)?.isCancelledQuery == true { throw Diagnostic("\(error)", at: arg.span, kind: .interrupted) }
             throw Diagnostic("\(error)", at: arg.span, notes: Experiments.tableSuggestion("\(error)", store: store))
         }
         let table = Experiments.table(result)

@@ -151,7 +151,7 @@ enum Experiments {
         } catch let d as Diagnostic {
             throw d
         } catch {
-            throw Diagnostic("\(error)", at: span)
+            throw Diagnostic("\(error)", at: span, kind: (error as? StoreError)?.isCancelledQuery == true ? .interrupted : .runtime)
         }
     }
 

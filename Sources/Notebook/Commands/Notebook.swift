@@ -8,7 +8,7 @@ func notebookCommands() -> [CommandSpec] {
     [helpCommand, setCommand, showCommand, cellsCommand]
 }
 
-let settingKeys = ["seed", "timer", "format", "progress", "color", "tolerance", "errors", "cost"]
+let settingKeys = ["seed", "timer", "format", "progress", "color", "tolerance", "errors", "sql_timeout", "cost"]
 
 let helpCommand = CommandSpec(
     name: "help", group: .notebook,
@@ -53,6 +53,7 @@ let setCommand = CommandSpec(
       tolerance X                  relative tolerance for numbers in verified replay (default 1e-9)
       errors stop|continue         stop a script at the first error (default), or report errors and go on:
                                    under continue an error is expected and does not set the exit code
+      sql_timeout SECONDS|off      time limit of each `sql` and `runs` query (default 5); Ctrl-C stops one at once
       cost ratio R [per second|gflop]
                                    the error a user would trade for one second (or one GFLOP) of compute:
                                    advise and backtest then rank by error + R × compute (default off;
@@ -69,6 +70,7 @@ let setCommand = CommandSpec(
             case "format": values = Settings.Format.allCases.map(\.rawValue)
             case "timer", "progress", "color": values = ["on", "off"]
             case "errors": values = ["stop", "continue"]
+            case "sql_timeout": values = ["off"]
             case "cost": values = ["ratio", "off"]
             case "per": values = CostRatio.Unit.allCases.map(\.rawValue)
             default: values = []
@@ -119,6 +121,12 @@ let setCommand = CommandSpec(
                 throw Diagnostic("errors expects stop or continue, got '\(text)'", at: value.span)
             }
             session.settings.onError = text
+        case "sql_timeout":
+            if text == "off" { session.settings.sqlTimeout = nil; break }
+            guard let x = value.double, x > 0, x.isFinite else {
+                throw Diagnostic("sql_timeout expects a positive number of seconds or off, got '\(text)'", at: value.span)
+            }
+            session.settings.sqlTimeout = x
         default: break
         }
         return nil
@@ -163,6 +171,7 @@ func settingsTable(_ s: Settings) -> Table {
         ["color", onOff(s.color)],
         ["tolerance", .number(s.tolerance)],
         ["errors", .text(s.onError)],
+        ["sql_timeout", .text(s.sqlTimeout.map { NumberFormat.compact($0) + " s" } ?? "off")],
         ["cost ratio", .text(s.costRatio?.description ?? "off")],
     ])
 }

@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+@testable import Tracking
+
+/// `sql` and `runs` statements run under a time limit and stop at once when cancelled.
+@Suite struct QueryBoundTests {
+    let runaway = "with recursive r(x) as (select 1 union all select x+1 from r) select count(*) from r"
+
+    @Test func runawayCTEStopsAtItsTimeLimit() throws {
+        let store = try Store.temporary()
+        let start = Date()
+        do {
+            _ = try store.readOnlySQL(runaway, bound: QueryBound(seconds: 0.3))
+            Issue.record("the runaway query returned")
+        } catch {
+            guard case .queryStopped(_, .timeout(let seconds)) = error else {
+                Issue.record("expected a timeout, got \(error)")
+                return
+            }
+            #expect(seconds == 0.3)
+            #expect(error.description.contains("set sql_timeout"), "\(error)")
+        }
+        #expect(Date().timeIntervalSince(start) < 10)
+    }
+
+    @Test func cancellationStopsARunningStatement() throws {
+        let store = try Store.temporary()
+        let flag = Flag()
+        let start = Date()
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.2) { flag.set() }
+        do {
+            _ = try store.readOnlySQL(runaway, bound: QueryBound(seconds: nil, cancelled: { flag.isSet }))
+            Issue.record("the runaway query returned")
+        } catch {
+            #expect(error == .queryStopped(statement: runaway, .cancelled), "\(error)")
+            #expect(error.isCancelledQuery)
+        }
+        #expect(Date().timeIntervalSince(start) < 10)
+    }
+
+    @Test func aBoundedQueryThatFinishesReturnsItsRows() throws {
+        let store = try Store.temporary()
+        let table = try store.readOnlySQL("select 1 + 1 as two", bound: QueryBound(seconds: 5))
+        #expect(table.rows == [[.integer(2)]])
+        // The handler is removed afterwards: the same statement unbounded works too.
+        #expect(try store.readOnlySQL("select 3", bound: .unbounded).rows == [[.integer(3)]])
+    }
+
+    @Test func runsQueryIsBoundedToo() throws {
+        let store = try Store.temporary()
+        for _ in 0..<200 { _ = try store.beginRun(newRun(params: ["lr": "0.01"])) }
+        let query = RunQuery(filter: .compare(.param("lr"), .gt, .number(0)))
+        #expect(try store.runs(query, bound: QueryBound(seconds: 5)).count == 200)
+        do {
+            _ = try store.runs(query, bound: QueryBound(seconds: nil, cancelled: { true }))
+            Issue.record("a cancelled runs query returned")
+        } catch {
+            #expect(error.isCancelledQuery, "\(error)")
+        }
+    }
+}
+
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.lock(); value = true; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+}

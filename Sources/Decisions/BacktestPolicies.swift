@@ -31,8 +31,10 @@ extension BacktestEngine {
         for b in ctx.batchData.indices {
             if ctx.control.shouldStop() { out.interrupted = true; return out }
             progress(p, b, total, ctx.batchData.count)
-            out.errors.append(try ctx.score(model, batch: b))
-            let losses = try DecisionMath.rowScores(model, on: ctx.batchData[b]).losses
+            // One evaluation gives the batch's metric and its per-row losses.
+            let scores = try DecisionMath.rowScores(model, on: ctx.batchData[b])
+            out.errors.append(try ctx.metric(scores.metrics))
+            let losses = scores.losses
             var confirmed = false
             for (k, loss) in losses.enumerated() {
                 switch detector.add(loss) {

@@ -206,7 +206,11 @@ public enum BacktestEngine {
 
         /// The metric of `model` on batch `b` (scored before the batch is used).
         func score(_ model: TrainedModel, batch b: Int) throws -> Double {
-            let metrics = try Metrics.evaluate(model, on: batchData[b])
+            try metric(try Metrics.evaluate(model, on: batchData[b]))
+        }
+
+        /// The scored metric among a batch's metrics.
+        func metric(_ metrics: [String: Double]) throws -> Double {
             guard let error = metrics[setup.metric] else {
                 throw BacktestError("metric '\(setup.metric)' is not measured for this model (measured: \(metrics.keys.sorted().joined(separator: ", ")))")
             }

@@ -18,17 +18,11 @@ public struct ParserFuzzer {
                              "1e-6", "1e999", "0x1f", "\"s\"", "'q'", "\"open", "'", "\"", "\\", "\\\n", "# c\n",
                              "min(", "\\q", "é", "🇫🇷", "\u{0}", "\u{7}", "\u{FEFF}", "\u{2028}", " ", "\t"]
 
-    var state: UInt64
+    var rng: SplitMix64
 
-    public init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { rng = SplitMix64(seed: seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { rng.next() }
 
     mutating func below(_ n: Int) -> Int { n <= 1 ? 0 : Int(next() % UInt64(n)) }
 
@@ -104,5 +98,18 @@ public struct ParserFuzzer {
             report.inputs += 1
         }
         return report
+    }
+}
+
+/// A small deterministic PRNG (SplitMix64) so fuzz failures reproduce from their seed.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    public var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

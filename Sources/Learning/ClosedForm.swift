@@ -137,32 +137,20 @@ enum ClosedForm {
         // Cholesky in column order; a dependent column is removed (row and column zeroed, unit
         // diagonal, coefficient 0) and the factorisation restarted.
         var dependent: [Int] = []
-        var l = h
-        var factored = false
-        while !factored {
-            factored = true
-            l = h
-            for k in 0..<q {
-                var dk = l[k * q + k]
-                for t in 0..<k { dk -= l[k * q + t] * l[k * q + t] }
-                let ratio = h[k * q + k] > 0 ? dk / h[k * q + k] : 0
-                if !(ratio >= wellDeterminedPivot) {
-                    if !(ratio < dependentPivot) || dependent.contains(k) || k == 0 { return nil }
-                    dependent.append(k)
-                    for t in 0..<q { h[k * q + t] = 0; h[t * q + k] = 0 }
-                    h[k * q + k] = 1
-                    c[k] = 0
-                    factored = false
-                    break
-                }
-                let lkk = dk.squareRoot()
-                l[k * q + k] = lkk
-                for i in (k + 1)..<max(q, k + 1) where i < q {
-                    var s = l[i * q + k]
-                    for t in 0..<k { s -= l[i * q + t] * l[k * q + t] }
-                    l[i * q + k] = s / lkk
-                }
+        var l: [Double]
+        while true {
+            // A pivot is judged by the share of its column's variance it keeps.
+            var ratio = 0.0
+            let (factor, rejected) = LinearAlgebra.choleskyFactor(h, n: q) { k, dk in
+                ratio = h[k * q + k] > 0 ? dk / h[k * q + k] : 0
+                return ratio >= wellDeterminedPivot
             }
+            guard let k = rejected else { l = factor; break }
+            if !(ratio < dependentPivot) || dependent.contains(k) || k == 0 { return nil }
+            dependent.append(k)
+            for t in 0..<q { h[k * q + t] = 0; h[t * q + k] = 0 }
+            h[k * q + k] = 1
+            c[k] = 0
         }
         func solve(_ rhs: [Double]) -> [Double] {
             var z = LinearAlgebra.choleskySubstitute(l, n: q, rhs)

@@ -75,11 +75,20 @@ enum LinearAlgebra {
     /// Solves the symmetric positive definite system `H·x = g` by Cholesky (H row-major n × n).
     /// Returns nil when H is not positive definite.
     static func choleskySolve(_ hIn: [Double], n: Int, _ g: [Double]) -> [Double]? {
-        var l = hIn
+        let (l, rejected) = choleskyFactor(hIn, n: n) { _, d in d > 0 && d.isFinite }
+        guard rejected == nil else { return nil }
+        return choleskySubstitute(l, n: n, g)
+    }
+
+    /// The lower Cholesky factor of H (row-major n × n), column by column. `accept(j, d)` judges
+    /// each pivot d (column j's diagonal after the earlier columns are eliminated); the first
+    /// pivot it rejects stops the factorisation and is returned as `rejected`.
+    static func choleskyFactor(_ h: [Double], n: Int, accept: (Int, Double) -> Bool) -> (l: [Double], rejected: Int?) {
+        var l = h
         for j in 0..<n {
             var d = l[j * n + j]
             for k in 0..<j { d -= l[j * n + k] * l[j * n + k] }
-            if !(d > 0) || !d.isFinite { return nil }
+            if !accept(j, d) { return (l, j) }
             let djj = d.squareRoot()
             l[j * n + j] = djj
             for i in (j + 1)..<max(n, j + 1) where i < n {
@@ -88,7 +97,7 @@ enum LinearAlgebra {
                 l[i * n + j] = s / djj
             }
         }
-        return choleskySubstitute(l, n: n, g)
+        return (l, nil)
     }
 
     /// Solves `L·Lᵀ·x = g` by forward and back substitution, L lower triangular row-major n × n.

@@ -64,15 +64,3 @@ func span(_ l1: Int, _ c1: Int, _ o1: Int, _ l2: Int, _ c2: Int, _ o2: Int) -> S
     SourceSpan(start: loc(l1, c1, o1), end: loc(l2, c2, o2))
 }
 
-/// A small deterministic PRNG (SplitMix64) so fuzz failures reproduce.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -2,10 +2,13 @@ import Decisions
 import Foundation
 
 /// `retune-bench advise_scenarios [--data DIR]`: advise's agreement with what FINAL hold-outs
-/// support, per scenario, split into the tuning and the scoring scenarios.
+/// support, per scenario, split into the tuning and the scoring scenarios. `--split tune` runs
+/// only the tuning ones (look at those while changing the rule); `--detail` adds advise's
+/// estimate and the FINAL loss of every action.
 func runAdviseScenarios(_ o: Options) throws {
     let dir = o.values["data"] ?? "sessions/data"
-    let suite = try AdviseScenarios.suite(dataDirectory: dir)
+    let only = o.values["split"].flatMap(AdviseScenario.Split.init(rawValue:))
+    let suite = try AdviseScenarios.suite(dataDirectory: dir).filter { only == nil || $0.split == only }
     print("scenario".padding(44) + "split".padding(6) + "advise".padding(13) + "best on FINAL".padding(22)
           + "within noise on FINAL".padding(56) + "agrees  seconds")
     var outcomes: [ScenarioOutcome] = []
@@ -16,8 +19,15 @@ func runAdviseScenarios(_ o: Options) throws {
         let supported = r.supported.map(\.arm).joined(separator: ", ") + (r.noSignal ? " (no signal)" : "")
         print(r.scenario.padding(44) + r.split.rawValue.padding(6) + r.advised.rawValue.padding(13) + best.padding(22)
               + supported.padding(56) + (r.agrees ? "yes" : "NO").padding(7) + String(format: "%.2f", r.seconds))
+        if o.flags.contains("detail") {
+            print("    " + r.protocolText)
+            for a in Action.allCases where r.finalLoss[a] != nil || r.estimates[a] != nil {
+                print("    " + a.arm.padding(16) + "advise " + String(format: "%-10.4g", r.estimates[a] ?? .nan)
+                      + " FINAL " + String(format: "%.4g", r.finalLoss[a] ?? .nan))
+            }
+        }
     }
-    for split in [AdviseScenario.Split.tune, .score] {
+    for split in [AdviseScenario.Split.tune, .score] where only == nil || only == split {
         let part = outcomes.filter { $0.split == split }
         let agree = part.filter(\.agrees).count
         print("agreement (\(split.rawValue)): \(agree)/\(part.count) = \(String(format: "%.0f", 100 * Double(agree) / Double(max(part.count, 1)))) %")

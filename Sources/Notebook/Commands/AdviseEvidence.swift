@@ -58,6 +58,7 @@ struct AdviseEvidence {
         let seed = UInt64(truncatingIfNeeded: session.settings.seed)
         let base = trainOptions(fromParams: run?.row.params ?? [:], seed: seed)
         let rows = session.fittedRows(stored) ?? old?.rowCount ?? 0
+        let plan = CandidatePlan(spec: trained.spec, base: base, parentRows: rows)
         let input = AdviseInput(current: trained, currentRows: rows, base: base, old: old, oldMissing: missing,
                                 new: new, seed: seed, budget: inv.double("budget"), costRatio: session.settings.costRatio)
         var evidence: Evidence
@@ -71,7 +72,7 @@ struct AdviseEvidence {
         }
         if let h = chainHealth { ChainHealthAssessment.preferRetrain(&evidence, health: h) }
         try record(evidence)
-        render(evidence, oldName: oldName)
+        render(evidence, oldName: oldName, plan: plan)
         return evidence
     }
 
@@ -95,7 +96,7 @@ struct AdviseEvidence {
         }
     }
 
-    func render(_ e: Evidence, oldName: String?) {
+    func render(_ e: Evidence, oldName: String?, plan: CandidatePlan) {
         let best = e.best.flatMap { e.candidates[$0].loss }
         var rows: [[Cell]] = []
         for (i, c) in e.candidates.enumerated() {
@@ -131,24 +132,40 @@ struct AdviseEvidence {
         }
         session.print("verdict: \(verdictText)")
         for r in e.reasons { session.print("  because \(r)") }
-        session.print("next: " + Self.next(e.verdict, model: model, version: version, newName: newName, oldName: oldName, session: session))
+        session.print("next: " + Self.next(e.verdict, model: model, version: version, newName: newName, oldName: oldName,
+                                              plan: plan, session: session))
     }
 
-    /// A runnable command line for an outcome, with the session's real names.
+    /// A runnable command line for an outcome, with the session's real names and the options
+    /// the estimate was made with (`commandOptions`), so running it reproduces the candidate.
     static func next(_ outcome: AdviseOutcome, model: String, version: Int, newName: String, oldName: String?,
-                     session: Session) -> String {
+                     plan: CandidatePlan, session: Session) -> String {
+        let retrainOptions = commandOptions(plan.base)
+        func fineTune(_ a: Action) -> String {
+            let o = a.fineTuneOptions(spec: plan.spec, base: plan.base, parentRows: plan.parentRows) ?? plan.base
+            return "finetune \(model)@\(version) on \(newName)" + commandOptions(o, replayFrom: oldName)
+        }
         switch outcome {
         case .keep, .noSignal: return "monitor \(model)@\(version) on \(newName)"
-        case .finetune: return "finetune \(model)@\(version) on \(newName)"
-        case .shrinkPerturb:
-            return "finetune \(model)@\(version) on \(newName) shrink \(NumberText.short(ShrinkPerturb.standard.shrink)) perturb \(NumberText.short(ShrinkPerturb.standard.perturb))"
-        case .retrainNew: return "retrain \(model) on \(newName)"
+        case .finetune: return fineTune(.finetune)
+        case .finetuneReplay: return fineTune(.finetuneReplay)
+        case .shrinkPerturb: return fineTune(.shrinkPerturb)
+        case .retrainNew: return "retrain \(model) on \(newName)" + retrainOptions
         case .retrainAll:
-            guard let oldName else { return "retrain \(model) on \(newName)" }
+            guard let oldName else { return "retrain \(model) on \(newName)" + retrainOptions }
             var name = "\(oldName)_\(newName)"
             var k = 2
             while session.datasets[name] != nil { name = "\(oldName)_\(newName)_\(k)"; k += 1 }
-            return "concat \(oldName), \(newName) as \(name); retrain \(model) on \(name)"
+            return "concat \(oldName), \(newName) as \(name); retrain \(model) on \(name)" + retrainOptions
         }
     }
+}
+
+/// What advise's candidates are fitted with: the version's specification, the producing run's
+/// options (the base of retrains and fine-tunes) and the rows the version was fitted on (the
+/// closed-form fine-tune anchor).
+struct CandidatePlan {
+    var spec: ModelSpec
+    var base: TrainOptions
+    var parentRows: Int
 }

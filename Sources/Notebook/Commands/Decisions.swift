@@ -202,8 +202,10 @@ func runAdvise(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
             session.print("verdict (heuristic fallback: no candidate could be fitted\(m.budget != nil ? " in the budget" : "")): \(verdictText) — confidence \(String(format: "%.2f", decision.confidence))")
             for r in decision.reasons { session.print("  because \(r)") }
             metrics["confidence"] = decision.confidence
+            let plan = CandidatePlan(spec: v.trained.spec, base: trainOptions(fromParams: run?.row.params ?? [:], seed: UInt64(session.settings.seed)),
+                                     parentRows: session.fittedRows(v.stored) ?? 0)
             session.print("next: " + AdviseEvidence.next(decision.verdict.outcome, model: v.model, version: v.version,
-                                                           newName: newName, oldName: nil, session: session))
+                                                           newName: newName, oldName: nil, plan: plan, session: session))
         }
     } catch let d as Diagnostic {
         try recorder.finish(d.kind == .interrupted ? .interrupted : .failed, metrics: metrics, error: d.message)

@@ -64,3 +64,28 @@ func trainOptions(fromParams p: [String: String], seed: UInt64?) -> TrainOptions
 func formatSeconds(_ s: Double) -> String { NumberText.seconds(s) }
 
 func formatFLOPs(_ f: Double) -> String { NumberText.flops(f) }
+
+/// The options of a training command that reproduce `o` (the ones it sets; the seed is the
+/// session's), as written after `finetune …` / `retrain …`, e.g. ` epochs 5 lr 0.0001` or
+/// ` anchor 1500 replay 1 from old`; values equal to the command's defaults are left out.
+/// Used by the `next:` lines so they run what was estimated.
+func commandOptions(_ o: TrainOptions, replayFrom: String? = nil) -> String {
+    var parts: [String] = []
+    func num(_ x: Double) -> String { Invocation.formatNumber(x) }
+    var d = TrainOptions()
+    d.optimizer = o.optimizer
+    if let e = o.epochs, e != d.resolvedEpochs { parts.append("epochs \(e)") }
+    if let l = o.lr, l != d.resolvedLR { parts.append("lr \(num(l))") }
+    if let b = o.batch, b != d.resolvedBatch { parts.append("batch \(b)") }
+    if let opt = o.optimizer, opt != TrainOptions().resolvedOptimizer { parts.append("optimizer \(opt.rawValue)") }
+    if let m = o.momentum, m != d.resolvedMomentum { parts.append("momentum \(num(m))") }
+    if let w = o.weightDecay { parts.append("weight_decay \(num(w))") }
+    if let s = o.schedule { parts.append("schedule \(s.rawValue)") }
+    if let i = o.impute, i != .none { parts.append("impute \(i.rawValue)") }
+    if let f = o.freeze { parts.append("freeze \(f)") }
+    if let a = o.anchor { parts.append("anchor \(num(a))") }
+    if let r = o.replayFraction, let from = replayFrom { parts.append("replay \(num(r)) from \(from)") }
+    if let s = o.shrink { parts.append("shrink \(num(s))") }
+    if let p = o.perturb { parts.append("perturb \(num(p))") }
+    return parts.map { " " + $0 }.joined()
+}

@@ -17,8 +17,9 @@ import Testing
         let score = outcomes.filter { $0.split == .score }
         let agree = score.filter(\.agrees).count
         let misses = score.filter { !$0.agrees }.map { "\($0.scenario): advised \($0.advised.rawValue), FINAL supports \($0.supported.map(\.arm))" }
-        // 10 of 11 measured on 2026-12-06 (the macrodata miss is documented in docs/ADVICE.md).
-        #expect(agree >= 10, "score agreement \(agree)/\(score.count); misses: \(misses)")
+        // 18 of 19 measured on 2026-12-07 (the bikeshare summer → autumn miss is documented in
+        // docs/ADVICE.md).
+        #expect(agree >= 18, "score agreement \(agree)/\(score.count); misses: \(misses)")
         // Deterministic: the same seed gives the same verdict.
         if let first = suite.first {
             #expect(try AdviseScenarios.run(first).advised == outcomes[0].advised)

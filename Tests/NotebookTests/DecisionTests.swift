@@ -222,6 +222,58 @@ enum DecisionFixture {
         #expect(h.run(command) == 0, "'\(command)' failed: \(h.err)")
     }
 
+    /// A fine-tune verdict's `next:` line carries the options the candidate was estimated with
+    /// (for an exact model: the anchor at its fitted rows), so running it fits that candidate:
+    /// the new version's rmse on NEW's held-out tail equals advise's estimate.
+    @Test func fineTuneNextLineRunsTheEstimatedCandidate() throws {
+        let h = Harness()
+        h.session.datasets["old"] = Generators.housing(rows: 300, seed: 36, year: 2019)
+        // In time order, so that `split … ordered` cuts where advise's held-out tail starts.
+        let unsorted = Generators.housing(rows: 6000, seed: 37, year: 2021)
+        let t = try #require(unsorted.column(named: "sold_at")?.doubles)
+        let order = t.indices.sorted { t[$0] < t[$1] }
+        h.session.datasets["new"] = unsorted.gathering(rows: order, name: "new", provenance: unsorted.provenance)
+        let spec = ModelSpec(name: "price", family: .linear, target: "price",
+                             features: .columns(["sqft", "rooms", "age", "distance_km", "neighbourhood"]))
+        try DecisionFixture.train(h, spec, on: "old")
+        #expect(h.run("set format csv") == 0, "\(h.err)")
+        #expect(h.run("advise price on new") == 0, "\(h.err)")
+        #expect(try DecisionFixture.lastRun(h).row.tags["verdict"] == "finetune", "\(h.out)")
+        let next = try #require(h.out.split(separator: "\n").last { $0.hasPrefix("next: ") })
+        let command = String(next.dropFirst("next: ".count))
+        #expect(command == "finetune price@1 on new anchor 300", "\(command)")
+        // The estimate: the candidate fitted on the earliest 70 % of NEW, scored on the rest.
+        let row = try #require(h.out.split(separator: "\n").first { $0.hasPrefix("fine-tune,") && $0.contains("◀") })
+        let estimate = try #require(Double(row.split(separator: ",")[1]), "\(row)")
+        #expect(h.run("split new into fit, tail at 0.7 ordered") == 0, "\(h.err)")
+        #expect(h.run("finetune price@1 on fit anchor 300") == 0, "\(h.err)")
+        #expect(h.run("evaluate price@2 on tail") == 0, "\(h.err)")
+        let rmse = try #require(try DecisionFixture.lastRun(h).row.metrics["rmse"])
+        #expect(abs(estimate - rmse) <= 1e-9 * rmse, "estimate \(estimate), refit rmse \(rmse)")
+        #expect(h.run(command) == 0, "'\(command)' failed: \(h.err)")
+    }
+
+    /// Fine-tune with replay is a candidate for an iteratively trained model when OLD is
+    /// loaded, and is listed as not run when it is not.
+    @Test func replayCandidateNeedsTheOldData() throws {
+        let h = Harness()
+        h.session.datasets["s_old"] = Generators.sensors(rows: 300, seed: 1)
+        h.session.datasets["s_new"] = Generators.sensors(rows: 200, seed: 2, drift: 1)
+        let spec = ModelSpec(name: "net", family: .mlp, target: "output", hidden: [8])
+        try DecisionFixture.train(h, spec, on: "s_old", options: TrainOptions(epochs: 8, lr: 0.01, seed: 1))
+        #expect(h.run("set format csv") == 0, "\(h.err)")
+        #expect(h.run("advise net on s_new") == 0, "\(h.err)")
+        let replayRow = try #require(h.out.split(separator: "\n").first { $0.hasPrefix("fine-tune with replay,") })
+        #expect(!replayRow.contains("not run"), "\(replayRow)")
+        let advice = try DecisionFixture.lastRun(h)
+        let arms = try advice.children.map { try DecisionFixture.run(h, $0).row.tags["candidate"] ?? "" }
+        #expect(arms.contains("finetune_replay"), "\(arms)")
+        h.session.datasets["s_old"] = nil
+        #expect(h.run("advise net on s_new") == 0, "\(h.err)")
+        let skipped = try #require(h.out.split(separator: "\n").last { $0.hasPrefix("fine-tune with replay,") })
+        #expect(skipped.contains("not run"), "\(skipped)")
+    }
+
     @Test func newFeatureForcesRetrainAndFineTuneIsRefused() throws {
         let h = Harness()
         h.session.datasets["s_old"] = Generators.sensors(rows: 400, seed: 1)

@@ -35,3 +35,24 @@ func runAdviseScenarios(_ o: Options) throws {
     let all = outcomes.filter(\.agrees).count
     print("{\"workload\":\"advise_scenarios\",\"agree\":\(all),\"scenarios\":\(outcomes.count),\"score_agree\":\(outcomes.filter { $0.split == .score && $0.agrees }.count),\"score_scenarios\":\(outcomes.filter { $0.split == .score }.count)}")
 }
+
+/// `retune-bench health_scenarios`: chain health's verdict against what a later FINAL batch
+/// supports (the chain's last version or a retrain on the latest batch), per scenario.
+func runHealthScenarios(_ o: Options) throws {
+    print("scenario".padding(48) + "health".padding(12) + "fine-tunes".padding(11) + "max PSI".padding(9)
+          + "forgetting".padding(12) + "FINAL chain".padding(13) + "FINAL retrain".padding(15) + "supported".padding(16) + "agrees")
+    var agree = 0, total = 0
+    for sc in HealthScenarios.suite() {
+        let r = try HealthScenarios.run(sc)
+        total += 1
+        if r.agrees { agree += 1 }
+        let supported = [r.chainSupported ? "chain" : nil, r.retrainSupported ? "retrain" : nil].compactMap { $0 }.joined(separator: ", ")
+        let psi = r.health.readings.psi.map { String(format: "%.3f", $0) } ?? "—"
+        let forgetting = r.health.forgetting.map { String(format: "%+.1f %%", 100 * $0) } ?? "—"
+        print(r.scenario.padding(48) + r.health.verdict.rawValue.padding(12) + "\(r.health.fineTunes)".padding(11)
+              + psi.padding(9) + forgetting.padding(12) + String(format: "%-13.4g", r.chainLoss)
+              + String(format: "%-15.4g", r.retrainLoss) + supported.padding(16) + (r.agrees ? "yes" : "NO"))
+    }
+    print("agreement: \(agree)/\(total) = \(String(format: "%.0f", 100 * Double(agree) / Double(max(total, 1)))) %")
+    print("{\"workload\":\"health_scenarios\",\"agree\":\(agree),\"scenarios\":\(total)}")
+}

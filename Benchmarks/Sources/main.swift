@@ -200,6 +200,7 @@ func main() -> Int32 {
         case "runs_where": try runRunsWhere(Options(rest, flags: []))
         case "start_to_prompt": try runStartToPrompt(Options(rest, flags: []))
         case "advise_scenarios": try runAdviseScenarios(Options(rest, flags: ["detail"]))
+        case "health_scenarios": try runHealthScenarios(Options(rest, flags: []))
         case "-h", "--help", "help": print(usage)
         default:
             if let w = workloads.first(where: { $0.name == cmd }), case .todo(let needs) = w.status {

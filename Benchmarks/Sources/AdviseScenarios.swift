@@ -39,20 +39,24 @@ func runAdviseScenarios(_ o: Options) throws {
 /// `retune-bench health_scenarios`: chain health's verdict against what a later FINAL batch
 /// supports (the chain's last version or a retrain on the latest batch), per scenario.
 func runHealthScenarios(_ o: Options) throws {
-    print("scenario".padding(48) + "health".padding(12) + "fine-tunes".padding(11) + "max PSI".padding(9)
+    print("scenario".padding(48) + "split".padding(6) + "health".padding(12) + "fine-tunes".padding(11) + "max PSI".padding(9)
           + "forgetting".padding(12) + "FINAL chain".padding(13) + "FINAL retrain".padding(15) + "supported".padding(16) + "agrees")
-    var agree = 0, total = 0
+    var outcomes: [HealthScenarioOutcome] = []
     for sc in HealthScenarios.suite() {
         let r = try HealthScenarios.run(sc)
-        total += 1
-        if r.agrees { agree += 1 }
+        outcomes.append(r)
         let supported = [r.chainSupported ? "chain" : nil, r.retrainSupported ? "retrain" : nil].compactMap { $0 }.joined(separator: ", ")
         let psi = r.health.readings.psi.map { String(format: "%.3f", $0) } ?? "—"
         let forgetting = r.health.forgetting.map { String(format: "%+.1f %%", 100 * $0) } ?? "—"
-        print(r.scenario.padding(48) + r.health.verdict.rawValue.padding(12) + "\(r.health.fineTunes)".padding(11)
+        print(r.scenario.padding(48) + r.split.rawValue.padding(6) + r.health.verdict.rawValue.padding(12) + "\(r.health.fineTunes)".padding(11)
               + psi.padding(9) + forgetting.padding(12) + String(format: "%-13.4g", r.chainLoss)
               + String(format: "%-15.4g", r.retrainLoss) + supported.padding(16) + (r.agrees ? "yes" : "NO"))
     }
-    print("agreement: \(agree)/\(total) = \(String(format: "%.0f", 100 * Double(agree) / Double(max(total, 1)))) %")
-    print("{\"workload\":\"health_scenarios\",\"agree\":\(agree),\"scenarios\":\(total)}")
+    for split in [AdviseScenario.Split.tune, .score] {
+        let part = outcomes.filter { $0.split == split }
+        let agree = part.filter(\.agrees).count
+        print("agreement (\(split.rawValue)): \(agree)/\(part.count) = \(String(format: "%.0f", 100 * Double(agree) / Double(max(part.count, 1)))) %")
+    }
+    let score = outcomes.filter { $0.split == .score }
+    print("{\"workload\":\"health_scenarios\",\"agree\":\(outcomes.filter(\.agrees).count),\"scenarios\":\(outcomes.count),\"score_agree\":\(score.filter(\.agrees).count),\"score_scenarios\":\(score.count)}")
 }

@@ -6,7 +6,8 @@ import Tabular
 /// again and again has drifted so far from the data its chain was last fully trained on, or has
 /// forgotten that data so much, that a full retrain is due.
 public enum ChainHealthRules {
-    /// Fine-tunes since the last full (re)train from which a chain is long: retrain.
+    /// Fine-tunes since the last full (re)train from which a chain is long: retrain when
+    /// forgetting cannot be measured, watch when it is (then forgetting and drift decide).
     public static let longChain = 6
     /// Fine-tunes since the last full (re)train from which a chain is worth watching.
     public static let watchChain = 3
@@ -173,8 +174,14 @@ public enum ChainHealthAssessment {
             health.forgetting = forgetting(atRoot: a, now: n, classification: readings.classification)
         }
         var retrain: [String] = [], watch: [String] = []
-        if fineTunes >= ChainHealthRules.longChain {
-            retrain.append("\(fineTunes) fine-tunes since @\(root) (long from \(ChainHealthRules.longChain))")
+        if fineTunes >= ChainHealthRules.longChain, health.forgetting == nil {
+            // Length stands in for the drift and forgetting a long chain accumulates, when
+            // forgetting cannot be measured (the root's data not loaded).
+            retrain.append("\(fineTunes) fine-tunes since @\(root) (long from \(ChainHealthRules.longChain), forgetting not measured)")
+        } else if fineTunes >= ChainHealthRules.longChain {
+            // Measured forgetting and drift decide; the length alone only asks to watch
+            // (HealthScenarios: long chains on stable streams served as well as a retrain).
+            watch.append("\(fineTunes) fine-tunes since @\(root) (long from \(ChainHealthRules.longChain); forgetting and drift measured decide)")
         } else if fineTunes >= ChainHealthRules.watchChain {
             watch.append("\(fineTunes) fine-tunes since @\(root) (watch from \(ChainHealthRules.watchChain))")
         }

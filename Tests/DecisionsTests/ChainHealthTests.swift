@@ -61,6 +61,24 @@ import Testing
         #expect(verdict(ChainHealthRules.watchChain) == .watch)
         #expect(verdict(ChainHealthRules.longChain - 1) == .watch)
         #expect(verdict(ChainHealthRules.longChain) == .retrain)
+        // With forgetting measured (and small), the length alone only asks to watch.
+        let chain = (0..<ChainHealthRules.longChain + 3).map { ChainLink(version: 100 - $0, kind: .fineTune) } + [ChainLink(version: 1, kind: .fullTrain)]
+        let measured = ChainHealthAssessment.assess(chain: chain, readings: ChainReadings(rootLossAtRoot: 10, rootLossNow: 10.1))
+        #expect(measured.verdict == .watch)
+        let forgot = ChainHealthAssessment.assess(chain: chain, readings: ChainReadings(rootLossAtRoot: 10, rootLossNow: 12))
+        #expect(forgot.verdict == .retrain)
+    }
+
+    /// health's verdict against what a later FINAL batch supports (HealthScenarios; the
+    /// scoring ones were written after the rule's last change). Measured 2026-12-07: 8 of 8.
+    @Test func healthAgreesWithLaterDataOnTheScoringScenarios() throws {
+        let suite = HealthScenarios.suite()
+        #expect(suite.contains { $0.split == .tune } && suite.contains { $0.split == .score })
+        let outcomes = try suite.filter { $0.split == .score }.map { try HealthScenarios.run($0) }
+        let misses = outcomes.filter { !$0.agrees }.map { "\($0.scenario): \($0.health.verdict.rawValue), chain \($0.chainLoss) vs retrain \($0.retrainLoss)" }
+        #expect(outcomes.filter(\.agrees).count >= 8, "\(misses)")
+        // Both verdicts occur: the suite can tell a rule that always says one thing.
+        #expect(outcomes.contains { $0.health.verdict == .retrain } && outcomes.contains { $0.health.verdict != .retrain })
     }
 
     @Test func forgettingThresholdsAndTheErrorRateFloor() {

@@ -60,3 +60,24 @@ func runHealthScenarios(_ o: Options) throws {
     let score = outcomes.filter { $0.split == .score }
     print("{\"workload\":\"health_scenarios\",\"agree\":\(outcomes.filter(\.agrees).count),\"scenarios\":\(outcomes.count),\"score_agree\":\(score.filter(\.agrees).count),\"score_scenarios\":\(score.count)}")
 }
+
+/// `retune-bench backtest_scenarios [--data DIR]`: the policy backtest picks on a stream's first
+/// period against the policies' errors on the later period it never replayed.
+func runBacktestScenarios(_ o: Options) throws {
+    let dir = o.values["data"] ?? "sessions/data"
+    print("scenario".padding(48) + "batches A/B".padding(12) + "picked on A".padding(24) + "best on B".padding(24)
+          + "within noise on B".padding(70) + "agrees")
+    var agree = 0, total = 0
+    for sc in try BacktestScenarios.suite(dataDirectory: dir) {
+        let r = try BacktestScenarios.run(sc)
+        total += 1
+        if r.agrees { agree += 1 }
+        print(r.scenario.padding(48) + "\(r.batchesA)/\(r.batchesB)".padding(12) + r.pickedOnA.padding(24) + r.bestOnB.padding(24)
+              + r.tiedOnB.joined(separator: ", ").padding(70) + (r.agrees ? "yes" : "NO"))
+        if o.flags.contains("detail") {
+            print("    B: " + r.meansOnB.map { "\($0.policy) \(String(format: "%.4g", $0.mean))" }.joined(separator: " · "))
+        }
+    }
+    print("agreement: \(agree)/\(total) = \(String(format: "%.0f", 100 * Double(agree) / Double(max(total, 1)))) %")
+    print("{\"workload\":\"backtest_scenarios\",\"agree\":\(agree),\"scenarios\":\(total)}")
+}

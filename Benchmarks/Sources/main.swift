@@ -201,6 +201,7 @@ func main() -> Int32 {
         case "start_to_prompt": try runStartToPrompt(Options(rest, flags: []))
         case "advise_scenarios": try runAdviseScenarios(Options(rest, flags: ["detail"]))
         case "health_scenarios": try runHealthScenarios(Options(rest, flags: []))
+        case "backtest_scenarios": try runBacktestScenarios(Options(rest, flags: ["detail"]))
         case "-h", "--help", "help": print(usage)
         default:
             if let w = workloads.first(where: { $0.name == cmd }), case .todo(let needs) = w.status {

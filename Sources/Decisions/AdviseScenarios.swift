@@ -46,6 +46,17 @@ public enum AdviseScenarios {
         d.gathering(rows: Array(r), name: name, provenance: d.provenance)
     }
 
+    static let bikeSpec = linear("riders", target: "bikers", features: .columns(["season", "hr", "holiday", "workingday", "weathersit", "temp", "hum", "windspeed"]))
+    static let diabetesSpec = linear("progress", target: "progression")
+    static let cancerSpec = ModelSpec(name: "cancer", family: .logistic, target: "target")
+
+    /// A scenario whose old / new / final are consecutive parts of `d` (cut at fractions a, b).
+    static func cut(_ name: String, _ split: AdviseScenario.Split, _ spec: ModelSpec, _ opts: TrainOptions,
+                    _ d: Dataset, _ a: Double, _ b: Double) -> AdviseScenario {
+        let (old, new, final) = ordered(d, a, b)
+        return AdviseScenario(name: name, split: split, spec: spec, options: opts, old: old, new: new, final: final)
+    }
+
     /// old / new / final as consecutive parts of a time-ordered dataset.
     static func ordered(_ d: Dataset, _ a: Double, _ b: Double) -> (Dataset, Dataset, Dataset) {
         let n = d.rowCount, i = Int(Double(n) * a), j = Int(Double(n) * b)
@@ -109,27 +120,17 @@ public enum AdviseScenarios {
         s.append(AdviseScenario(name: "label shift: churn odds × e^-1", split: .score, spec: churn, options: opts,
                                 old: Generators.churn(rows: 3000, seed: 39), new: Generators.churn(rows: 1500, seed: 40, shift: -1),
                                 final: Generators.churn(rows: 1500, seed: 41, shift: -1)))
-        let diabetes = try load(dataDirectory, "diabetes.csv", target: "progression")
-        let (dOld, dNew, dFinal) = ordered(diabetes, 0.55, 0.8)
-        s.append(AdviseScenario(name: "real: diabetes in file order", split: .score, spec: linear("progress", target: "progression"),
-                                options: opts, old: dOld, new: dNew, final: dFinal))
+        s.append(cut("real: diabetes in file order", .score, diabetesSpec, opts,
+                     try load(dataDirectory, "diabetes.csv", target: "progression"), 0.55, 0.8))
         let bikes = try load(dataDirectory, "bikeshare_2011.csv", target: "bikers", time: "datetime")
-        let bikeSpec = linear("riders", target: "bikers", features: .columns(["season", "hr", "holiday", "workingday", "weathersit", "temp", "hum", "windspeed"]))
-        let (bOld, bNew, bFinal) = ordered(bikes, 0.5, 0.8)
-        s.append(AdviseScenario(name: "real: bikeshare 2011 by hour", split: .score, spec: bikeSpec, options: opts,
-                                old: bOld, new: bNew, final: bFinal))
-        let macro = try load(dataDirectory, "macrodata.csv", target: "realcons", time: "date")
+        s.append(cut("real: bikeshare 2011 by hour", .score, bikeSpec, opts, bikes, 0.5, 0.8))
         let macroSpec = linear("cons", target: "realcons", features: .columns(["realdpi", "unemp", "tbilrate", "infl", "cpi"]))
-        let (mOld, mNew, mFinal) = ordered(macro, 0.55, 0.8)
         // Moved to the tuning split on 2026-12-07: the forward-chaining protocol for small
         // time-ordered NEW was adopted after looking at this scenario (docs/ADVICE.md).
-        s.append(AdviseScenario(name: "real: macrodata 1959–2009 by quarter", split: .tune, spec: macroSpec, options: opts,
-                                old: mOld, new: mNew, final: mFinal))
-        let cancer = try load(dataDirectory, "breast_cancer.csv", target: "target")
-        let (cOld, cNew, cFinal) = ordered(cancer, 0.55, 0.8)
-        s.append(AdviseScenario(name: "real: breast cancer in file order", split: .score,
-                                spec: ModelSpec(name: "cancer", family: .logistic, target: "target"), options: opts,
-                                old: cOld, new: cNew, final: cFinal))
+        s.append(cut("real: macrodata 1959–2009 by quarter", .tune, macroSpec, opts,
+                     try load(dataDirectory, "macrodata.csv", target: "realcons", time: "date"), 0.55, 0.8))
+        s.append(cut("real: breast cancer in file order", .score, cancerSpec, opts,
+                     try load(dataDirectory, "breast_cancer.csv", target: "target"), 0.55, 0.8))
         s += try additions(dataDirectory: dataDirectory, opts: opts, house: house, sensors: sensors, churn: churn)
         s += try freshScoring(dataDirectory: dataDirectory, opts: opts, house: house, sensors: sensors, churn: churn)
         return s
@@ -140,20 +141,12 @@ public enum AdviseScenarios {
     static func freshScoring(dataDirectory: String, opts: TrainOptions, house: ModelSpec, sensors: ModelSpec,
                              churn: ModelSpec) throws -> [AdviseScenario] {
         var s: [AdviseScenario] = []
-        let bikes = try load(dataDirectory, "bikeshare_2011.csv", target: "bikers", time: "datetime")
-        let (bOld, bNew, bFinal) = ordered(bikes, 0.6, 0.85)
-        s.append(AdviseScenario(name: "real: bikeshare 2011, summer → autumn", split: .score,
-                                spec: linear("riders", target: "bikers", features: .columns(["season", "hr", "holiday", "workingday", "weathersit", "temp", "hum", "windspeed"])),
-                                options: opts, old: bOld, new: bNew, final: bFinal))
-        let diabetes = sorted(try load(dataDirectory, "diabetes.csv", target: "progression"), by: "age")
-        let (dOld, dNew, dFinal) = ordered(diabetes, 0.55, 0.8)
-        s.append(AdviseScenario(name: "real: diabetes sorted by age", split: .score, spec: linear("progress", target: "progression"),
-                                options: opts, old: dOld, new: dNew, final: dFinal))
-        let cancer = sorted(try load(dataDirectory, "breast_cancer.csv", target: "target"), by: "mean_texture")
-        let (cOld, cNew, cFinal) = ordered(cancer, 0.55, 0.8)
-        s.append(AdviseScenario(name: "real: breast cancer sorted by mean texture", split: .score,
-                                spec: ModelSpec(name: "cancer", family: .logistic, target: "target"), options: opts,
-                                old: cOld, new: cNew, final: cFinal))
+        s.append(cut("real: bikeshare 2011, summer → autumn", .score, bikeSpec, opts,
+                     try load(dataDirectory, "bikeshare_2011.csv", target: "bikers", time: "datetime"), 0.6, 0.85))
+        s.append(cut("real: diabetes sorted by age", .score, diabetesSpec, opts,
+                     sorted(try load(dataDirectory, "diabetes.csv", target: "progression"), by: "age"), 0.55, 0.8))
+        s.append(cut("real: breast cancer sorted by mean texture", .score, cancerSpec, opts,
+                     sorted(try load(dataDirectory, "breast_cancer.csv", target: "target"), by: "mean_texture"), 0.55, 0.8))
         s.append(AdviseScenario(name: "mild shift: housing 2019 → 2021", split: .score, spec: house, options: opts,
                                 old: Generators.housing(rows: 1800, seed: 70, year: 2019), new: Generators.housing(rows: 700, seed: 71, year: 2021),
                                 final: Generators.housing(rows: 700, seed: 72, year: 2021)))
@@ -202,25 +195,14 @@ public enum AdviseScenarios {
         // Written as scoring scenarios and scored once (2026-12-07: 4 of 8 agreed, table in
         // docs/ADVICE.md), then moved here: the protocol change that followed was made
         // after looking at them.
-        let penguins = try load(dataDirectory, "penguins.csv", target: "body_mass_g", time: "date_egg")
-        let (pOld, pNew, pFinal) = ordered(penguins, 0.5, 0.75)
-        s.append(AdviseScenario(name: "real: penguins body mass by egg date", split: .tune,
-                                spec: linear("mass", target: "body_mass_g", features: .columns(["species", "island", "bill_length_mm", "bill_depth_mm", "flipper_length_mm"])),
-                                options: opts, old: pOld, new: pNew, final: pFinal))
-        let diabetes = sorted(try load(dataDirectory, "diabetes.csv", target: "progression"), by: "bmi")
-        let (dOld, dNew, dFinal) = ordered(diabetes, 0.55, 0.8)
-        s.append(AdviseScenario(name: "real: diabetes sorted by bmi", split: .tune, spec: linear("progress", target: "progression"),
-                                options: opts, old: dOld, new: dNew, final: dFinal))
-        let cancer = sorted(try load(dataDirectory, "breast_cancer.csv", target: "target"), by: "mean_radius")
-        let (cOld, cNew, cFinal) = ordered(cancer, 0.55, 0.8)
-        s.append(AdviseScenario(name: "real: breast cancer sorted by mean radius", split: .tune,
-                                spec: ModelSpec(name: "cancer", family: .logistic, target: "target"), options: opts,
-                                old: cOld, new: cNew, final: cFinal))
-        let bikes = try load(dataDirectory, "bikeshare_2011.csv", target: "bikers", time: "datetime")
-        let (bOld, bNew, bFinal) = ordered(bikes, 0.3, 0.6)
-        s.append(AdviseScenario(name: "real: bikeshare 2011, spring → summer", split: .tune,
-                                spec: linear("riders", target: "bikers", features: .columns(["season", "hr", "holiday", "workingday", "weathersit", "temp", "hum", "windspeed"])),
-                                options: opts, old: bOld, new: bNew, final: bFinal))
+        s.append(cut("real: penguins body mass by egg date", .tune, linear("mass", target: "body_mass_g", features: .columns(["species", "island", "bill_length_mm", "bill_depth_mm", "flipper_length_mm"])), opts,
+                     try load(dataDirectory, "penguins.csv", target: "body_mass_g", time: "date_egg"), 0.5, 0.75))
+        s.append(cut("real: diabetes sorted by bmi", .tune, diabetesSpec, opts,
+                     sorted(try load(dataDirectory, "diabetes.csv", target: "progression"), by: "bmi"), 0.55, 0.8))
+        s.append(cut("real: breast cancer sorted by mean radius", .tune, cancerSpec, opts,
+                     sorted(try load(dataDirectory, "breast_cancer.csv", target: "target"), by: "mean_radius"), 0.55, 0.8))
+        s.append(cut("real: bikeshare 2011, spring → summer", .tune, bikeSpec, opts,
+                     try load(dataDirectory, "bikeshare_2011.csv", target: "bikers", time: "datetime"), 0.3, 0.6))
         s.append(AdviseScenario(name: "gradual drift: sensors drift 0.5", split: .tune, spec: sensors, options: opts,
                                 old: Generators.sensors(rows: 1500, seed: 50), new: Generators.sensors(rows: 800, seed: 51, drift: 0.5),
                                 final: Generators.sensors(rows: 800, seed: 52, drift: 0.6)))

@@ -322,7 +322,13 @@ public enum SegmentAdviseEngine {
             var cost: TrainingCost?
             if rows.count >= SegmentRules.minRows {
                 if let old = input.old, let o = oldParts?[part.label], o.count >= SegmentRules.minRows {
-                    let cols = old.columnNames.filter { new.column(named: $0) != nil && $0 != seg.column }
+                    // Drift of the model's features (not of columns it never reads).
+                    let features: [String]
+                    switch spec.features {
+                    case .columns(let c): features = c
+                    case .allButTarget: features = old.columnNames.filter { $0 != spec.target }
+                    }
+                    let cols = features.filter { old.column(named: $0) != nil && new.column(named: $0) != nil && $0 != seg.column }
                     reading.drift = DriftAssessment.assess(reference: seg.subset(old, label: part.label, rows: o),
                                                            new: seg.subset(new, label: part.label, rows: part.rows), columns: cols).level
                 }
@@ -441,4 +447,41 @@ public enum SegmentAdviseEngine {
     }
 
     static func mean(_ xs: [Double]) -> Double { xs.isEmpty ? .nan : xs.reduce(0, +) / Double(xs.count) }
+}
+
+// MARK: - duel by segment
+
+/// One segment of `duel … by`: each arm's loss on the segment's holdout rows and the segment's
+/// winner (the first arm, in the duel's order — cheapest first — within noise of the best).
+public struct SegmentDuelRow: Sendable {
+    public var label: String
+    public var rows: Int
+    /// Loss-like value (rmse or error rate) per arm, in the arms' order; empty when too few rows.
+    public var losses: [Double?]
+    public var winner: Int?
+    public var tooFew: Bool { rows < SegmentRules.minRows }
+}
+
+public enum SegmentDuel {
+    /// Scores every arm's model on each segment of the holdout.
+    public static func compare(arms: [TrainedModel], holdout: Dataset, segmentation seg: Segmentation,
+                               seed: UInt64) throws -> [SegmentDuelRow] {
+        guard let first = arms.first else { return [] }
+        let classification = first.task == .classification
+        return try seg.split(holdout).map { part in
+            var row = SegmentDuelRow(label: part.label, rows: part.rows.count, losses: [], winner: nil)
+            guard !row.tooFew else { return row }
+            let data = seg.subset(holdout, label: part.label, rows: part.rows)
+            let scored = try arms.map { try RowLosses.of($0, on: data).losses }
+            row.losses = scored.map { RowLosses.loss(SegmentAdviseEngine.mean($0), classification: classification) }
+            guard let best = row.losses.indices.min(by: { (row.losses[$0] ?? .infinity) < (row.losses[$1] ?? .infinity) }),
+                  let bestLoss = row.losses[best] else { return row }
+            let boot = PairedBootstrap(rows: scored[best].count, seed: seed, classification: classification)
+            row.winner = row.losses.indices.first { i in
+                guard let l = row.losses[i], scored[i].count == scored[best].count else { return false }
+                return i == best || boot.within(scored[i], l, of: scored[best], bestLoss)
+            } ?? best
+            return row
+        }
+    }
 }

@@ -82,4 +82,41 @@ import Tracking
         #expect(h.run("duel mass on late by island holdout 0.5") == 0, "\(h.err)")
         #expect(h.out.contains("duel by island: rmse on the holdout"))
     }
+
+    @Test func aSegmentModelRoutesFallsBackAndIsStoredLikeAnyVersion() throws {
+        let h = penguins()
+        #expect(h.run(#"finetune mass@1 on late where island = "Biscoe""#) == 0, "\(h.err)")
+        #expect(h.run("segment mass@1 by island use [Biscoe: mass@2]") == 0, "\(h.err)")
+        guard case .version(_, let v)? = h.session.lastResult else { Issue.record("no version"); return }
+        #expect(v == 3)
+        let store = try h.session.store()
+        let stored = try store.loadVersion("mass", .number(3))
+        #expect(stored.info.parentVersion == 1)
+        let run = try store.run(try #require(stored.info.run))
+        #expect(run.row.kind.rawValue == "segment")
+        #expect(run.row.params["routes"] == "Biscoe=@2")
+        // Routed: Biscoe rows are predicted by @2, the others by @1 (the base).
+        let seg = try h.session.loadVersion("mass", ref: .number(3), at: .none).model
+        let base = try h.session.loadVersion("mass", ref: .number(1), at: .none).model
+        let tuned = try h.session.loadVersion("mass", ref: .number(2), at: .none).model
+        let late = try #require(h.session.datasets["late"])
+        let p = try seg.predict(late).values, pb = try base.predict(late).values, pt = try tuned.predict(late).values
+        guard case .categorical(let codes, let levels)? = late.column(named: "island")?.storage else { Issue.record("island"); return }
+        var routed = 0, fellBack = 0
+        for r in 0..<late.rowCount where p[r].isFinite {
+            if levels[Int(codes[r])] == "Biscoe" { #expect(p[r] == pt[r]); routed += 1 } else { #expect(p[r] == pb[r]); fellBack += 1 }
+        }
+        #expect(routed > 0 && fellBack > 0)
+        #expect(h.run("evaluate mass@3 on late") == 0, "\(h.err)")
+        #expect(h.out.contains("routed by island: Biscoe → @2 60 rows; 60 rows fell back to the base @1"), "\(h.out)")
+        // Aliases, rollback, show, health and audit take it like any version.
+        #expect(h.run("promote mass@3 as production; rollback mass to @1; show mass@3; health mass; audit mass@3") == 0, "\(h.err)")
+        // It cannot be fine-tuned or advised on; bad routes are errors at the route.
+        #expect(h.run("finetune mass@3 on late") != 0)
+        #expect(h.err.contains("mass@3 is a segment model (by island) and cannot be fine-tuned"), "\(h.err)")
+        #expect(h.run("advise mass@3 on late") != 0)
+        #expect(h.run("segment mass@1 by island use [Biscoe: other@2]") != 0)
+        #expect(h.err.contains("other is another model"), "\(h.err)")
+        #expect(h.run("segment mass@1 by island use [Biscoe: @9]") != 0)
+    }
 }

@@ -380,6 +380,10 @@ func runTraining(_ inv: Invocation, _ session: Session, kind: String) throws -> 
     switch kind {
     case "finetune":
         let loaded = try session.loadVersion(modelName, ref: ref, at: modelArg.span)
+        if let r = loaded.model.routing {
+            throw Diagnostic("\(modelName)@\(loaded.version) is a segment model (by \(r.column)) and cannot be fine-tuned", at: modelArg.span,
+                             notes: ["fine-tune its base or a segment's version, e.g. finetune \(modelName)@\(r.baseVersion) on \(dataName) where \(r.column) = …, then segment again"])
+        }
         parent = (loaded.version, loaded.model)
         // The parent's own specification decides (a redefined model cannot fine-tune an older version).
         if spec != loaded.model.spec {
@@ -511,6 +515,7 @@ let evaluateCommand = CommandSpec(
         try recorder.finish(.finished, metrics: metrics.merging(bySegment?.1 ?? [:]) { a, _ in a },
                             cost: RunCost(wallSeconds: seconds, examples: design.rows, flops: flops))
         session.print("\(model)@\(loaded.version) on \(dataName)  run #\(recorder.id)  \(design.rows) rows")
+        if let line = routingLine(loaded.model, on: data) { session.print(line) }
         session.show(metricsTable(metrics, task: loaded.model.task))
         if let t = bySegment?.0 { session.show(t) }
         return .run(Int(recorder.id))

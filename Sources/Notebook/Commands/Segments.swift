@@ -292,3 +292,93 @@ func trainingRowFilter(_ inv: Invocation, _ session: Session, dataName: String) 
     return RowFilter(text: text, predicate: predicate)
 }
 
+
+// MARK: - segment
+
+let segmentCommand = CommandSpec(
+    name: "segment", group: .models,
+    summary: "Store a segment model: a base version plus per-segment versions, routed by a column",
+    synopsis: "segment MODEL@BASE by COLUMN use [VALUE: MODEL@V, …]",
+    operands: [OperandSpec("MODEL@BASE", .version, help: "the base version: it predicts every row whose segment has no version of its own")],
+    options: [OptionSpec("by", .name(.column), required: true, help: "the column whose value picks the version"),
+              OptionSpec("use", .map, required: true, help: "each segment value and its version, e.g. [Biscoe: mass@5, Dream: @6]")],
+    help: """
+    Stores the model's next version as a routing: rows whose COLUMN has one of the values listed are predicted by \
+    that value's version (typically a `finetune … where COLUMN = VALUE` of the base), every other row — an unseen \
+    segment or a missing value — by the base. The new version's parent is the base; its run (kind segment) records \
+    the routes as the params by, routes and base. It is evaluated, predicted, aliased, promoted and rolled back like \
+    any version, and `evaluate` says how many rows each route took and how many fell back to the base. A segment \
+    version cannot be fine-tuned or advised on (fine-tune the base or a segment's version, then segment again). \
+    Routes are by the value as written: categories by name, numbers as integers (season 3).
+    """,
+    examples: ["segment mass@1 by island use [Biscoe: mass@5]", "segment riders@2 by season use [3: @4, 4: @5]"],
+    handler: { inv, session in try defineSegmentModel(inv, session) })
+
+func defineSegmentModel(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
+    guard let baseArg = inv.operand(0), let column = inv.string("by"), let use = inv.options["use"],
+          case .map(let entries) = use.value else { return nil }
+    let (model, ref) = try versionOperand(baseArg, command: "segment")
+    let base = try session.loadVersion(model, ref: ref, at: baseArg.span)
+    if base.model.routing != nil {
+        throw Diagnostic("\(model)@\(base.version) is already a segment model: give its base @\(base.model.routing?.baseVersion ?? 0)",
+                         at: baseArg.span)
+    }
+    let features: [String]
+    switch base.model.spec.features {
+    case .columns(let c): features = c
+    case .allButTarget: features = []
+    }
+    if !features.isEmpty, !features.contains(column) {
+        session.warn("'\(column)' is not a feature of \(model): rows are routed by it, the versions never read it")
+    }
+    guard !entries.isEmpty else { throw Diagnostic("use needs at least one VALUE: VERSION", at: use.span) }
+    var routes: [SegmentRoute] = []
+    for e in entries {
+        let m: String, r: Language.VersionRef
+        switch e.value.value {
+        case .version(let name, let vr): m = name ?? model; r = vr
+        default:
+            throw Diagnostic("expected a version of \(model) for '\(e.key)', e.g. \(model)@2, got '\(Invocation.text(of: e.value))'", at: e.value.span)
+        }
+        guard m == model else {
+            throw Diagnostic("\(m) is another model: a segment model routes to versions of \(model)", at: e.value.span)
+        }
+        if routes.contains(where: { $0.label == e.key }) { throw Diagnostic("segment '\(e.key)' is listed twice", at: e.keySpan) }
+        let v = try session.loadVersion(model, ref: r, at: e.value.span)
+        if v.model.routing != nil { throw Diagnostic("\(model)@\(v.version) is itself a segment model", at: e.value.span) }
+        if v.model.spec != base.model.spec {
+            throw Diagnostic("\(model)@\(v.version) has another definition than \(model)@\(base.version)", at: e.value.span,
+                             notes: v.model.spec.differences(from: base.model.spec))
+        }
+        routes.append(SegmentRoute(label: e.key, version: v.version, model: v.model))
+    }
+    var routed = base.model
+    routed.routing = SegmentRouting(column: column, baseVersion: base.version, routes: routes)
+    let routesText = routes.map { "\($0.label)=@\($0.version)" }.joined(separator: ", ")
+    let recorder = try RunRecorder(session: session, invocation: inv, kind: "segment", model: model, parentVersion: base.version,
+                                   params: ["by": column, "routes": routesText, "base": "@\(base.version)"])
+    let version: Int
+    do {
+        let weights = try routed.serialize()
+        version = try recorder.store.addModelVersion(model: model, parentVersion: base.version, runID: recorder.id, weights: weights,
+                                                     formatVersion: Int(TrainedModel.weightsFormatVersion),
+                                                     summary: base.stored.summary)
+    } catch {
+        session.recording("the end of the run") { try recorder.finish(.failed, error: "\(error)") }
+        throw Diagnostic("cannot store the segment model: \(error)", at: inv.node.span, kind: .io)
+    }
+    for r in routes {
+        session.recording("a run tag") { try recorder.store.tag(recorder.id, key: "route.\(r.label)", value: "@\(r.version)") }
+    }
+    try recorder.finish(.finished, version: version)
+    session.print("\(model)@\(version)  run #\(recorder.id)  segment model by \(column): " + routes.map { "\($0.label) → @\($0.version)" }.joined(separator: ", ")
+                  + "; any other \(column) → @\(base.version)")
+    return .version(model: model, version: version)
+}
+
+/// `routed: Biscoe → @5 60 rows; 60 rows fell back to @1` for a segment model on DATA.
+func routingLine(_ model: TrainedModel, on data: Dataset) -> String? {
+    guard let r = model.routing, let counts = model.routedRows(data) else { return nil }
+    return "routed by \(r.column): " + counts.routes.map { "\($0.label) → @\($0.version) \($0.rows) rows" }.joined(separator: ", ")
+        + "; \(counts.fellBack) row\(counts.fellBack == 1 ? "" : "s") fell back to the base @\(r.baseVersion)"
+}

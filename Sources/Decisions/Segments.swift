@@ -223,6 +223,8 @@ public struct SegmentReading: Sendable {
     public var verdict: Verdict
     /// Rows of the segment in the old data (the fine-tune's anchor).
     public var oldRows: Int?
+    /// The options of the segment's fine-tune (`FineTuneRule` with the segment's anchor).
+    public var fineTuneOptions: TrainOptions?
 }
 
 /// One whole-data plan of advise by, scored on the union of the segments' held-out tails.
@@ -336,6 +338,7 @@ public enum SegmentAdviseEngine {
                 // when OLD is loaded, else the segment's share of the parent's rows.
                 let parentRows = oldRows ?? max(1, input.currentRows * rows.count / max(new.rowCount, 1))
                 let options = FineTuneRule.options(spec: spec, base: input.base, parentRows: parentRows)
+                reading.fineTuneOptions = options
                 let r = try Trainer.train(spec: spec, data: seg.subset(new, label: part.label, rows: fit), options: options,
                                           parent: input.current, control: control)
                 try AdviseEngine.check(r)
@@ -437,7 +440,7 @@ public enum SegmentAdviseEngine {
         advice.pick = pick
         let name = classification ? "error rate" : "rmse"
         func show(_ x: Double?) -> String { x.map { String(format: "%.4g", $0) } ?? "—" }
-        advice.reasons.append("\(plans[best].kind.rawValue) has the lowest held-out \(name): \(show(bestLoss)) on \(n) rows no fit saw")
+        advice.reasons.append("\(plans[best].kind.rawValue) has the lowest held-out \(name): \(show(bestLoss)) on the \(n) held-out rows with a target, which no fit saw")
         if pick != best {
             advice.reasons.append("\(plans[pick].kind.rawValue) (\(show(plans[pick].loss))) is within noise of it and cheaper: ties go to the cheapest plan")
         }

@@ -110,10 +110,11 @@ func evaluateBy(_ inv: Invocation, _ session: Session, seg: Segmentation, model:
         rows.append([.text(s.label), .int(s.rows)] + keys.map { k in m[k].map { .number($0) } ?? .missing } + [.text(change)])
     }
     rows.append([.text("(overall)"), .int(data.rowCount)] + keys.map { k in overall[k].map { .number($0) } ?? .missing } + [.text("")])
-    let table = Table(title: "\(seg.text)",
+    var table = Table(title: "\(seg.text)",
                       columns: [Table.Column(seg.column), Table.Column("rows", alignment: .right)]
                         + keys.map { Table.Column($0, alignment: .right) } + [Table.Column("\(metric.lossName) vs overall")],
                       rows: rows)
+    table.footer = ["rows: of \(data.name) in the segment (rows without the target are not scored); a segment is judged with at least \(SegmentRules.minRows) rows"]
     return (table, extra)
 }
 
@@ -196,7 +197,16 @@ func runAdviseBy(_ inv: Invocation, _ session: Session,
     for r in a.reasons { session.print("  because \(r)") }
     switch picked {
     case .segments:
-        for s in a.fineTune { session.print("next: finetune \(v.model)@\(v.version) on \(newName) where \(whereText(seg, s))") }
+        for s in a.segments where s.verdict == .fineTune {
+            // The options the estimate was made with, so the fine-tune is the one validated.
+            var options = ""
+            if let o = s.fineTuneOptions {
+                if let x = o.anchor { options += " anchor \(Invocation.formatNumber(x))" }
+                if let e = o.epochs { options += " epochs \(e)" }
+                if let lr = o.lr { options += " lr \(Invocation.formatNumber(lr))" }
+            }
+            session.print("next: finetune \(v.model)@\(v.version) on \(newName) where \(whereText(seg, s.label))\(options)")
+        }
     case .keep: session.print("next: monitor \(v.model)@\(v.version) on \(newName)")
     case .finetuneAll: session.print("next: " + AdviseEvidence.next(.finetune, model: v.model, version: v.version, newName: newName, oldName: oldName, session: session))
     case .retrainNew: session.print("next: " + AdviseEvidence.next(.retrainNew, model: v.model, version: v.version, newName: newName, oldName: oldName, session: session))

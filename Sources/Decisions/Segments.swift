@@ -35,6 +35,12 @@ public struct Segmentation: Sendable, Hashable {
 
     public static let missingLabel = "(missing)"
 
+    /// A value as a label: integers without a fraction (season `3`, year `2008`), others in
+    /// their shortest exact form, so distinct values never share a label.
+    public static func valueLabel(_ x: Double) -> String {
+        x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : "\(x)"
+    }
+
     /// Builds the segmentation of `column` from `reference` (categories, distinct values or
     /// quantile edges), adding categories that only `others` have.
     public static func make(column: String, bins: Int?, reference: Dataset, others: [Dataset] = []) throws -> Segmentation {
@@ -63,8 +69,8 @@ public struct Segmentation: Sendable, Hashable {
                 }
                 var labels: [String] = []
                 for i in 0...edges.count {
-                    let lo = i == 0 ? "-inf" : NumberText.short(edges[i - 1])
-                    let hi = i == edges.count ? "inf" : NumberText.short(edges[i])
+                    let lo = i == 0 ? "-inf" : valueLabel(edges[i - 1])
+                    let hi = i == edges.count ? "inf" : valueLabel(edges[i])
                     labels.append(i == edges.count ? "(\(lo), \(hi))" : "(\(lo), \(hi)]")
                 }
                 return Segmentation(column: column, edges: edges, labels: labels)
@@ -83,7 +89,7 @@ public struct Segmentation: Sendable, Hashable {
             guard distinct.count <= SegmentRules.maxDistinctValues else {
                 throw DecisionError("'\(column)' is numeric with \(distinct.count) distinct values: add bins N (e.g. by \(column) bins \(SegmentRules.defaultBins)) to segment it by quantiles")
             }
-            return Segmentation(column: column, edges: nil, labels: distinct.sorted().map { NumberText.short($0) })
+            return Segmentation(column: column, edges: nil, labels: distinct.sorted().map(valueLabel))
         }
     }
 
@@ -100,7 +106,7 @@ public struct Segmentation: Sendable, Hashable {
                 let i = edges.firstIndex { x <= $0 } ?? edges.count
                 return labels[i]
             }
-            return NumberText.short(x)
+            return Self.valueLabel(x)
         }
     }
 

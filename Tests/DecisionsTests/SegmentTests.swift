@@ -109,6 +109,12 @@ func regionData(rows perRegion: Int, seed: UInt64, shifted: String?, tinyRows: I
         #expect(parts.reduce(0) { $0 + $1.rows.count } == old.rowCount)
         // Quartiles of the reference: each bin holds a quarter of its rows.
         #expect(parts.allSatisfy { $0.rows.count == 300 })
+        #expect(seg.labels.first?.hasPrefix("(-inf, ") == true && seg.labels.last?.hasSuffix(", inf)") == true)
+        // Few distinct values: one segment each, labelled exactly (1.001 and 1.002 stay apart).
+        let few = Dataset(name: "f", columns: [.numeric("k", [3, 1.001, 1.002, 3, 2008])], provenance: Provenance(operation: "test"))
+        let byValue = try Segmentation.make(column: "k", bins: nil, reference: few)
+        #expect(byValue.labels == ["1.001", "1.002", "3", "2008"])
+        #expect(try byValue.split(few).map(\.rows) == [[1], [2], [0, 3], [4]])
         #expect(throws: DecisionError.self) { try Segmentation.make(column: "x1", bins: nil, reference: old) }
         #expect(throws: DecisionError.self) { try Segmentation.make(column: "region", bins: 3, reference: old) }
     }

@@ -66,7 +66,7 @@ func runDriftBy(_ inv: Invocation, _ session: Session, seg: Segmentation, ref: D
     session.print(d.line)
 
     var params: [String: String] = ["columns": wanted?.joined(separator: ", ") ?? "*", "by": seg.text]
-    if let e = seg.edges { params["bin_edges"] = e.map(NumberText.short).joined(separator: ", ") }
+    if let e = seg.edges { params["bin_edges"] = e.map(Segmentation.valueLabel).joined(separator: ", ") }
     let recorder = try RunRecorder(session: session, invocation: inv, kind: "drift",
                                    datasets: [("ref", refName), ("new", newName)], params: params)
     var metrics = d.overall.metrics
@@ -193,6 +193,10 @@ func runAdviseBy(_ inv: Invocation, _ session: Session,
         .min(by: { ($0.loss ?? .infinity) < ($1.loss ?? .infinity) }), let rl = r.loss, let pl = a.pickedPlan?.loss {
         verdict += "; a full retrain (\(r.kind.rawValue)) is \(r.tied ? "within noise" : "worse beyond noise"): \(metric.name) \(NumberText.short(metric.display(loss: rl))) vs \(NumberText.short(metric.display(loss: pl)))"
     }
+    if picked != .segments, picked != .keep, let sp = a.plans.first(where: { $0.kind == .segments }), let sl = sp.loss,
+       let pl = a.pickedPlan?.loss {
+        verdict += "; fine-tuning \(a.fineTune.joined(separator: ", ")) alone is \(sp.tied ? "within noise" : "worse beyond noise"): \(metric.name) \(NumberText.short(metric.display(loss: sl))) vs \(NumberText.short(metric.display(loss: pl)))"
+    }
     session.print(verdict)
     for r in a.reasons { session.print("  because \(r)") }
     switch picked {
@@ -234,10 +238,11 @@ func planArm(_ k: SegmentPlan.Kind) -> String {
 
 /// `island = "Biscoe"`, `season = 3`, `age > 30 and age <= 45` for a segment.
 func whereText(_ seg: Segmentation, _ label: String) -> String {
+    if label == Segmentation.missingLabel { return "missing(\(seg.column))" }
     if let edges = seg.edges, let i = seg.labels.firstIndex(of: label) {
         var parts: [String] = []
-        if i > 0 { parts.append("\(seg.column) > \(NumberText.short(edges[i - 1]))") }
-        if i < edges.count { parts.append("\(seg.column) <= \(NumberText.short(edges[i]))") }
+        if i > 0 { parts.append("\(seg.column) > \(Segmentation.valueLabel(edges[i - 1]))") }
+        if i < edges.count { parts.append("\(seg.column) <= \(Segmentation.valueLabel(edges[i]))") }
         return parts.joined(separator: " and ")
     }
     if Double(label) != nil { return "\(seg.column) = \(label)" }
@@ -319,9 +324,9 @@ let segmentCommand = CommandSpec(
     the routes as the params by, routes and base. It is evaluated, predicted, aliased, promoted and rolled back like \
     any version, and `evaluate` says how many rows each route took and how many fell back to the base. A segment \
     version cannot be fine-tuned or advised on (fine-tune the base or a segment's version, then segment again). \
-    Routes are by the value as written: categories by name, numbers as integers (season 3).
+    Routes are by the value as written: a category by name, a number quoted as an integer ("3" for season 3).
     """,
-    examples: ["segment mass@1 by island use [Biscoe: mass@5]", "segment riders@2 by season use [3: @4, 4: @5]"],
+    examples: ["segment mass@1 by island use [Biscoe: mass@5]", "segment riders@2 by season use [\"3\": @4, \"4\": @5]"],
     handler: { inv, session in try defineSegmentModel(inv, session) })
 
 func defineSegmentModel(_ inv: Invocation, _ session: Session) throws -> ResultValue? {

@@ -119,9 +119,9 @@ public enum Metrics {
     }
 
     /// Metrics of a model on a design matrix that carries a target.
-    static func evaluate(_ model: TrainedModel, design: DesignMatrix) -> [String: Double] {
+    static func evaluate(_ model: TrainedModel, design: DesignMatrix, outputs: [Double]? = nil) -> [String: Double] {
         guard let y = design.y, design.rows > 0 else { return [:] }
-        let out = model.rawOutputs(design.x, rows: design.rows)
+        let out = outputs ?? model.rawOutputs(design.x, rows: design.rows)
         switch model.task {
         case .regression:
             return regression(y: y, predicted: out)
@@ -137,6 +137,7 @@ public enum Metrics {
     public static func evaluate(_ model: TrainedModel, on data: Dataset) throws -> [String: Double] {
         let design = try wrapPreprocessing { try model.preprocessor.transform(data, requireTarget: true) }
         if design.rows == 0 { throw LearningError.notEnoughData("dataset '\(data.name)' has no rows with a target to evaluate on") }
+        if model.routing != nil { return evaluate(model, design: design, outputs: try model.outputs(design: design, data: data)) }
         return evaluate(model, design: design)
     }
 

@@ -55,6 +55,8 @@ public struct TrainedModel: Codable, Hashable, Sendable {
     public var precision: Precision
     /// The matrix kernel the weights were trained with (`GEMM.kernelName`, or `float64-reference`).
     public var kernel: String
+    /// A segment model's routing to per-segment versions (SegmentRouting.swift); nil otherwise.
+    public var routing: SegmentRouting? = nil
 
     public var classes: [String]? { preprocessor.classes }
 
@@ -96,11 +98,14 @@ public struct TrainedModel: Codable, Hashable, Sendable {
     /// Predicts every row of `data`; class probabilities for classifiers.
     public func predict(_ data: Dataset) throws -> Predictions {
         let design = try wrapPreprocessing { try preprocessor.transform(data) }
+        if routing != nil {
+            return predict(design: design, sourceRowCount: data.rowCount, outputs: try outputs(design: design, data: data))
+        }
         return predict(design: design, sourceRowCount: data.rowCount)
     }
 
-    func predict(design: DesignMatrix, sourceRowCount n: Int) -> Predictions {
-        let out = rawOutputs(design.x, rows: design.rows)
+    func predict(design: DesignMatrix, sourceRowCount n: Int, outputs given: [Double]? = nil) -> Predictions {
+        let out = given ?? rawOutputs(design.x, rows: design.rows)
         var values = [Double](repeating: .nan, count: n)
         switch task {
         case .regression:

@@ -9,7 +9,7 @@ import Tabular
 /// | 4 | 2 | format version, UInt16 (1) |
 /// | 6 | 2 | reserved, 0 |
 /// | 8 | 4 | M, UInt32: length of the metadata |
-/// | 12 | M | metadata: UTF-8 JSON of spec, preprocessor, task, output, target scaling, precision, kernel and the layer shapes |
+/// | 12 | M | metadata: UTF-8 JSON of spec, preprocessor, task, output, target scaling, precision, kernel and the layer shapes (a segment model adds `routing`: column, base version, and per route its label, version and weights blob in this format, base64) |
 /// | 12+M | … | per layer: inputs·outputs weights (row-major inputs × outputs) then outputs biases, IEEE-754 Float64 |
 /// | end−8 | 8 | FNV-1a 64 of every preceding byte, UInt64 |
 ///
@@ -28,6 +28,20 @@ extension TrainedModel {
         var precision: Precision
         var kernel: String
         var shapes: [[Int]]
+        /// A segment model's routing, each route's model as its own weights blob (absent otherwise).
+        var routing: RoutingMetadata?
+    }
+
+    struct RoutingMetadata: Codable {
+        var column: String
+        var baseVersion: Int
+        var routes: [RouteMetadata]
+    }
+
+    struct RouteMetadata: Codable {
+        var label: String
+        var version: Int
+        var weights: Data
     }
 
     static func fnv1a(_ bytes: ArraySlice<UInt8>) -> UInt64 {
@@ -39,7 +53,11 @@ extension TrainedModel {
     public func serialize() throws -> [UInt8] {
         let meta = Metadata(spec: spec, preprocessor: preprocessor, task: task, output: output, targetMean: targetMean,
                             targetStd: targetStd, precision: precision, kernel: kernel,
-                            shapes: layers.map { [$0.inputs, $0.outputs] })
+                            shapes: layers.map { [$0.inputs, $0.outputs] },
+                            routing: try routing.map { r in
+                                RoutingMetadata(column: r.column, baseVersion: r.baseVersion,
+                                                routes: try r.routes.map { RouteMetadata(label: $0.label, version: $0.version, weights: Data(try $0.model.serialize())) })
+                            })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json: Data
@@ -107,7 +125,13 @@ extension TrainedModel {
         if layers.first?.inputs != meta.preprocessor.designWidth {
             throw LearningError.badWeights("first layer takes \(layers.first?.inputs ?? 0) inputs but the preprocessing produces \(meta.preprocessor.designWidth)")
         }
-        return TrainedModel(spec: meta.spec, preprocessor: meta.preprocessor, task: meta.task, layers: layers, output: meta.output,
-                            targetMean: meta.targetMean, targetStd: meta.targetStd, precision: meta.precision, kernel: meta.kernel)
+        var model = TrainedModel(spec: meta.spec, preprocessor: meta.preprocessor, task: meta.task, layers: layers, output: meta.output,
+                                 targetMean: meta.targetMean, targetStd: meta.targetStd, precision: meta.precision, kernel: meta.kernel)
+        if let r = meta.routing {
+            model.routing = SegmentRouting(column: r.column, baseVersion: r.baseVersion,
+                                           routes: try r.routes.map { SegmentRoute(label: $0.label, version: $0.version,
+                                                                                    model: try deserialize([UInt8]($0.weights))) })
+        }
+        return model
     }
 }

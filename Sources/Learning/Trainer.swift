@@ -119,6 +119,9 @@ public enum Trainer {
                              parent: TrainedModel? = nil, replay: Dataset? = nil,
                              control: TrainingControl = TrainingControl()) throws -> TrainingResult {
         let started = Date()
+        if let r = parent?.routing {
+            throw LearningError.invalidOption("a segment model (routing by \(r.column)) cannot be fine-tuned: fine-tune its base @\(r.baseVersion) or a segment's version")
+        }
         try spec.validate()
         try options.validate(for: spec, fineTune: parent != nil, hasValidSet: valid != nil, hasReplaySet: replay != nil)
         var warnings: [String] = []

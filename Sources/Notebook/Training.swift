@@ -73,6 +73,8 @@ public struct TrainRequest {
     public var parentRun: Int64?
     /// Extra tags (e.g. the duel arm).
     public var tags: [String: String] = [:]
+    /// `where EXPR`: only the rows of `data` that match are fitted (recorded as the param `where`).
+    public var rowFilter: RowFilter?
 
     public init(kind: String, model: String, spec: ModelSpec, data: String, options: TrainOptions) {
         self.kind = kind
@@ -81,6 +83,12 @@ public struct TrainRequest {
         self.data = data
         self.options = options
     }
+}
+
+/// A row filter on the training data (`train … where island = "Biscoe"`).
+public struct RowFilter: Sendable {
+    public var text: String
+    public var predicate: RowExpr
 }
 
 /// A trained, recorded version.
@@ -95,12 +103,20 @@ extension Session {
     /// it ends, then the version, final metrics and cost). Divergence and Ctrl-C end the run with
     /// their status and throw; nothing stored is half-written.
     public func train(_ req: TrainRequest, invocation: Invocation?, span: SourceSpan) throws -> TrainOutcome {
-        let data = try dataset(req.data, at: span)
+        var data = try dataset(req.data, at: span)
+        if let f = req.rowFilter {
+            do {
+                data = try data.filter(f.predicate, name: "\(req.data) where \(f.text)")
+            } catch {
+                throw Diagnostic("cannot filter '\(req.data)' by \(f.text): \(error)", at: span)
+            }
+        }
         let valid = try req.valid.map { try dataset($0, at: span) }
         let replay = try req.replay.map { try dataset($0, at: span) }
         var params: [String: String] = [:]
         for (k, v) in req.options.effectiveValues(for: req.spec) { params[k] = v }
         params["family"] = req.spec.family.rawValue
+        if let f = req.rowFilter { params["where"] = f.text }
         var roles: [(role: String, name: String)] = [("train", req.data)]
         if let v = req.valid { roles.append(("valid", v)) }
         if let r = req.replay { roles.append(("replay", r)) }

@@ -17,10 +17,11 @@ func decisionCommands() -> [CommandSpec] {
 let driftCommand = CommandSpec(
     name: "drift", group: .decisions,
     summary: "Measure drift between a reference and a new dataset: PSI, KS, shifts, schema and target drift",
-    synopsis: "drift REF NEW [columns [A, B, …]]",
+    synopsis: "drift REF NEW [columns [A, B, …]] [by COLUMN [bins N]]",
     operands: [OperandSpec("REF", .name(.dataset), help: "the reference (old) dataset"),
                OperandSpec("NEW", .name(.dataset), help: "the new dataset")],
-    options: [OptionSpec("columns", .list(.name(.column)), help: "only these columns (default: every common column)")],
+    options: [OptionSpec("columns", .list(.name(.column)), help: "only these columns (default: every common column)")]
+        + segmentOptions,
     help: """
     Compares NEW with REF column by column and ranks the columns by severity (PSI, then KS D).
     Numeric columns: PSI over 10 quantile bins of REF (right-closed, proportions floored at 1e-4),
@@ -31,8 +32,12 @@ let driftCommand = CommandSpec(
     Verdicts: none < 0.1 ≤ moderate < 0.25 ≤ major, and PSI at or under the no-drift level
     9·(1/n_ref + 1/n_new) is none (small samples inflate PSI). Logged as a run of kind `drift`
     with final metrics psi.<column>, ks.<column> and max_psi.
+    `by COLUMN` assesses each segment of COLUMN apart (one row each: rows on both sides, the worst feature's PSI,
+    verdict) and the whole; segments with fewer than \(SegmentRules.minRows) rows on a side are marked
+    `too few rows`, not judged. A numeric COLUMN with more than \(SegmentRules.maxDistinctValues) values needs
+    `bins N` (quantile bins of REF). The run is tagged flagged_segments.
     """,
-    examples: ["drift old new", "drift train test columns [age, bmi]", "drift h2019 h2023"],
+    examples: ["drift old new", "drift train test columns [age, bmi]", "drift h2019 h2023", "drift early late by island"],
     handler: { inv, session in try runDrift(inv, session) })
 
 func runDrift(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
@@ -48,6 +53,9 @@ func runDrift(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
         var notes: [String] = []
         if let s = Suggest.closest(c, among: ref.columnNames) { notes.append("did you mean '\(s)'?") }
         throw Diagnostic("no column '\(c)' in '\(refName)' or '\(newName)'", at: span, notes: notes)
+    }
+    if let seg = try inv.segmentation(reference: ref, others: [new]) {
+        return try runDriftBy(inv, session, seg: seg, ref: ref, refName: refName, new: new, newName: newName, columns: wanted)
     }
     // The assessment (Decisions.DriftAssessment): ranking, levels, verdict line, run metrics.
     let a = DriftAssessment.assess(reference: ref, new: new, columns: wanted)
@@ -103,11 +111,11 @@ func runDrift(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
 let adviseCommand = CommandSpec(
     name: "advise", group: .decisions,
     summary: "Recommend keep, fine-tune or retrain for a model version on new data, with the evidence",
-    synopsis: "advise MODEL[@V] on NEW [from OLD] [budget SECONDS]",
+    synopsis: "advise MODEL[@V] on NEW [from OLD] [budget SECONDS] [by COLUMN [bins N]]",
     operands: [OperandSpec("MODEL", .version, help: "the deployed version (default @latest)")],
     options: [OptionSpec("on", .name(.dataset), required: true, help: "the new data (with the target)"),
               OptionSpec("from", .name(.dataset), help: "the old training data (default: the version's training dataset, when it is loaded unchanged)"),
-              OptionSpec("budget", .number, help: "seconds of compute for fitting the candidates")],
+              OptionSpec("budget", .number, help: "seconds of compute for fitting the candidates")] + segmentOptions,
     help: """
     Decides from evidence: holds out the latest 30 % of NEW (k-fold within NEW when it has fewer \
     than 120 rows), fits each candidate — fine-tune, retrain on NEW, retrain on old + NEW — on \
@@ -128,14 +136,24 @@ let adviseCommand = CommandSpec(
     on an unhealthy fine-tune chain a retrain within noise of the best is preferred to keep or \
     fine-tune. Every rule and threshold: docs/ADVICE.md. Logged as a
     run of kind `advise` (tag verdict).
+    `by COLUMN` advises per segment instead: it holds out the latest 30 % of each segment of NEW, fine-tunes \
+    the version on each segment's other rows and keeps the fine-tune where it beats the base beyond noise; \
+    then it scores the plans — keep, fine-tune those segments (the base elsewhere), one fine-tune on all of \
+    NEW, retrain on NEW, retrain on old + NEW — on the same held-out rows and recommends the cheapest within \
+    noise of the best, naming the segments to fine-tune and to leave (docs/ADVICE.md, "Segments").
     """,
-    examples: ["advise price on new", "advise price@production on batch7 from h2019 budget 30"],
+    examples: ["advise price on new", "advise price@production on batch7 from h2019 budget 30",
+               "advise pengs on late by island"],
     handler: { inv, session in try runAdvise(inv, session) })
 
 func runAdvise(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
     let v = try session.decisionVersion(inv)
     guard let newName = inv.string("on") else { throw inv.error("advise needs 'on NEW'") }
     let new = try session.dataset(newName, at: inv.span("on"))
+    if inv.has("by") {
+        if inv.has("budget") { throw inv.error("budget does not apply with by (every segment's fine-tune is fitted)", at: "budget") }
+        return try runAdviseBy(inv, session, v: v, newName: newName, new: new)
+    }
     let metric = PrimaryMetric(classification: v.trained.task == .classification)
     let run = session.producingRun(v.stored)
     let budget = inv.double("budget")
@@ -221,7 +239,7 @@ func runAdvise(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
 let duelCommand = CommandSpec(
     name: "duel", group: .decisions,
     summary: "Run keep / fine-tune / retrain arms side by side on one split and name the winner",
-    synopsis: "duel MODEL[@V] on NEW [holdout F] [old OLD_TEST] [from OLD_TRAIN] [seed S] [epochs N] [lr X] [anchor λ] [shuffle] [promote]",
+    synopsis: "duel MODEL[@V] on NEW [holdout F] [old OLD_TEST] [from OLD_TRAIN] [seed S] [epochs N] [lr X] [anchor λ] [shuffle] [promote] [by COLUMN [bins N]]",
     operands: [OperandSpec("MODEL", .version, help: "the version to challenge (default @latest)")],
     options: [OptionSpec("on", .name(.dataset), required: true, help: "the new data"),
               OptionSpec("holdout", .number, default: "0.3", help: "fraction of NEW held out for scoring (its last rows unless shuffle)"),
@@ -232,7 +250,7 @@ let duelCommand = CommandSpec(
               OptionSpec("lr", .number, help: "fine-tune learning rate (default: a tenth of the parent run's)"),
               OptionSpec("anchor", .number, help: "fine-tune anchor λ (default for closed-form models: the parent's training rows, a quarter of them for Newton models; 0 otherwise)"),
               OptionSpec("shuffle", .flag, help: "hold out a seeded random fraction instead of the last rows"),
-              OptionSpec("promote", .flag, help: "point the production alias at the winner")],
+              OptionSpec("promote", .flag, help: "point the production alias at the winner")] + segmentOptions,
     help: """
     Splits NEW once (by default the last F rows are the holdout: the future is scored on the
     future) and runs, as child runs of one `duel` run: keep (the version unchanged, an evaluate
@@ -245,6 +263,8 @@ let duelCommand = CommandSpec(
     Winner: arms forgetting more than 10 % (relative, vs keep) on OLD_TEST are out; the best
     adaptation wins, but arms whose paired-bootstrap difference from it includes 0 are tied and
     ties go to the cheapest arm (keep is cheapest). See docs/ADVICE.md.
+    `by COLUMN` adds each arm's holdout metric per segment of COLUMN and the segment's winner (the cheapest
+    arm within noise of its best); segments with fewer than \(SegmentRules.minRows) holdout rows are marked.
     """,
     examples: ["duel price on new", "duel price@2 on new holdout 0.2 old test seed 3 promote",
                "duel sensors on batch epochs 10 lr 0.0005"],
@@ -261,6 +281,7 @@ func runDuel(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
     let parentRun = session.producingRun(v.stored)
     let parentParams = parentRun?.row.params ?? [:]
     let spec = try session.modelSpec(v.model, at: v.span)
+    let segmentation = try inv.segmentation(reference: new)
 
     let fitName = "\(newName)_duel_train", holdName = "\(newName)_duel_holdout"
     let parts: (Dataset, Dataset)
@@ -375,6 +396,9 @@ func runDuel(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
         table.rows = table.rows.map { r in var r = r; r.remove(at: 5); return r }
     }
     session.show(table)
+    if let seg = segmentation {
+        try duelBy(inv, session, seg: seg, model: v.model, keep: v.trained, arms: result.arms, holdout: parts.1, seed: seed)
+    }
     var metrics: [String: Double] = [:]
     for a in result.arms {
         metrics["\(a.arm).\(metric.name)"] = a.holdout.value

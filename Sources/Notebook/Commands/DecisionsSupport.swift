@@ -14,6 +14,10 @@ extension Session {
             throw inv.error("expected a model version (NAME, NAME@N or NAME@ALIAS)")
         }
         let v = try loadVersion(model, ref: ref, at: a.span)
+        if let r = v.model.routing {
+            throw Diagnostic("\(model)@\(v.version) is a segment model (by \(r.column)): \(inv.spec.name) weighs updates of one version",
+                             at: a.span, notes: ["give its base \(model)@\(r.baseVersion) or a segment's version"])
+        }
         return (model, v.version, v.model, v.stored, a.span)
     }
 

@@ -1,3 +1,4 @@
+import Decisions
 import Foundation
 import Language
 import Learning
@@ -292,9 +293,10 @@ func validateOptions(_ o: TrainOptions, spec: ModelSpec, fineTune: Bool, valid: 
 let trainCommand = CommandSpec(
     name: "train", group: .models,
     summary: "Train a new version of a model from a fresh seeded initialisation",
-    synopsis: "train MODEL on DATA [valid DATA | valid F] [epochs N] [lr X] [batch N] [optimizer sgd|adam] [momentum M] [seed S] [weight_decay W] [schedule constant|cosine|step] [early_stop N] [impute mean|median|drop]",
+    synopsis: "train MODEL on DATA [where EXPR] [valid DATA | valid F] [epochs N] [lr X] [batch N] [optimizer sgd|adam] [momentum M] [seed S] [weight_decay W] [schedule constant|cosine|step] [early_stop N] [impute mean|median|drop]",
     operands: [OperandSpec("MODEL", .name(.model), help: "a model defined with 'model'")],
-    options: [OptionSpec("on", .name(.dataset), required: true, help: "the training data")] + optimisationOptions,
+    options: [OptionSpec("on", .name(.dataset), required: true, help: "the training data"),
+              OptionSpec("where", .expr, help: "only the rows of DATA matching this condition, e.g. where island = \"Biscoe\" (the filter language; recorded as the param where)")] + optimisationOptions,
     help: """
     Fits the preprocessing (standardisation, one-hot vocabularies) on DATA and trains the model from a fresh seeded
     initialisation; the result is the model's next version (price@1, price@2, …). The run is recorded as it happens:
@@ -310,9 +312,10 @@ let trainCommand = CommandSpec(
 let retrainCommand = CommandSpec(
     name: "retrain", group: .models,
     summary: "Train a new version from scratch on new data, linked to the version it replaces",
-    synopsis: "retrain MODEL on DATA [valid DATA | valid F] [epochs N] [lr X] [batch N] [optimizer sgd|adam] [momentum M] [seed S] [weight_decay W] [schedule …] [early_stop N] [impute …]",
+    synopsis: "retrain MODEL on DATA [where EXPR] [valid DATA | valid F] [epochs N] [lr X] [batch N] [optimizer sgd|adam] [momentum M] [seed S] [weight_decay W] [schedule …] [early_stop N] [impute …]",
     operands: [OperandSpec("MODEL", .name(.model), help: "a model with at least one version")],
-    options: [OptionSpec("on", .name(.dataset), required: true, help: "the training data")] + optimisationOptions,
+    options: [OptionSpec("on", .name(.dataset), required: true, help: "the training data"),
+              OptionSpec("where", .expr, help: "only the rows of DATA matching this condition, e.g. where island = \"Biscoe\" (the filter language; recorded as the param where)")] + optimisationOptions,
     help: """
     Like train — a fresh seeded initialisation, preprocessing fitted anew on DATA — but the new version records the
     model's latest version as the one it replaces, so lineage shows the retrain. The model must have a version
@@ -324,9 +327,10 @@ let retrainCommand = CommandSpec(
 let finetuneCommand = CommandSpec(
     name: "finetune", group: .models,
     summary: "Continue training a version on new data from its weights and preprocessing",
-    synopsis: "finetune MODEL[@V] on DATA [epochs N] [lr X] [freeze N] [anchor λ] [replay F from DATA2] [shrink λ] [perturb P] [valid …] [batch N] [optimizer …] [seed S] …",
+    synopsis: "finetune MODEL[@V] on DATA [where EXPR] [epochs N] [lr X] [freeze N] [anchor λ] [replay F from DATA2] [shrink λ] [perturb P] [valid …] [batch N] [optimizer …] [seed S] …",
     operands: [OperandSpec("MODEL", .version, help: "the parent version (bare name = latest)")],
-    options: [OptionSpec("on", .name(.dataset), required: true, help: "the new data")] + optimisationOptions
+    options: [OptionSpec("on", .name(.dataset), required: true, help: "the new data"),
+              OptionSpec("where", .expr, help: "only the rows of DATA matching this condition, e.g. where island = \"Biscoe\" (the filter language; recorded as the param where)")] + optimisationOptions
         + finetuneOnlyOptions,
     help: """
     A new version initialised from the parent's weights, keeping the parent's preprocessing. `freeze N` keeps the
@@ -342,7 +346,7 @@ let finetuneCommand = CommandSpec(
     """,
     examples: ["finetune price on new_a", "finetune price@1 on new_a anchor 10",
                "finetune deep@production on recent epochs 5 lr 0.0005 freeze 1 replay 0.2 from old",
-               "finetune deep on recent shrink 0.5 perturb 0.01"],
+               "finetune deep on recent shrink 0.5 perturb 0.01", "finetune pengs@1 on recent where island = \"Biscoe\""],
     handler: { inv, session in try runTraining(inv, session, kind: "finetune") })
 
 func runTraining(_ inv: Invocation, _ session: Session, kind: String) throws -> ResultValue? {
@@ -376,6 +380,10 @@ func runTraining(_ inv: Invocation, _ session: Session, kind: String) throws -> 
     switch kind {
     case "finetune":
         let loaded = try session.loadVersion(modelName, ref: ref, at: modelArg.span)
+        if let r = loaded.model.routing {
+            throw Diagnostic("\(modelName)@\(loaded.version) is a segment model (by \(r.column)) and cannot be fine-tuned", at: modelArg.span,
+                             notes: ["fine-tune its base or a segment's version, e.g. finetune \(modelName)@\(r.baseVersion) on \(dataName) where \(r.column) = …, then segment again"])
+        }
         parent = (loaded.version, loaded.model)
         // The parent's own specification decides (a redefined model cannot fine-tune an older version).
         if spec != loaded.model.spec {
@@ -400,6 +408,7 @@ func runTraining(_ inv: Invocation, _ session: Session, kind: String) throws -> 
     req.parent = parent
     req.replaces = replaces
     req.replay = replayName
+    req.rowFilter = try trainingRowFilter(inv, session, dataName: dataName)
     let outcome = try session.train(req, invocation: inv, span: inv.node.span)
     printOutcome(outcome, model: modelName, spec: spec, parent: parent?.version, replaces: replaces, session: session)
     if kind == "finetune",
@@ -455,15 +464,19 @@ func versionOperand(_ arg: Argument, command: String) throws -> (String, Languag
 let evaluateCommand = CommandSpec(
     name: "evaluate", group: .models,
     summary: "Evaluate a model version on a dataset and record the metrics",
-    synopsis: "evaluate MODEL[@V] on DATA",
+    synopsis: "evaluate MODEL[@V] on DATA [by COLUMN [bins N]]",
     operands: [OperandSpec("MODEL", .version, help: "the version to evaluate (bare name = latest)")],
-    options: [OptionSpec("on", .name(.dataset), required: true, help: "data holding the target column")],
+    options: [OptionSpec("on", .name(.dataset), required: true, help: "data holding the target column")] + segmentOptions,
     help: """
     Applies the version's preprocessing and weights to DATA and computes, in Float64: rmse, mae, r2 for regression;
     accuracy, log_loss, auc, f1 (binary) / f1_macro for classification. Recorded as a run of kind evaluate whose
     parent version is the evaluated one, so `runs where kind = evaluate` finds it later.
+    `by COLUMN` adds one row per segment of COLUMN (its size, metrics and loss against the overall one; segments
+    under \(SegmentRules.minRows) rows are marked, not merged) and records `<metric>.<COLUMN>=<segment>`; a numeric
+    column with more than \(SegmentRules.maxDistinctValues) values needs `bins N` (quantile bins of DATA).
     """,
-    examples: ["evaluate price on new", "evaluate price@2 on new_b", "evaluate cancer@production on recent"],
+    examples: ["evaluate price on new", "evaluate price@2 on new_b", "evaluate cancer@production on recent",
+               "evaluate pengs on test by island"],
     handler: { inv, session in
         guard let arg = inv.operand(0), let dataName = inv.string("on") else { return nil }
         let (model, ref) = try versionOperand(arg, command: "evaluate")
@@ -488,12 +501,23 @@ let evaluateCommand = CommandSpec(
         if design.droppedRows > 0 {
             session.warn("\(design.droppedRows) row\(design.droppedRows == 1 ? "" : "s") of '\(dataName)' left out (missing target or feature)")
         }
+        var bySegment: (Table, [String: Double])?
+        do {
+            bySegment = try inv.segmentation(reference: data).map { seg in
+                try evaluateBy(inv, session, seg: seg, model: loaded.model, data: data, overall: metrics)
+            }
+        } catch {
+            session.recording("the end of the run") { try recorder.finish(.failed, error: "\(error)") }
+            throw error
+        }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let flops = 2.0 * Double(design.rows) * Double(loaded.model.parameterCount)
-        try recorder.finish(.finished, metrics: metrics,
+        try recorder.finish(.finished, metrics: metrics.merging(bySegment?.1 ?? [:]) { a, _ in a },
                             cost: RunCost(wallSeconds: seconds, examples: design.rows, flops: flops))
         session.print("\(model)@\(loaded.version) on \(dataName)  run #\(recorder.id)  \(design.rows) rows")
+        if let line = routingLine(loaded.model, on: data) { session.print(line) }
         session.show(metricsTable(metrics, task: loaded.model.task))
+        if let t = bySegment?.0 { session.show(t) }
         return .run(Int(recorder.id))
     })
 

@@ -199,22 +199,18 @@ func runAdviseBy(_ inv: Invocation, _ session: Session,
     }
     session.print(verdict)
     for r in a.reasons { session.print("  because \(r)") }
+    let plan = CandidatePlan(spec: v.trained.spec, base: input.base, parentRows: input.currentRows)
     switch picked {
     case .segments:
         for s in a.segments where s.verdict == .fineTune {
             // The options the estimate was made with, so the fine-tune is the one validated.
-            var options = ""
-            if let o = s.fineTuneOptions {
-                if let x = o.anchor { options += " anchor \(Invocation.formatNumber(x))" }
-                if let e = o.epochs { options += " epochs \(e)" }
-                if let lr = o.lr { options += " lr \(Invocation.formatNumber(lr))" }
-            }
+            let options = s.fineTuneOptions.map { commandOptions($0) } ?? ""
             session.print("next: finetune \(v.model)@\(v.version) on \(newName) where \(whereText(seg, s.label))\(options)")
         }
     case .keep: session.print("next: monitor \(v.model)@\(v.version) on \(newName)")
-    case .finetuneAll: session.print("next: " + AdviseEvidence.next(.finetune, model: v.model, version: v.version, newName: newName, oldName: oldName, session: session))
-    case .retrainNew: session.print("next: " + AdviseEvidence.next(.retrainNew, model: v.model, version: v.version, newName: newName, oldName: oldName, session: session))
-    case .retrainAll: session.print("next: " + AdviseEvidence.next(.retrainAll, model: v.model, version: v.version, newName: newName, oldName: oldName, session: session))
+    case .finetuneAll: session.print("next: " + AdviseEvidence.next(.finetune, model: v.model, version: v.version, newName: newName, oldName: oldName, plan: plan, session: session))
+    case .retrainNew: session.print("next: " + AdviseEvidence.next(.retrainNew, model: v.model, version: v.version, newName: newName, oldName: oldName, plan: plan, session: session))
+    case .retrainAll: session.print("next: " + AdviseEvidence.next(.retrainAll, model: v.model, version: v.version, newName: newName, oldName: oldName, plan: plan, session: session))
     }
     var metrics: [String: Double] = ["new_rows": Double(new.rowCount), "segments_to_finetune": Double(a.fineTune.count)]
     for p in a.plans { if let l = p.loss { metrics["estimated_\(metric.name).\(planArm(p.kind))"] = metric.display(loss: l) } }

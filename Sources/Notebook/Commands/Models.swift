@@ -375,14 +375,8 @@ func runTraining(_ inv: Invocation, _ session: Session, kind: String) throws -> 
     var replaces: Int?
     switch kind {
     case "finetune":
-        let loaded = try session.loadVersion(modelName, ref: ref, at: modelArg.span)
-        parent = (loaded.version, loaded.model)
-        // The parent's own specification decides (a redefined model cannot fine-tune an older version).
-        if spec != loaded.model.spec {
-            let diffs = spec.differences(from: loaded.model.spec)
-            throw Diagnostic("\(modelName)@\(loaded.version) was trained with a different definition of '\(modelName)'",
-                             at: modelArg.span, notes: diffs + ["retrain the model instead"])
-        }
+        let loaded = try fineTuneParent(session, model: modelName, ref: ref, spec: spec, at: modelArg.span)
+        parent = loaded
         spec = loaded.model.spec
     case "retrain":
         let store = try session.store()
@@ -407,6 +401,19 @@ func runTraining(_ inv: Invocation, _ session: Session, kind: String) throws -> 
         session.warn("\(modelName)@\(outcome.version) extends an unhealthy chain (\(health.summary)): consider retrain \(modelName) on \(dataName)")
     }
     return .version(model: modelName, version: outcome.version)
+}
+
+/// The parent of a fine-tune: the version and its weights, whose specification must be the
+/// model's definition (a redefined model cannot fine-tune an older version).
+func fineTuneParent(_ session: Session, model: String, ref: Language.VersionRef, spec: ModelSpec,
+                    at span: SourceSpan) throws -> (version: Int, model: TrainedModel) {
+    let loaded = try session.loadVersion(model, ref: ref, at: span)
+    if spec != loaded.model.spec {
+        let diffs = spec.differences(from: loaded.model.spec)
+        throw Diagnostic("\(model)@\(loaded.version) was trained with a different definition of '\(model)'",
+                         at: span, notes: diffs + ["retrain the model instead"])
+    }
+    return (loaded.version, loaded.model)
 }
 
 /// The primary metric of a task: rmse for regression, accuracy for classification.

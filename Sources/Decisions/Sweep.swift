@@ -179,13 +179,15 @@ public struct SweepPlan: Sendable, Hashable {
     }
 
     /// Every combination of the axes' values (the first axis varies slowest), or `random`
-    /// configurations sampled with `seed`: a list gives a uniform choice, a range a uniform
-    /// (log-uniform for `log`) draw rounded to 4 significant digits.
+    /// configurations sampled with `seed`: with ranges, each configuration draws every list
+    /// uniformly and every range uniformly (log-uniformly for `log`), rounded to 4 significant
+    /// digits; with lists only, K distinct configurations of the grid.
     public func configurations(base spec: ModelSpec, options: TrainOptions, random: Int?, seed: UInt64)
         throws(SweepError) -> [Config]
     {
         var rows: [[SweepValue]] = []
-        if let k = random {
+        let listsOnly = axes.allSatisfy { if case .values = $0.domain { return true } else { return false } }
+        if let k = random, !listsOnly {
             var rng = SeededRandom(seed: seed ^ 0x5_3EE9)
             for _ in 0..<k {
                 rows.append(axes.map { a in
@@ -199,25 +201,13 @@ public struct SweepPlan: Sendable, Hashable {
                 })
             }
         } else {
-            var lists: [[SweepValue]] = []
-            for a in axes {
-                switch a.domain {
-                case .values(let vs): lists.append(vs)
-                case .range(_, _, _, nil):
-                    throw SweepError("a range needs 'count N' in a grid (or sample it with random K)", range: a.range)
-                case .range(let lo, let hi, let isLog, let n?):
-                    var vs: [SweepValue] = []
-                    for i in 0..<n {
-                        let t = Double(i) / Double(n - 1)
-                        let x = isLog ? exp(log(lo) + t * (log(hi) - log(lo))) : lo + t * (hi - lo)
-                        let v = SweepPlan.number(x, integer: SweepOption(rawValue: a.name)?.isInteger ?? false)
-                        if !vs.contains(v) { vs.append(v) }
-                    }
-                    lists.append(vs)
-                }
+            rows = try grid()
+            if let k = random {
+                // Lists only: K distinct configurations of the grid (all of it when K exceeds it).
+                var rng = SeededRandom(seed: seed ^ 0x5_3EE9)
+                rng.shuffle(&rows)
+                rows = Array(rows.prefix(k))
             }
-            rows = [[]]
-            for l in lists { rows = rows.flatMap { r in l.map { r + [$0] } } }
         }
         var out: [Config] = []
         for (i, values) in rows.enumerated() {
@@ -227,6 +217,30 @@ public struct SweepPlan: Sendable, Hashable {
             out.append(Config(index: i, values: values, spec: s, options: o))
         }
         return out
+    }
+
+    /// Every combination of the axes' values, the first axis varying slowest.
+    func grid() throws(SweepError) -> [[SweepValue]] {
+        var lists: [[SweepValue]] = []
+        for a in axes {
+            switch a.domain {
+            case .values(let vs): lists.append(vs)
+            case .range(_, _, _, nil):
+                throw SweepError("a range needs 'count N' in a grid (or sample it with random K)", range: a.range)
+            case .range(let lo, let hi, let isLog, let n?):
+                var vs: [SweepValue] = []
+                for i in 0..<n {
+                    let t = Double(i) / Double(n - 1)
+                    let x = isLog ? exp(log(lo) + t * (log(hi) - log(lo))) : lo + t * (hi - lo)
+                    let v = SweepPlan.number(x, integer: SweepOption(rawValue: a.name)?.isInteger ?? false)
+                    if !vs.contains(v) { vs.append(v) }
+                }
+                lists.append(vs)
+            }
+        }
+        var rows: [[SweepValue]] = [[]]
+        for l in lists { rows = rows.flatMap { r in l.map { r + [$0] } } }
+        return rows
     }
 
     /// A number rounded to 4 significant digits (whole for integer options), with its text.
@@ -358,17 +372,17 @@ struct SweepScanner {
         }
         var isLog = false
         if peekWord() == "log" { _ = try word("log"); isLog = true }
-        let (lo, _, loRange) = try number()
+        let (lo, loText, loRange) = try number()
         skipSpace()
         guard offset + 1 < chars.count, chars[offset] == ".", chars[offset + 1] == "." else {
             throw SweepError("expected a list [a, b] or a range a..b after '\(o.rawValue) in'", range: loRange.lowerBound..<max(offset, loRange.upperBound))
         }
         offset += 2
-        let (hi, _, _) = try number()
+        let (hi, hiText, _) = try number()
         let rangeSpan = start..<offset
         if !o.isNumeric { throw SweepError("\(o.rawValue) takes words or lists, not a range", range: rangeSpan) }
-        if !(lo < hi) { throw SweepError("the range \(o.rawValue) in \(lo)..\(hi) is empty: the low end must be below the high end", range: rangeSpan) }
-        if isLog, lo <= 0 { throw SweepError("a log range needs a positive low end, got \(lo)", range: rangeSpan) }
+        if !(lo < hi) { throw SweepError("the range \(o.rawValue) in \(loText)..\(hiText) is empty: the low end must be below the high end", range: rangeSpan) }
+        if isLog, lo <= 0 { throw SweepError("a log range needs a positive low end, got \(loText)", range: rangeSpan) }
         var count: Int?
         if peekWord() == "count" {
             _ = try word("count")

@@ -349,7 +349,7 @@ struct ParserState {
     mutating func parseListOrRange(limit: Int) throws -> Expr {
         let first = try peek()
         var log = false
-        if first.identifierName == "log", Self.startsNumber(peekSecond()) {
+        if first.identifierName == "log", !Self.endsItem(peekSecond()) {
             log = true
             advance()
         }
@@ -370,6 +370,14 @@ struct ParserState {
         }
         let end = count?.span ?? high.span
         return Expr(.range(low: low, high: high, log: log, count: count), span: first.span.union(end))
+    }
+
+    /// Whether a token ends the operand after `in log` (so `log` stands alone).
+    static func endsItem(_ token: Token) -> Bool {
+        switch token.kind {
+        case .eof, .newline, .punct(.semicolon), .punct(.comma), .punct(.rightBracket), .punct(.rightParen): return true
+        default: return false
+        }
     }
 
     static func startsNumber(_ token: Token) -> Bool {

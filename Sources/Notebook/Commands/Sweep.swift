@@ -297,7 +297,7 @@ struct SweepCommand {
         var columns = [Table.Column("run"), Table.Column("version")] + plan.axes.map { Table.Column($0.name, alignment: .right) }
         columns.append(Table.Column(metric.name, alignment: .right))
         if hasSpread { columns.append(Table.Column("± (folds)", alignment: .right)) }
-        columns += [Table.Column("epochs", alignment: .right), Table.Column("seconds", alignment: .right), Table.Column("")]
+        columns += [Table.Column("epochs", alignment: .right), Table.Column("wall", alignment: .right), Table.Column("")]
         var rows: [[Cell]] = []
         for (rank, i) in ranked.enumerated() {
             let t = trials[i], ch = children[i]
@@ -306,7 +306,7 @@ struct SweepCommand {
             row.append(t.score.isFinite ? .number(t.score) : .missing)
             if hasSpread { row.append(t.spread.map { .number($0) } ?? .missing) }
             row.append(t.result.map { .int($0.curve.count) } ?? .missing)
-            row.append(.text(NumberFormat.fixed(t.seconds, decimals: 2)))
+            row.append(.text(formatSeconds(t.seconds)))
             row.append(.text(rank == 0 && t.score.isFinite ? "◀ best" : ""))
             rows.append(row)
         }

@@ -87,6 +87,19 @@ import Tracking
         #expect(h.out.contains("promoted: m@candidate @"))
     }
 
+    /// rerun of a child replays the sweep and compares the child of the same configuration.
+    @Test func rerunOfAChildComparesTheSameConfiguration() throws {
+        let h = Harness()
+        #expect(h.run(Self.setup) == 0, "\(h.err)")
+        #expect(h.run("sweep m on tr over lr in [0.001, 0.1], epochs 3 valid va parallel 2") == 0, "\(h.err)")
+        let kids = try children(h, try sweepRun(h))
+        let second = try #require(kids.last)
+        #expect(h.run("rerun #\(second.row.id)") == 0, "\(h.err)")
+        guard case .run(let fresh)? = h.session.lastResult else { Issue.record("no run"); return }
+        #expect(try h.session.store().run(Int64(fresh)).row.tags["config"] == "lr 0.1")
+        #expect(h.out.contains("identical: run #\(fresh) reproduces the"), "\(h.out)")
+    }
+
     @Test func crossValidationRecordsTheFoldMeanAndSpread() throws {
         let h = Harness()
         #expect(h.run(Self.setup) == 0, "\(h.err)")

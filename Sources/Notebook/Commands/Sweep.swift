@@ -166,7 +166,7 @@ struct SweepCommand {
         let ranked = SweepEngine.ranking(trials, metric: metric)
         let best = ranked.first.flatMap { trials[$0].score.isFinite ? $0 : nil }
         render(trials, ranked: ranked, children: children, configs: configs, plan: plan, metric: metric,
-               model: modelName, dataName: dataName, runID: parentRun.id, evaluation: evaluationText, workers: workers)
+               model: modelName, parentVersion: parent?.version, dataName: dataName, runID: parentRun.id, evaluation: evaluationText, workers: workers)
 
         var metrics: [String: Double] = [:]
         if let s = SweepEngine.spread(trials) {
@@ -290,9 +290,10 @@ struct SweepCommand {
     }
 
     func render(_ trials: [SweepTrial], ranked: [Int], children: [Child], configs: [SweepPlan.Config], plan: SweepPlan,
-                metric: SweepMetric, model: String, dataName: String, runID: Int64, evaluation: String, workers: Int) {
+                metric: SweepMetric, model: String, parentVersion: Int?, dataName: String, runID: Int64, evaluation: String,
+                workers: Int) {
         let fixed = plan.fixed.isEmpty ? "" : ", " + plan.fixed.map { "\($0.name) \($0.value)" }.joined(separator: ", ")
-        session.print("sweep \(model) on \(dataName): \(configs.count) configuration\(configs.count == 1 ? "" : "s")\(fixed), \(evaluation), metric \(metric.name) (\(metric.higherIsBetter ? "higher" : "lower") is better), parallel \(workers)  run #\(runID)")
+        session.print("sweep \(parentVersion.map { "finetune \(model)@\($0)" } ?? model) on \(dataName): \(configs.count) configuration\(configs.count == 1 ? "" : "s")\(fixed), \(evaluation), metric \(metric.name) (\(metric.higherIsBetter ? "higher" : "lower") is better), parallel \(workers)  run #\(runID)")
         let hasSpread = trials.contains { $0.spread != nil }
         var columns = [Table.Column("run"), Table.Column("version")] + plan.axes.map { Table.Column($0.name, alignment: .right) }
         columns.append(Table.Column(metric.name, alignment: .right))
@@ -359,11 +360,21 @@ final class SweepProgress: Sendable {
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         state.withLock { s in
             guard s.throttle.shouldRedraw(now: elapsed, force: done == total) else { return }
-            let p = ProgressState(label: label + " configurations", epoch: done, epochs: total, batch: done, batches: total,
-                                  loss: .nan, rows: 0, elapsed: elapsed)
-            FileHandle.standardError.write(Data((ProgressBar.erase + ProgressBar.line(p, width: width)).utf8))
+            FileHandle.standardError.write(Data((ProgressBar.erase + Self.line(label: label, done: done, total: total, elapsed: elapsed,
+                                                                              width: width)).utf8))
             s.drawn = true
         }
+    }
+
+    /// `sweep m  5/12 configurations [██████      ] 41%  ETA 0:07`, at most `width` columns.
+    static func line(label: String, done: Int, total: Int, elapsed: Double, width: Int) -> String {
+        let f = total > 0 ? Double(done) / Double(total) : 0
+        let eta = done > 0 ? NumberFormat.duration(elapsed * (1 - f) / f) : "?"
+        let head = "\(label)  \(done)/\(total) configurations"
+        let tail = " \(Int((f * 100).rounded(.down)))%  ETA \(eta)"
+        let cells = min(30, width - TextWidth.of(head) - TextWidth.of(tail) - 3)
+        let line = cells >= 10 ? head + " [" + Histogram.bar(fraction: f, width: cells) + "]" + tail : head + tail
+        return TextWidth.of(line) <= width ? line : String(line.prefix(max(width - 1, 1))) + "…"
     }
 
     func clear() {

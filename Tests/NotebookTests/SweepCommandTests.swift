@@ -134,6 +134,23 @@ import Tracking
         #expect(h.err.contains("sweep interrupted after \(kids.count) of 6 configurations"))
     }
 
+    /// A diverging configuration is a diverged child without a version; the sweep goes on.
+    @Test func aDivergedConfigurationIsRecordedAndTheSweepFinishes() throws {
+        let h = Harness()
+        #expect(h.run(Self.setup) == 0, "\(h.err)")
+        #expect(h.run("sweep m on tr over lr in [1e6, 0.01], epochs 3 valid va") == 0, "\(h.err)")
+        let id = try sweepRun(h)
+        let kids = try children(h, id)
+        #expect(kids.map(\.row.status) == [.diverged, .finished])
+        #expect(kids.map(\.row.version) == [nil, 1])
+        #expect(try h.session.store().run(id).row.tags["best_version"] == "m@1")
+        #expect(h.err.contains("configuration 1 (lr 1e6) diverged"))
+        // replay and from go together in a fine-tune sweep.
+        #expect(h.run("sweep finetune m@1 on tr over lr in [0.01], epochs 2 from va") != 0)
+        #expect(h.err.contains("from names the replay dataset"))
+        #expect(h.run("sweep finetune m@1 on tr over replay in [0.1, 0.2], epochs 2 from va valid va") == 0, "\(h.err)")
+    }
+
     @Test func badOverClausesPointAtTheSetting() {
         let h = Harness()
         #expect(h.run(Self.setup) == 0, "\(h.err)")

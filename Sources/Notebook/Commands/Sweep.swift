@@ -106,6 +106,13 @@ struct SweepCommand {
             _ = try session.dataset(r, at: inv.span("from"))
             replayName = r
         }
+        let replaySwept = plan.axes.contains { $0.name == "replay" } || plan.fixed.contains { $0.name == "replay" }
+        if replayName != nil, !replaySwept {
+            throw inv.error("from names the replay dataset: give replay in over (over replay in [0.1, 0.3] … from DATA)", at: "from")
+        }
+        if replaySwept, replayName == nil {
+            throw inv.error("replay needs a dataset to sample from: add from DATA", at: "over")
+        }
         let (evaluation, validName, evaluationText) = try self.evaluation()
         if case .crossValidation = evaluation, inv.has("early_stop") {
             throw inv.error("early_stop needs validation data in every fit, and the cross-validation folds have none: use valid F or valid DATA",
@@ -278,6 +285,7 @@ struct SweepCommand {
             for rec in result.curve { recorder.epoch(rec) }
             try recorder.finish(.diverged, cost: RunCost(wallSeconds: result.cost.wallSeconds, examples: result.cost.examplesProcessed,
                                                          flops: result.cost.estimatedFLOPs), error: result.status.description)
+            session.warn("configuration \(t.config + 1) (\(plan.describe(c))) \(result.status.description) (run #\(recorder.id), no version stored)")
             return Child(runID: recorder.id, version: nil, status: "diverged")
         }
         var extra: [String: Double] = [:]

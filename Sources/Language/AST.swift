@@ -31,6 +31,8 @@ public struct Expr: Sendable, Hashable, CustomStringConvertible {
         case binary(BinaryOperator, Expr, Expr)
         /// Items joined by commas outside brackets: `train, test`.
         case sequence([Expr])
+        /// `1e-4..1e-1`, `log 1e-4..1e-1 count 6`: a range, only on the right of `in`.
+        case range(low: Expr, high: Expr, log: Bool, count: Expr?)
     }
 
     public var kind: Kind
@@ -141,6 +143,8 @@ public enum ExprPrinter {
         case .unary(let op, let x): return op == .not ? "not " + print(x) : "-" + print(x)
         case .binary(let op, let l, let r): return "(" + print(l) + " " + op.rawValue + " " + print(r) + ")"
         case .sequence(let items): return items.map(print).joined(separator: ", ")
+        case .range(let lo, let hi, let log, let count):
+            return (log ? "log " : "") + print(lo) + ".." + print(hi) + (count.map { " count " + print($0) } ?? "")
         }
     }
 }

@@ -269,7 +269,8 @@ struct ParserState {
     //   andExpr        = notExpr { 'and' notExpr }                          -- priority 2
     //   notExpr        = 'not' notExpr | comparison                         -- priority 3
     //   comparison     = additive [ compOp additive ]   -- not chained      -- priority 4
-    //   compOp         = '=' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'like'   ('in' takes a list)
+    //   compOp         = '=' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'like'   ('in' takes a list or a range)
+    //   range          = [ 'log' ] additive '..' additive [ 'count' additive ]   -- right of 'in' only
     //   additive       = multiplicative { ('+' | '-') multiplicative }      -- priority 5
     //   multiplicative = unary { ('*' | '/') unary }                        -- priority 6
     //
@@ -339,10 +340,57 @@ struct ParserState {
                 if comparisons > 1 { throw chainedComparison(token) }
             }
             advance()
-            let right = try parseSubexpression(limit: priority)
-            if op == .in, !right.isList { throw expectedList(right) }
+            let right = op == .in ? try parseListOrRange(limit: priority) : try parseSubexpression(limit: priority)
             left = Expr(.binary(op, left, right), span: left.span.union(right.span))
         }
+    }
+
+    // inRight = list | range   (see `range` above; `..` is two adjacent '.' tokens)
+    mutating func parseListOrRange(limit: Int) throws -> Expr {
+        let first = try peek()
+        var log = false
+        if first.identifierName == "log", !Self.endsItem(peekSecond()) {
+            log = true
+            advance()
+        }
+        let low = try parseSubexpression(limit: limit)
+        let dot = try peek()
+        guard isPunct(dot, .dot), isPunct(peekSecond(), .dot), !peekSecond().spaceBefore else {
+            if log { throw expectedRange(low) }
+            if !low.isList { throw expectedList(low) }
+            return low
+        }
+        advance()
+        advance()
+        let high = try parseSubexpression(limit: limit)
+        var count: Expr?
+        if try peek().identifierName == "count", Self.startsNumber(peekSecond()) {
+            advance()
+            count = try parseSubexpression(limit: limit)
+        }
+        let end = count?.span ?? high.span
+        return Expr(.range(low: low, high: high, log: log, count: count), span: first.span.union(end))
+    }
+
+    /// Whether a token ends the operand after `in log` (so `log` stands alone).
+    static func endsItem(_ token: Token) -> Bool {
+        switch token.kind {
+        case .eof, .newline, .punct(.semicolon), .punct(.comma), .punct(.rightBracket), .punct(.rightParen): return true
+        default: return false
+        }
+    }
+
+    static func startsNumber(_ token: Token) -> Bool {
+        switch token.kind {
+        case .number, .punct(.minus): return true
+        default: return false
+        }
+    }
+
+    @inline(never)
+    func expectedRange(_ low: Expr) -> ParseStop {
+        fail("expected a range after 'log', found '\(Lexer.clip(text(low.span)))'", at: low.span,
+             notes: ["write e.g. 'lr in log 1e-4..1e-1 count 4'"])
     }
 
     @inline(never)
@@ -354,7 +402,7 @@ struct ParserState {
     @inline(never)
     func expectedList(_ right: Expr) -> ParseStop {
         fail("expected a list after 'in', found '\(Lexer.clip(text(right.span)))'", at: right.span,
-             notes: ["write e.g. 'kind in [retrain, finetune]'"])
+             notes: ["write e.g. 'kind in [retrain, finetune]' (or a range: 'lr in 0.001..0.1 count 3')"])
     }
 
     /// Whether a token can begin an operand (used to tell `a * b` from `a *` followed by

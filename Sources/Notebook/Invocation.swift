@@ -101,6 +101,20 @@ public struct Invocation: Sendable {
     /// The span of an option's value, or of the whole command when it is absent.
     public func span(_ key: String) -> SourceSpan { options[key]?.span ?? node.span }
 
+    /// The span of characters `range` inside a phrase option's text (a sub-language such as
+    /// backtest's policies or sweep's over clause), or the whole phrase when it spans lines.
+    public func phraseSpan(_ key: String, range: Range<Int>) -> SourceSpan {
+        let span = span(key)
+        guard let text = string(key) else { return span }
+        let utf8 = Array(text.utf8)
+        let chars = Array(text)
+        let lo = min(range.lowerBound, chars.count), hi = min(max(range.upperBound, lo), chars.count)
+        let byteLo = String(chars[..<lo]).utf8.count, byteHi = String(chars[..<hi]).utf8.count
+        guard span.start.line == span.end.line, byteHi <= utf8.count, !text.contains("\n") else { return span }
+        return SourceSpan(start: SourceLocation(line: span.start.line, column: span.start.column + lo, offset: span.start.offset + byteLo),
+                          end: SourceLocation(line: span.start.line, column: span.start.column + hi, offset: span.start.offset + byteHi))
+    }
+
     /// A path option or operand resolved against the base directory.
     public func resolvePath(_ path: String) -> String {
         if path.hasPrefix("/") { return path }

@@ -75,6 +75,8 @@ public struct TrainRequest {
     public var tags: [String: String] = [:]
     /// `where EXPR`: only the rows of `data` that match are fitted (recorded as the param `where`).
     public var rowFilter: RowFilter?
+    /// Extra parameters recorded with the run (a sweep's architecture settings).
+    public var params: [String: String] = [:]
 
     public init(kind: String, model: String, spec: ModelSpec, data: String, options: TrainOptions) {
         self.kind = kind
@@ -113,26 +115,11 @@ extension Session {
         }
         let valid = try req.valid.map { try dataset($0, at: span) }
         let replay = try req.replay.map { try dataset($0, at: span) }
-        var params: [String: String] = [:]
-        for (k, v) in req.options.effectiveValues(for: req.spec) { params[k] = v }
-        params["family"] = req.spec.family.rawValue
-        if let f = req.rowFilter { params["where"] = f.text }
-        var roles: [(role: String, name: String)] = [("train", req.data)]
-        if let v = req.valid { roles.append(("valid", v)) }
-        if let r = req.replay { roles.append(("replay", r)) }
-        let recorder = try RunRecorder(session: self, invocation: invocation, kind: req.kind, model: req.model,
-                                       parentVersion: req.parent?.version ?? req.replaces, parentRun: req.parentRun,
-                                       seed: Int(truncatingIfNeeded: req.options.resolvedSeed), datasets: roles,
-                                       params: params)
-        for (k, v) in req.tags { recording("the tag \(k) of run #\(recorder.id)") { try recorder.store.tag(recorder.id, key: k, value: v) } }
+        let recorder = try beginTrainingRun(req, invocation: invocation)
         let bar = ProgressDisplay(enabled: progressEnabled, width: width, label: "\(req.kind) \(req.model)")
         let control = TrainingControl(
             shouldStop: shouldStop,
-            onEpoch: { rec in
-                var values = rec.valid
-                values["train_loss"] = rec.trainLoss
-                recorder.epoch(step: rec.epoch, values: values)
-            },
+            onEpoch: { rec in recorder.epoch(rec) },
             onProgress: { bar.update($0) })
         let result: TrainingResult
         do {
@@ -149,6 +136,50 @@ extension Session {
             throw Diagnostic("\(error)", at: span, notes: notes)
         }
         bar.finish(result)
+        return try completeTrainingRun(req, recorder: recorder, result: result, data: data, span: span)
+    }
+
+    /// Records a version trained elsewhere (a sweep's configurations train on worker threads and
+    /// are recorded here, one after another in configuration order): the run is begun, its curve
+    /// written from the result, then ended as `train` ends it. `metrics` are added to the final
+    /// metrics (a sweep's cross-validation scores).
+    public func recordTrained(_ req: TrainRequest, result: TrainingResult, metrics: [String: Double] = [:],
+                              invocation: Invocation?, span: SourceSpan) throws -> TrainOutcome {
+        let data = try dataset(req.data, at: span)
+        let recorder = try beginTrainingRun(req, invocation: invocation)
+        for rec in result.curve { recorder.epoch(rec) }
+        return try completeTrainingRun(req, recorder: recorder, result: result, data: data, extra: metrics, span: span)
+    }
+
+    /// Records a run whose training failed before it produced anything (status `failed`).
+    public func recordFailedTraining(_ req: TrainRequest, error: String, invocation: Invocation?) throws -> Int64 {
+        let recorder = try beginTrainingRun(req, invocation: invocation)
+        try recorder.finish(.failed, error: error)
+        return recorder.id
+    }
+
+    /// Begins the run of a training: parameters (defaults included), data roles, tags.
+    func beginTrainingRun(_ req: TrainRequest, invocation: Invocation?) throws -> RunRecorder {
+        var params: [String: String] = [:]
+        for (k, v) in req.options.effectiveValues(for: req.spec) { params[k] = v }
+        params["family"] = req.spec.family.rawValue
+        for (k, v) in req.params { params[k] = v }
+        if let f = req.rowFilter { params["where"] = f.text }
+        var roles: [(role: String, name: String)] = [("train", req.data)]
+        if let v = req.valid { roles.append(("valid", v)) }
+        if let r = req.replay { roles.append(("replay", r)) }
+        let recorder = try RunRecorder(session: self, invocation: invocation, kind: req.kind, model: req.model,
+                                       parentVersion: req.parent?.version ?? req.replaces, parentRun: req.parentRun,
+                                       seed: Int(truncatingIfNeeded: req.options.resolvedSeed), datasets: roles,
+                                       params: params)
+        for (k, v) in req.tags { recording("the tag \(k) of run #\(recorder.id)") { try recorder.store.tag(recorder.id, key: k, value: v) } }
+        return recorder
+    }
+
+    /// Ends a training run from its result: warnings, then the status (divergence and Ctrl-C
+    /// end the run and throw), the version and the final metrics.
+    func completeTrainingRun(_ req: TrainRequest, recorder: RunRecorder, result: TrainingResult, data: Dataset,
+                             extra: [String: Double] = [:], span: SourceSpan) throws -> TrainOutcome {
         // Messages starting "note: " are information, not warnings.
         for w in result.warnings { if w.hasPrefix("note: ") { printError(w) } else { warn(w) } }
         let cost = RunCost(wallSeconds: result.cost.wallSeconds, examples: result.cost.examplesProcessed,
@@ -168,7 +199,8 @@ extension Session {
                                      "try a smaller learning rate, e.g. lr \(String(format: "%g", lr / 10)) (this run used \(String(format: "%g", lr)))",
                                      "list diverged runs with: runs where status = diverged"])
         }
-        let metrics = finalMetrics(result)
+        var metrics = finalMetrics(result)
+        for (k, v) in extra { metrics[k] = v }
         let weights: [UInt8]
         do {
             weights = try result.model.serialize()
@@ -200,6 +232,15 @@ extension Session {
         for (k, v) in primary { m[k] = v }
         if !r.validMetrics.isEmpty { for (k, v) in r.validMetrics { m["valid_" + k] = v } }
         return m
+    }
+}
+
+extension RunRecorder {
+    /// Commits one epoch of a training curve (`train_loss` and the validation metrics).
+    func epoch(_ rec: EpochRecord) {
+        var values = rec.valid
+        values["train_loss"] = rec.trainLoss
+        epoch(step: rec.epoch, values: values)
     }
 }
 

@@ -12,6 +12,12 @@ public enum RunField: String, Sendable, Hashable, CaseIterable {
     case wallSeconds = "wall_seconds"
     case examples, flops
 
+    /// The field a filter names: its raw value, or `parent` for `parent_run` (the children of a
+    /// sweep, duel or backtest: `runs where parent = #12`).
+    public static func named(_ name: String) -> RunField? {
+        name == "parent" ? .parentRun : RunField(rawValue: name)
+    }
+
     /// Fields whose values are names: an identifier compared with them is a name, not a field
     /// (`model = price`, `kind = finetune`, `status = failed`, `dataset = train`).
     public var isNameValued: Bool {

@@ -19,7 +19,7 @@ extension Store {
              try Bool.fetchOne(db, sql: "SELECT 1 FROM metrics WHERE key = ? LIMIT 1", arguments: [name]) ?? false)
         }
         var choices: [(String, Operand)] = []
-        if let field = RunField(rawValue: name) { choices.append(("run field '\(name)'", .field(field))) }
+        if let field = RunField.named(name) { choices.append(("run field '\(name)'", .field(field))) }
         if isMetric { choices.append(("metric.\(name)", .metric(name))) }
         if isParam { choices.append(("param.\(name)", .param(name))) }
         if choices.count == 1, let only = choices.first { return only.1 }

@@ -80,6 +80,20 @@ import Testing
         #expect(try one("f kind in []") == "f | (in kind [])")
     }
 
+    /// Ranges stand only on the right of `in` (sweep's over clause); `..` is two adjacent dots.
+    @Test func ranges() throws {
+        #expect(try one("f lr in 0.001..0.1 count 3") == "f | (in lr range(0.001..0.1 count 3))")
+        #expect(try one("f lr in log 1e-4..1e-1 count 6, batch in [16, 32]")
+                == "f | seq((in lr range(log 1e-4..1e-1 count 6)), (in batch [16, 32]))")
+        #expect(try one("f x in 1..10 y") == "f | (in x range(1..10)) | y")
+        #expect(try one("f x in -1..1") == "f | (in x range(-1..1))")
+        #expect(failure("f lr in log [1, 2]")?.message == "expected a range after 'log', found '[1, 2]'")
+        #expect(try one("f lr in log x..1") == "f | (in lr range(log x..1))")  // the command checks the ends
+        #expect(failure("f lr in log")?.message == "expected a list after 'in', found 'log'")
+        #expect(failure("f x in 1. .2") != nil)
+        #expect(failure("f x in 1") != nil)
+    }
+
     @Test func primaries() throws {
         #expect(try one("f 42 0.8 .5 1e-6 2.5E+3") == "f | 42 | 0.8 | .5 | 1e-6 | 2.5E+3")
         #expect(try one("f _ _3 _foo __ _3x") == "f | _ | _3 | _foo | __ | _3x")

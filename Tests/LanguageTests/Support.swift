@@ -18,6 +18,8 @@ func shape(_ e: Expr) -> String {
     case .unary(let op, let x): return "(\(op == .not ? "not" : "neg") \(shape(x)))"
     case .binary(let op, let l, let r): return "(\(op.rawValue) \(shape(l)) \(shape(r)))"
     case .sequence(let items): return "seq(" + items.map(shape).joined(separator: ", ") + ")"
+    case .range(let lo, let hi, let log, let count):
+        return "range(\(log ? "log " : "")\(shape(lo))..\(shape(hi))\(count.map { " count " + shape($0) } ?? ""))"
     }
 }
 

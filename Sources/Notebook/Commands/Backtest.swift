@@ -195,17 +195,7 @@ struct BacktestCommand {
         do {
             return try PolicyParser.parse(text)
         } catch let e as PolicyParseError {
-            let span = inv.span("policies")
-            // Point at the offending words inside the phrase (one line: offsets map to columns).
-            let utf8 = Array(text.utf8)
-            let chars = Array(text)
-            let lo = min(e.range.lowerBound, chars.count), hi = min(e.range.upperBound, chars.count)
-            let byteLo = String(chars[..<lo]).utf8.count, byteHi = String(chars[..<hi]).utf8.count
-            var at = span
-            if span.start.line == span.end.line, byteHi <= utf8.count {
-                at = SourceSpan(start: SourceLocation(line: span.start.line, column: span.start.column + lo, offset: span.start.offset + byteLo),
-                                end: SourceLocation(line: span.start.line, column: span.start.column + hi, offset: span.start.offset + byteHi))
-            }
+            let at = inv.phraseSpan("policies", range: e.range)
             var notes = e.suggestion.map { ["did you mean '\($0)'?"] } ?? []
             notes.append("policies: keep | retrain|finetune each | every K | when psi|ks|error > X | when cost [window W] | background | nearest version, comma-separated")
             throw Diagnostic.syntax(e.message, at: at, notes: notes)

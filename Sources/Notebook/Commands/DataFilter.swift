@@ -61,6 +61,8 @@ struct FilterTranslator {
                              notes: ["a filter compares column values; the only function is missing(COLUMN)"])
         case .list:
             throw Diagnostic("a list can only follow 'in' in a filter", at: e.span)
+        case .range:
+            throw Diagnostic("a range a..b belongs to sweep's over clause; in a filter write x >= A and x <= B", at: e.span)
         case .map, .star, .runID, .version, .cellRef, .sequence:
             throw Diagnostic("'\(ExprPrinter.print(e))' cannot be used in a filter", at: e.span,
                              notes: ["a filter uses columns, numbers, quoted strings, true/false and operators"])

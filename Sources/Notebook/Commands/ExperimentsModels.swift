@@ -247,10 +247,13 @@ let rerunCommand = CommandSpec(
             throw Diagnostic("replaying run #\(id) failed: \(d.message)", at: arg.span, kind: d.kind,
                              notes: ["in the recorded command \"\(old.command)\" at column \(column)"] + d.notes)
         }
-        let newer = try Experiments.wrap(arg.span) {
-            try store.runs(RunQuery(filter: .and(.compare(.field(.id), .gt, .number(Double(before))),
-                                                 .compare(.field(.kind), .eq, .string(old.row.kind.rawValue)))))
+        var filter = RunFilter.and(.compare(.field(.id), .gt, .number(Double(before))),
+                                   .compare(.field(.kind), .eq, .string(old.row.kind.rawValue)))
+        // A sweep's child: the replayed sweep's child of the same configuration.
+        if let config = old.row.tags["config"], old.row.parentRun != nil {
+            filter = .and(filter, .compare(.tag("config"), .eq, .string(config)))
         }
+        let newer = try Experiments.wrap(arg.span) { try store.runs(RunQuery(filter: filter)) }
         guard let fresh = newer.first else {
             throw Diagnostic("replaying run #\(id) recorded no new \(old.row.kind.rawValue) run", at: arg.span)
         }

@@ -75,7 +75,7 @@ struct RunFilterBuilder {
     }
 
     func isNameValuedField(_ e: Expr) -> Bool {
-        if let n = e.identifier, let f = RunField(rawValue: n) { return f.isNameValued }
+        if let n = e.identifier, let f = RunField.named(n) { return f.isNameValued }
         return false
     }
 
@@ -87,6 +87,8 @@ struct RunFilterBuilder {
             if case .number(let d, _) = inner.kind { return .number(-d) }
         case .string(let s): return .string(s)
         case .runID(let id): return .number(Double(id))
+        case .range:
+            throw Diagnostic("a range a..b belongs to sweep's over clause; in a filter write x >= A and x <= B", at: e.span)
         case .identifier(let name):
             if case .field(let f)? = other, f.isNameValued { return .string(name) }
             // Tags and parameters are text: `tag.stage = candidate`, `param.solver = exact`.

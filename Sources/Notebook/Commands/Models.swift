@@ -379,18 +379,8 @@ func runTraining(_ inv: Invocation, _ session: Session, kind: String) throws -> 
     var replaces: Int?
     switch kind {
     case "finetune":
-        let loaded = try session.loadVersion(modelName, ref: ref, at: modelArg.span)
-        if let r = loaded.model.routing {
-            throw Diagnostic("\(modelName)@\(loaded.version) is a segment model (by \(r.column)) and cannot be fine-tuned", at: modelArg.span,
-                             notes: ["fine-tune its base or a segment's version, e.g. finetune \(modelName)@\(r.baseVersion) on \(dataName) where \(r.column) = …, then segment again"])
-        }
-        parent = (loaded.version, loaded.model)
-        // The parent's own specification decides (a redefined model cannot fine-tune an older version).
-        if spec != loaded.model.spec {
-            let diffs = spec.differences(from: loaded.model.spec)
-            throw Diagnostic("\(modelName)@\(loaded.version) was trained with a different definition of '\(modelName)'",
-                             at: modelArg.span, notes: diffs + ["retrain the model instead"])
-        }
+        let loaded = try fineTuneParent(session, model: modelName, ref: ref, spec: spec, data: dataName, at: modelArg.span)
+        parent = loaded
         spec = loaded.model.spec
     case "retrain":
         let store = try session.store()
@@ -416,6 +406,23 @@ func runTraining(_ inv: Invocation, _ session: Session, kind: String) throws -> 
         session.warn("\(modelName)@\(outcome.version) extends an unhealthy chain (\(health.summary)): consider retrain \(modelName) on \(dataName)")
     }
     return .version(model: modelName, version: outcome.version)
+}
+
+/// The parent of a fine-tune: the version and its weights, whose specification must be the
+/// model's definition (a redefined model cannot fine-tune an older version).
+func fineTuneParent(_ session: Session, model: String, ref: Language.VersionRef, spec: ModelSpec, data: String,
+                    at span: SourceSpan) throws -> (version: Int, model: TrainedModel) {
+    let loaded = try session.loadVersion(model, ref: ref, at: span)
+    if let r = loaded.model.routing {
+        throw Diagnostic("\(model)@\(loaded.version) is a segment model (by \(r.column)) and cannot be fine-tuned", at: span,
+                         notes: ["fine-tune its base or a segment's version, e.g. finetune \(model)@\(r.baseVersion) on \(data) where \(r.column) = …, then segment again"])
+    }
+    if spec != loaded.model.spec {
+        let diffs = spec.differences(from: loaded.model.spec)
+        throw Diagnostic("\(model)@\(loaded.version) was trained with a different definition of '\(model)'",
+                         at: span, notes: diffs + ["retrain the model instead"])
+    }
+    return (loaded.version, loaded.model)
 }
 
 /// The primary metric of a task: rmse for regression, accuracy for classification.

@@ -1,3 +1,4 @@
+import Decisions
 import Foundation
 import Language
 import Render
@@ -24,7 +25,7 @@ let reportCommand = CommandSpec(
         let title = "retune report — " + URL(fileURLWithPath: session.storePath).lastPathComponent
         let built = try Experiments.buildReport(title: title, rows: rows, details: details, store: store, span: inv.node.span)
         try Experiments.write(built.html, to: path, overwrite: inv.flag("overwrite"), span: fileSpan)
-        session.print("wrote \(raw): \(rows.count) run\(rows.count == 1 ? "" : "s"), \(built.curves) curve\(built.curves == 1 ? "" : "s"), \(built.duels) duel\(built.duels == 1 ? "" : "s"), \(built.drifts) drift chart\(built.drifts == 1 ? "" : "s")")
+        session.print("wrote \(raw): \(rows.count) run\(rows.count == 1 ? "" : "s"), \(built.curves) curve\(built.curves == 1 ? "" : "s"), \(built.duels) duel\(built.duels == 1 ? "" : "s"), \(built.drifts) drift chart\(built.drifts == 1 ? "" : "s")" + (built.sweeps > 0 ? ", \(built.sweeps) sweep\(built.sweeps == 1 ? "" : "s")" : ""))
         return .runs(rows.map { Int($0.id) })
     })
 
@@ -34,6 +35,7 @@ extension Experiments {
         var curves: Int
         var duels: Int
         var drifts: Int
+        var sweeps: Int
     }
 
     static func buildReport(title: String, rows: [RunRow], details: [RunDetail], store: Store, span: SourceSpan) throws -> BuiltReport {
@@ -89,6 +91,39 @@ extension Experiments {
             }
         }
 
+        // Sweeps: the children sorted by the sweep's metric, and the metric per child.
+        var sweeps = 0
+        for d in details where d.row.kind.rawValue == "sweep" {
+            let metric = d.row.params["metric"] ?? "valid_rmse"
+            let lowerIsBetter = !SweepMetric(metric).higherIsBetter
+            var kids: [RunRow] = []
+            if !d.children.isEmpty {
+                kids = try wrap(span) {
+                    try store.runs(RunQuery(filter: .isIn(.field(.id), d.children.map { .number(Double($0)) }), includeDeleted: true))
+                }
+            }
+            kids.sort { a, b in
+                let x = a.metrics[metric] ?? .nan, y = b.metrics[metric] ?? .nan
+                if x.isNaN != y.isNaN { return !x.isNaN }
+                return x == y || x.isNaN ? a.id < b.id : (lowerIsBetter ? x < y : x > y)
+            }
+            if sweeps == 0 { report.addHeading("Sweeps") }
+            sweeps += 1
+            let best = d.row.tags["best_config"].map { "; best: \($0)" } ?? ""
+            report.addParagraph("sweep #\(d.row.id) of \(d.row.model ?? "?") over \(d.row.params["over"] ?? "?"): \(kids.count) configurations, \(d.row.params["evaluation"] ?? ""), \(metric)\(best).")
+            guard !kids.isEmpty else { continue }
+            report.addTable(Table(title: "sweep #\(d.row.id)",
+                                  columns: [Table.Column("run"), Table.Column("version"), Table.Column("configuration"),
+                                            Table.Column(metric, alignment: .right), Table.Column("status")],
+                                  rows: kids.map { k in
+                                      [.text("#\(k.id)"), k.version.map { .text("\(k.model ?? "")@\($0)") } ?? .missing,
+                                       .text(k.tags["config"] ?? ""), k.metrics[metric].map { .number($0) } ?? .missing,
+                                       .text(k.status.rawValue)]
+                                  }))
+            report.addSVG(SVG.barChart(labels: kids.map { "#\($0.id) " + ($0.tags["config"] ?? "") }, values: kids.map { $0.metrics[metric] ?? .nan },
+                                       title: "sweep #\(d.row.id): \(metric) per configuration"))
+        }
+
         // Drift: PSI per feature.
         var drifts = 0
         for d in details where d.row.kind == .drift {
@@ -99,6 +134,6 @@ extension Experiments {
             report.addSVG(SVG.barChart(labels: psi.map { String($0.key.dropFirst(4)) }, values: psi.map(\.value),
                                        thresholds: [0.1, 0.25], title: "drift #\(d.row.id): PSI per feature"))
         }
-        return BuiltReport(html: report.render(), curves: curveCount, duels: duels, drifts: drifts)
+        return BuiltReport(html: report.render(), curves: curveCount, duels: duels, drifts: drifts, sweeps: sweeps)
     }
 }

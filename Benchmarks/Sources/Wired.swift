@@ -20,6 +20,9 @@ func removeStore(_ path: String) {
     for suffix in ["", "-wal", "-shm"] { _ = unlink(path + suffix) }
 }
 
+/// The backend a store path names, for result labels (`WAL` for SQLite files).
+func storeLabel(_ path: String) -> String { PostgresURL.isPostgres(path) ? "PostgreSQL" : "WAL" }
+
 func fileSize(_ path: String) throws -> Int {
     var st = stat()
     guard stat(path, &st) == 0 else { throw BenchError.io(path: path, reason: "cannot stat: \(String(cString: strerror(errno)))") }
@@ -224,7 +227,7 @@ func runRunCreate(_ o: Options) throws {
         session.close()
     }
     ResultLine(workload: "run_create", size: "\(runs) runs", median: median(rates), unit: "runs/s",
-               kernel: "Notebook RunRecorder: beginRun(5 params) + finish(3 metrics), a transaction each, WAL",
+               kernel: "Notebook RunRecorder: beginRun(5 params) + finish(3 metrics), a transaction each, " + storeLabel(path),
                samples: rates).print()
 }
 
@@ -268,7 +271,7 @@ func runMetricPoints(_ o: Options) throws {
     session.close()
     ResultLine(workload: "metric_points", size: "\(logged) points (\(runs) runs x \(epochs) epochs x \(keys) keys)",
                median: Double(logged) / elapsed, unit: "points/s",
-               kernel: "Notebook RunRecorder.epoch -> logEpoch: one transaction per epoch, WAL",
+               kernel: "Notebook RunRecorder.epoch -> logEpoch: one transaction per epoch, " + storeLabel(path),
                samples: perRun, extras: [("transactions", .int(runs * epochs))]).print()
 }
 

@@ -1,4 +1,4 @@
-"""MLflow (SQLite backend store) tracking figures, adapted from shared/anchors/mlflow_logging.py,
+"""MLflow (SQLite backend store, or PostgreSQL with --uri) tracking figures, adapted from shared/anchors/mlflow_logging.py,
 at sizes MLflow finishes in about a minute. Prints JSON result lines (side "mlflow"):
   run_create     runs/s: 200 x (start_run + log_params(5) + log_metrics(3) + end_run)
   metric_points  points/s: mlflow.log_metric, one point per call (3 keys x STEPS)
@@ -17,13 +17,14 @@ ap.add_argument("--steps", type=int, default=300)
 ap.add_argument("--search-reps", type=int, default=5)
 ap.add_argument("--runs", type=int, default=200)
 ap.add_argument("--grow-to", type=int, default=2000)
+ap.add_argument("--uri", default=None, help="a tracking URI (e.g. postgresql://user@host:port/db) instead of a new SQLite file")
 args = ap.parse_args()
 
 shutil.rmtree(args.dir, ignore_errors=True)
 os.makedirs(os.path.join(args.dir, "artifacts"), exist_ok=True)
 os.chdir(args.dir)
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-URI = "sqlite:///" + os.path.join(args.dir, "mlflow.db")
+URI = args.uri or "sqlite:///" + os.path.join(args.dir, "mlflow.db")
 FILTER = "metrics.rmse < 0.5 and params.lr = '0.01'"
 ORDER = ["metrics.rmse ASC"]
 LRS = ["0.1", "0.01", "0.001"]
@@ -35,7 +36,7 @@ from mlflow.entities import Metric, Param  # noqa: E402
 mlflow.set_tracking_uri(URI)
 client = MlflowClient()
 client.search_experiments()  # creates the schema
-K = f"mlflow {mlflow.__version__} sqlite"
+K = f"mlflow {mlflow.__version__} " + ("postgresql" if URI.startswith("postgresql") else "sqlite")
 rng = random.Random(0)
 
 

@@ -36,7 +36,9 @@ from mlflow.entities import Metric, Param  # noqa: E402
 mlflow.set_tracking_uri(URI)
 client = MlflowClient()
 client.search_experiments()  # creates the schema
-K = f"mlflow {mlflow.__version__} " + ("postgresql" if URI.startswith("postgresql") else "sqlite")
+PG = URI.startswith("postgresql")
+K = f"mlflow {mlflow.__version__} " + ("postgresql" if PG else "sqlite")
+W = "_pg" if PG else ""  # workload suffix: PostgreSQL rows sit beside the SQLite ones
 rng = random.Random(0)
 
 
@@ -55,7 +57,7 @@ for i in range(args.runs):
         mlflow.log_params(params(i))
         mlflow.log_metrics(metrics())
 dt = time.perf_counter() - t
-emit("mlflow", "run_create", f"{args.runs} runs", args.runs / dt, "runs/s", K, [args.runs / dt])
+emit("mlflow", "run_create" + W, f"{args.runs} runs", args.runs / dt, "runs/s", K, [args.runs / dt])
 
 keys = ["loss", "val_loss", "acc"]
 with mlflow.start_run(experiment_id=eid, run_name="single"):
@@ -65,7 +67,7 @@ with mlflow.start_run(experiment_id=eid, run_name="single"):
             mlflow.log_metric(k, 1.0 / (s + 1), step=s)
     dt = time.perf_counter() - t
 n = len(keys) * args.steps
-emit("mlflow", "metric_points", f"{n} points", n / dt, "points/s", K + " log_metric", [n / dt])
+emit("mlflow", "metric_points" + W, f"{n} points", n / dt, "points/s", K + " log_metric", [n / dt])
 
 run = client.create_run(eid, run_name="batch")
 now = int(time.time() * 1000)
@@ -75,7 +77,7 @@ for j in range(0, len(pts), 1000):
     client.log_batch(run.info.run_id, metrics=pts[j:j + 1000])
 dt = time.perf_counter() - t
 client.set_terminated(run.info.run_id)
-emit("mlflow", "metric_batch", f"{len(pts)} points", len(pts) / dt, "points/s", K + " log_batch", [len(pts) / dt])
+emit("mlflow", "metric_batch" + W, f"{len(pts)} points", len(pts) / dt, "points/s", K + " log_batch", [len(pts) / dt])
 
 
 def search(label):
@@ -87,7 +89,7 @@ def search(label):
         xs.append((time.perf_counter() - t) * 1e3)
     vals = [r.data.metrics["rmse"] for r in rs]
     assert vals == sorted(vals) and all(v < 0.5 for v in vals)
-    emit("mlflow", "runs_where", label, median(xs), "ms", K + " search_runs", xs, matches=len(rs))
+    emit("mlflow", "runs_where" + W, label, median(xs), "ms", K + " search_runs", xs, matches=len(rs))
 
 
 search(f"{args.runs} runs")

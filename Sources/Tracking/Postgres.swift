@@ -70,20 +70,47 @@ final class PostgresClient: @unchecked Sendable {
     private let logger = Logger(label: "retune-store")
     /// Serialises transactions: the connection runs one at a time.
     let lock = NSLock()
+    /// The statement waiting for its answer, failed at once when the connection closes (a
+    /// killed server) or after `statementDeadline` without an answer. Touched on the event loop.
+    private let pending = Locked<EventLoopPromise<PostgresQueryResult>?>(nil)
+    private let lost = Locked<Bool>(false)
+    /// Seconds a statement may go without any answer before the connection is given up.
+    static let statementDeadline: Int64 = 60
 
     init(_ url: PostgresURL) throws(StoreError) {
         self.url = url
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var config = PostgresConnection.Configuration(host: url.host, port: url.port, username: url.user,
                                                       password: url.password, database: url.database, tls: .disable)
-        config.options.connectTimeout = .milliseconds(Int64(url.connectTimeout * 1000))
+        let timeout = TimeAmount.milliseconds(Int64(url.connectTimeout * 1000))
+        config.options.connectTimeout = timeout
         do {
-            connection = try PostgresConnection.connect(on: group.next(), configuration: config, id: 1, logger: logger).wait()
+            // The TCP connect has its own timeout; the whole start-up (a server that accepts but
+            // never answers, authentication) is bounded by the same limit.
+            let loop = group.next()
+            let promise = loop.makePromise(of: PostgresConnection.self)
+            let connecting = PostgresConnection.connect(on: loop, configuration: config, id: 1, logger: logger)
+            let deadline = loop.scheduleTask(in: timeout) { promise.fail(PostgresConnectTimeout()) }
+            connecting.whenComplete { result in
+                deadline.cancel()
+                switch result {
+                case let .success(connection):
+                    promise.futureResult.whenFailure { _ in connection.close().whenComplete { _ in } }
+                    promise.succeed(connection)
+                case let .failure(error):
+                    promise.fail(error)
+                }
+            }
+            connection = try promise.futureResult.wait()
         } catch {
             try? group.syncShutdownGracefully()
             throw StoreError.cannotConnect(host: url.host, port: url.port, reason: PostgresClient.connectReason(error, url))
         }
         self.group = group
+        connection.closeFuture.whenComplete { [pending, lost] _ in
+            lost.withLock { $0 = true }
+            pending.withLock { $0?.fail(PostgresConnectionLost()) }
+        }
     }
 
     deinit {
@@ -93,9 +120,15 @@ final class PostgresClient: @unchecked Sendable {
 
     /// A short reason for a failed connect: refused, timed out, or the server's own message.
     static func connectReason(_ error: any Error, _ url: PostgresURL) -> String {
+        if error is PostgresConnectTimeout {
+            return "no answer within \(StoreError.seconds(url.connectTimeout)) (connect_timeout)"
+        }
         if let e = error as? PSQLError {
             if let message = e.serverInfo?[.message] { return message }
             if let underlying = e.underlying { return connectReason(underlying, url) }
+            if e.code == .serverClosedConnection || e.code == .uncleanShutdown {
+                return "the connection was closed before the server answered (is it a PostgreSQL server, and reachable?)"
+            }
             return "\(e.code)"
         }
         if let e = error as? ChannelError, case .connectTimeout = e {
@@ -117,6 +150,7 @@ final class PostgresClient: @unchecked Sendable {
 
     /// The server's message for a failed statement (with its SQLSTATE when it has one).
     static func message(_ error: any Error) -> String {
+        if let e = error as? PostgresConnectionLost { return e.reason }
         guard let e = error as? PSQLError else { return "\(error)" }
         if let message = e.serverInfo?[.message] { return message }
         if e.code == .serverClosedConnection || e.code == .clientClosedConnection || e.code == .uncleanShutdown {
@@ -141,7 +175,22 @@ final class PostgresClient: @unchecked Sendable {
             case let .blob(v): binds.append(ByteBuffer(bytes: v))
             }
         }
-        let result = try connection.query(PostgresQuery(unsafeSQL: PostgresClient.numbered(sql), binds: binds), logger: logger).wait()
+        if lost.withLock({ $0 }) { throw PostgresConnectionLost() }
+        let loop = connection.eventLoop
+        let promise = loop.makePromise(of: PostgresQueryResult.self)
+        pending.withLock { $0 = promise }
+        defer { pending.withLock { $0 = nil } }
+        let connection = self.connection
+        let deadline = loop.scheduleTask(in: .seconds(PostgresClient.statementDeadline)) {
+            promise.fail(PostgresConnectionLost(reason: "no answer from the server within \(PostgresClient.statementDeadline) s"))
+            connection.close().whenComplete { _ in }
+        }
+        connection.query(PostgresQuery(unsafeSQL: PostgresClient.numbered(sql), binds: binds), logger: logger).whenComplete { result in
+            deadline.cancel()
+            promise.completeWith(result)
+        }
+        if lost.withLock({ $0 }) { promise.fail(PostgresConnectionLost()) }
+        let result = try promise.futureResult.wait()
         var rows: [SQLRow] = []
         rows.reserveCapacity(result.rows.count)
         var columns: [String]?
@@ -240,6 +289,14 @@ final class PostgresSQLConnection: SQLConnection {
         }
     }
 }
+
+/// The connection closed under a statement (a killed server), or the server stopped answering.
+struct PostgresConnectionLost: Error {
+    var reason = "the connection to the PostgreSQL server was lost"
+}
+
+/// The connect (TCP and start-up) took longer than `connect_timeout`.
+struct PostgresConnectTimeout: Error {}
 
 /// A failed PostgreSQL statement: the server's message and SQLSTATE.
 struct PostgresStatementError: Error, CustomStringConvertible {

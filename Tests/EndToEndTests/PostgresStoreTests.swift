@@ -74,7 +74,8 @@ import Tracking
         let a = try Store(path: original).census(), b = try Store(path: url).census(), c = try Store(path: back).census()
         #expect(a.checksum == b.checksum)
         #expect(b.checksum == c.checksum)
-        #expect(a.counts.map(\.rows) == c.counts.map(\.rows))
+        // (The first copy's own cells land in the source after it was copied: compare the copies.)
+        #expect(b.counts.map(\.rows) == c.counts.map(\.rows))
         #expect((a.counts.first { $0.table == "metrics" }?.rows ?? 0) > 0)
         // The same versions with the same weights come back.
         let before = try Store(path: original).loadVersion("progress", .latest)
@@ -99,14 +100,25 @@ import Tracking
         #expect(r.stderr.contains("cannot connect to PostgreSQL at 127.0.0.1:\(port): connection refused"), "\(r.stderr)")
     }
 
-    @Test func unansweredConnectionTimesOutInsteadOfHanging() throws {
-        // 10.255.255.1 is routable-looking and silent: the connect either times out or the
-        // network says unreachable. Either way a clear error within the timeout, never a hang.
+    @Test func silentServerTimesOutInsteadOfHanging() throws {
+        // A socket that listens but never answers: the TCP connect succeeds (the kernel's
+        // backlog), the start-up message gets no reply. The connect_timeout bounds it all.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        #expect(listen(fd, 8) == 0)
+        let port = Int(UInt16(bigEndian: address.sin_port))
         let started = Date()
-        let r = try RetuneBinary.run(["--store", "postgres://nobody@10.255.255.1:5432/x?connect_timeout=1", "-c", "runs"])
-        #expect(Date().timeIntervalSince(started) < 15)
+        let r = try RetuneBinary.run(["--store", "postgres://nobody@127.0.0.1:\(port)/x?connect_timeout=1", "-c", "runs"])
+        let seconds = Date().timeIntervalSince(started)
+        #expect(seconds < 10, "took \(seconds) s")
         #expect(r.status == 74)
-        #expect(r.stderr.contains("cannot connect to PostgreSQL at 10.255.255.1:5432"), "\(r.stderr)")
+        #expect(r.stderr.contains("cannot connect to PostgreSQL at 127.0.0.1:\(port): no answer within 1 s (connect_timeout)"), "\(r.stderr)")
     }
 
     @Test func malformedURLIsAClearError() throws {
@@ -124,15 +136,9 @@ import Tracking
         let url = try server.createDatabase("killed")
         let dir = try RetuneBinary.tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: RetuneBinary.path)
-        p.arguments = ["-c", "generate housing rows 5000 seed 2 as big; model n = mlp hidden [32] predicts price; train n on big epochs 100000",
-                       "--store", url]
-        p.currentDirectoryURL = dir
-        let err = Pipe()
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = err
-        try p.run()
+        let child = try Spawn.start([RetuneBinary.path, "-c",
+                                     "generate housing rows 5000 seed 2 as big; model n = mlp hidden [32] predicts price; train n on big epochs 100000",
+                                     "--store", url])
         let observer = try Store(path: url)
         var runID: Int64?
         let deadline = Date().addingTimeInterval(60)
@@ -145,14 +151,14 @@ import Tracking
         }
         let id = try #require(runID, "the training never logged an epoch")
         server.kill()
-        // The client sees the lost server as an error at its next write, and exits (no hang).
-        let exited = Date().addingTimeInterval(30)
-        while p.isRunning, Date() < exited { Thread.sleep(forTimeInterval: 0.1) }
-        if p.isRunning { Foundation.kill(p.processIdentifier, SIGKILL) }
-        p.waitUntilExit()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(p.terminationStatus != 0)
-        #expect(stderr.contains("PostgreSQL") || stderr.contains("connection"), "\(stderr)")
+        // Training goes on when a write fails (a warning, once); Ctrl-C then stops it, its end
+        // cannot be recorded either, and the process exits (no hang on the dead connection).
+        Thread.sleep(forTimeInterval: 1)
+        Foundation.kill(child.pid, SIGINT)
+        let result = try child.wait(timeout: 90)
+        #expect(result.status == 130, "\(result.stderr)")
+        #expect(result.stderr.contains("could not record"), "\(result.stderr)")
+        #expect(result.stderr.contains("connection to the PostgreSQL server was lost"), "\(result.stderr)")
         try server.restart()
         let after = try RetuneBinary.run(["-c", "runs", "--store", url], directory: dir)
         #expect(after.status == 0, "\(after.stderr)")
@@ -185,23 +191,24 @@ import Tracking
         let dir = try RetuneBinary.tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let sqlite = dir.appendingPathComponent("f.db").path
-        let script = "generate housing rows 300 seed 3 as d; model a = linear predicts price; model b = ridge lambda 0.5 predicts price; "
+        let script = "generate housing rows 300 seed 3 as d; model a = linear predicts price; model b = linear l2 0.5 predicts price; "
             + "train a on d; train b on d; train b on d seed 9; tag #2 stage good; note #3 \"Retry\""
         for store in [sqlite, url] {
             let r = try RetuneBinary.run(["--store", store, "-c", script], directory: dir)
             #expect(r.status == 0, "\(r.stderr)")
         }
         let queries = ["runs where model = \"b\"", "runs where metric.rmse < 1e9 order by metric.rmse desc limit 2",
-                       "runs where tag.stage = \"good\" or model like \"A%\"", "runs where not has tag.stage order by id",
-                       "runs where dataset = \"d\" and status != \"failed\"", "runs where param.lambda > 0.1",
-                       "runs where model in (\"a\", \"b\") order by param.lambda limit 5", "runs where note like \"%retry%\""]
+                       "runs where tag.stage = \"good\" or model like \"A%\"", "runs where not tag.stage order by id",
+                       "runs where dataset = \"d\" and status != \"failed\"", "runs where kind = \"train\" and duration >= 0",
+                       "runs where model in [\"a\", \"b\"] order by param.solver desc limit 5", "runs where note like \"%retry%\"",
+                       "runs where started > \"2020-01-01\" and param.seed = 9"]
         for q in queries {
             let a = try RetuneBinary.run(["--store", sqlite, "-c", "set format csv; " + q], directory: dir)
             let b = try RetuneBinary.run(["--store", url, "-c", "set format csv; " + q], directory: dir)
             #expect(a.status == 0 && b.status == 0, "\(q): \(a.stderr) \(b.stderr)")
             let ids = { (text: String) in text.split(separator: "\n").dropFirst().map { $0.split(separator: ",").first ?? "" } }
             #expect(ids(a.stdout) == ids(b.stdout), "\(q)\nSQLite:\n\(a.stdout)\nPostgreSQL:\n\(b.stdout)")
-            #expect(!ids(a.stdout).isEmpty || q.contains("not has"), "\(q) matched nothing: the test would not see a difference")
+            #expect(!ids(a.stdout).isEmpty, "\(q) matched nothing: the test would not see a difference")
         }
     }
 }

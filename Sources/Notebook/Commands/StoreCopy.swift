@@ -35,7 +35,7 @@ let storeCommand = CommandSpec(
     handler: { inv, session in
         guard inv.operand(0) != nil else {
             let store = try session.store()
-            session.print("store: \(store.location) (\(store.dialect == .postgres ? "PostgreSQL" : "SQLite"), schema \(Store.schemaVersion))")
+            session.print("store: \(store.path) (\(store.dialect == .postgres ? "PostgreSQL" : "SQLite"), schema \(Store.schemaVersion))")
             return nil
         }
         guard let fromArg = inv.operand(1), let toArg = inv.operand(2) else {

@@ -120,26 +120,16 @@ final class PostgresServer: @unchecked Sendable {
     }
 
     /// Runs a program (as the `postgres` user when root and `asPostgres`); throws with its
-    /// output when it fails.
+    /// output when it fails (`Spawn`: no pipes for the server pg_ctl leaves running to hold).
     @discardableResult
     static func command(_ arguments: [String], asPostgres: Bool = true) throws(PostgresServerError) -> String {
         let argv = isRoot && asPostgres ? ["/usr/sbin/runuser", "-u", "postgres", "--"] + arguments : arguments
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: argv[0])
-        p.arguments = Array(argv.dropFirst())
-        p.currentDirectoryURL = URL(fileURLWithPath: "/tmp")
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        p.standardInput = FileHandle.nullDevice
-        do { try p.run() } catch { throw PostgresServerError(message: "\(argv[0]): \(error)") }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard p.terminationStatus == 0 else {
-            throw PostgresServerError(message: "\(arguments.joined(separator: " ")) exited \(p.terminationStatus): \(text)")
+        let result: Spawn.Result
+        do { result = try Spawn.run(argv, timeout: 120) } catch { throw PostgresServerError(message: "\(error)") }
+        guard result.status == 0 else {
+            throw PostgresServerError(message: "\(arguments.joined(separator: " ")) exited \(result.status): \(result.stdout)\(result.stderr)")
         }
-        return text
+        return result.stdout
     }
 }
 

@@ -16,6 +16,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
     ],
     targets: [
         // C libraries, each wrapped by exactly one Swift target.
@@ -37,9 +38,11 @@ let package = Package(
         // The decision engine: candidate actions, evaluation protocols (held-out, prequential
         // backtests), statistics and verdict rules. Pure: no store, terminal or language.
         .target(name: "Decisions", dependencies: ["Tabular", "Learning"], swiftSettings: strict),
-        // The SQLite experiment store.
+        // The experiment store: SQLite (embedded default, GRDB) and PostgreSQL (postgres-nio),
+        // one store implementation over a neutral SQL connection.
         .target(name: "Tracking", dependencies: ["Tabular", "Learning", .product(name: "GRDB", package: "GRDB.swift"),
-                                                .product(name: "GRDBSQLite", package: "GRDB.swift")], swiftSettings: strict),
+                                                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                                                .product(name: "PostgresNIO", package: "postgres-nio")], swiftSettings: strict),
         // Registry, interpreter, workspace, cells: ties everything together.
         .target(name: "Notebook", dependencies: ["Language", "Terminal", "Render", "Tabular", "Learning", "Decisions", "Tracking"], swiftSettings: strict),
         // Thin executable: argument parsing and wiring.

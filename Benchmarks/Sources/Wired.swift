@@ -20,6 +20,12 @@ func removeStore(_ path: String) {
     for suffix in ["", "-wal", "-shm"] { _ = unlink(path + suffix) }
 }
 
+/// The backend a store path names, for result labels (`WAL` for SQLite files).
+func storeLabel(_ path: String) -> String { PostgresURL.isPostgres(path) ? "PostgreSQL" : "WAL" }
+
+/// `run_create` on SQLite, `run_create_pg` on PostgreSQL (separate rows in the table).
+func storeWorkload(_ name: String, _ path: String) -> String { PostgresURL.isPostgres(path) ? name + "_pg" : name }
+
 func fileSize(_ path: String) throws -> Int {
     var st = stat()
     guard stat(path, &st) == 0 else { throw BenchError.io(path: path, reason: "cannot stat: \(String(cString: strerror(errno)))") }
@@ -223,8 +229,8 @@ func runRunCreate(_ o: Options) throws {
         rates.append(Double(runs) / (now() - t0))
         session.close()
     }
-    ResultLine(workload: "run_create", size: "\(runs) runs", median: median(rates), unit: "runs/s",
-               kernel: "Notebook RunRecorder: beginRun(5 params) + finish(3 metrics), a transaction each, WAL",
+    ResultLine(workload: storeWorkload("run_create", path), size: "\(runs) runs", median: median(rates), unit: "runs/s",
+               kernel: "Notebook RunRecorder: beginRun(5 params) + finish(3 metrics), a transaction each, " + storeLabel(path),
                samples: rates).print()
 }
 
@@ -266,9 +272,9 @@ func runMetricPoints(_ o: Options) throws {
     guard stored == logged else { throw BenchError.usage("metric_points: \(stored) of \(logged) points stored") }
     for rec in recorders { try rec.finish(.finished) }
     session.close()
-    ResultLine(workload: "metric_points", size: "\(logged) points (\(runs) runs x \(epochs) epochs x \(keys) keys)",
+    ResultLine(workload: storeWorkload("metric_points", path), size: "\(logged) points (\(runs) runs x \(epochs) epochs x \(keys) keys)",
                median: Double(logged) / elapsed, unit: "points/s",
-               kernel: "Notebook RunRecorder.epoch -> logEpoch: one transaction per epoch, WAL",
+               kernel: "Notebook RunRecorder.epoch -> logEpoch: one transaction per epoch, " + storeLabel(path),
                samples: perRun, extras: [("transactions", .int(runs * epochs))]).print()
 }
 

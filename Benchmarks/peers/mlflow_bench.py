@@ -1,4 +1,4 @@
-"""MLflow (SQLite backend store) tracking figures, adapted from shared/anchors/mlflow_logging.py,
+"""MLflow (SQLite backend store, or PostgreSQL with --uri) tracking figures, adapted from shared/anchors/mlflow_logging.py,
 at sizes MLflow finishes in about a minute. Prints JSON result lines (side "mlflow"):
   run_create     runs/s: 200 x (start_run + log_params(5) + log_metrics(3) + end_run)
   metric_points  points/s: mlflow.log_metric, one point per call (3 keys x STEPS)
@@ -17,13 +17,14 @@ ap.add_argument("--steps", type=int, default=300)
 ap.add_argument("--search-reps", type=int, default=5)
 ap.add_argument("--runs", type=int, default=200)
 ap.add_argument("--grow-to", type=int, default=2000)
+ap.add_argument("--uri", default=None, help="a tracking URI (e.g. postgresql://user@host:port/db) instead of a new SQLite file")
 args = ap.parse_args()
 
 shutil.rmtree(args.dir, ignore_errors=True)
 os.makedirs(os.path.join(args.dir, "artifacts"), exist_ok=True)
 os.chdir(args.dir)
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-URI = "sqlite:///" + os.path.join(args.dir, "mlflow.db")
+URI = args.uri or "sqlite:///" + os.path.join(args.dir, "mlflow.db")
 FILTER = "metrics.rmse < 0.5 and params.lr = '0.01'"
 ORDER = ["metrics.rmse ASC"]
 LRS = ["0.1", "0.01", "0.001"]
@@ -35,7 +36,9 @@ from mlflow.entities import Metric, Param  # noqa: E402
 mlflow.set_tracking_uri(URI)
 client = MlflowClient()
 client.search_experiments()  # creates the schema
-K = f"mlflow {mlflow.__version__} sqlite"
+PG = URI.startswith("postgresql")
+K = f"mlflow {mlflow.__version__} " + ("postgresql" if PG else "sqlite")
+W = "_pg" if PG else ""  # workload suffix: PostgreSQL rows sit beside the SQLite ones
 rng = random.Random(0)
 
 
@@ -54,7 +57,7 @@ for i in range(args.runs):
         mlflow.log_params(params(i))
         mlflow.log_metrics(metrics())
 dt = time.perf_counter() - t
-emit("mlflow", "run_create", f"{args.runs} runs", args.runs / dt, "runs/s", K, [args.runs / dt])
+emit("mlflow", "run_create" + W, f"{args.runs} runs", args.runs / dt, "runs/s", K, [args.runs / dt])
 
 keys = ["loss", "val_loss", "acc"]
 with mlflow.start_run(experiment_id=eid, run_name="single"):
@@ -64,7 +67,7 @@ with mlflow.start_run(experiment_id=eid, run_name="single"):
             mlflow.log_metric(k, 1.0 / (s + 1), step=s)
     dt = time.perf_counter() - t
 n = len(keys) * args.steps
-emit("mlflow", "metric_points", f"{n} points", n / dt, "points/s", K + " log_metric", [n / dt])
+emit("mlflow", "metric_points" + W, f"{n} points", n / dt, "points/s", K + " log_metric", [n / dt])
 
 run = client.create_run(eid, run_name="batch")
 now = int(time.time() * 1000)
@@ -74,7 +77,7 @@ for j in range(0, len(pts), 1000):
     client.log_batch(run.info.run_id, metrics=pts[j:j + 1000])
 dt = time.perf_counter() - t
 client.set_terminated(run.info.run_id)
-emit("mlflow", "metric_batch", f"{len(pts)} points", len(pts) / dt, "points/s", K + " log_batch", [len(pts) / dt])
+emit("mlflow", "metric_batch" + W, f"{len(pts)} points", len(pts) / dt, "points/s", K + " log_batch", [len(pts) / dt])
 
 
 def search(label):
@@ -86,7 +89,7 @@ def search(label):
         xs.append((time.perf_counter() - t) * 1e3)
     vals = [r.data.metrics["rmse"] for r in rs]
     assert vals == sorted(vals) and all(v < 0.5 for v in vals)
-    emit("mlflow", "runs_where", label, median(xs), "ms", K + " search_runs", xs, matches=len(rs))
+    emit("mlflow", "runs_where" + W, label, median(xs), "ms", K + " search_runs", xs, matches=len(rs))
 
 
 search(f"{args.runs} runs")

@@ -51,7 +51,7 @@ public enum App {
         if let code = openStore(interpreter) { return code }
         defer { interpreter.session.close() }
         let repl = REPL(interpreter: interpreter, historyPath: history) { kind in storeNames(interpreter.session, kind) }
-        return repl.run(banner: "retune \(RetuneVersion.string) — store \(options.storePath) — 'help' lists commands, Ctrl-D quits")
+        return repl.run(banner: "retune \(RetuneVersion.string) — store \(Store.displayName(options.storePath)) — 'help' lists commands, Ctrl-D quits")
     }
 
     /// `retune -c "cmd; cmd"` and script mode on piped stdin.

@@ -6,6 +6,8 @@ import Render
 public enum Transcript {
     static let rules: [(NSRegularExpression, String)] = {
         let patterns: [(String, String)] = [
+            // Checksums (`store copy`): they cover run times.
+            (#"sha256:[0-9a-f]{64}"#, "sha256:<checksum>"),
             // The file a diagnostic names, however the script was given (relative or absolute).
             (#"^\S+?(?=:\d+:\d+: (?:error|warning|note):)"#, "<path>"),
             // ISO 8601 date-times and dates.

@@ -72,9 +72,24 @@ final class QueryWatch {
 extension Store {
     /// Runs `body` on a reader connection under `bound`.
     func boundedRead<T>(_ operation: String, statement: String, bound: QueryBound,
-                        _ body: (Database) throws -> T) throws(StoreError) -> T {
-        try read(operation) { db in
-            guard let handle = db.sqliteConnection else { return try body(db) }
+                        _ body: (any SQLConnection) throws -> T) throws(StoreError) -> T {
+        if case let .postgres(client) = backend {
+            // PostgreSQL: the server enforces the limit (`SET LOCAL statement_timeout`).
+            return try storeOp(operation) {
+                try client.transaction(.read) { db in
+                    if let seconds = bound.seconds {
+                        try db.execute(sql: "SET LOCAL statement_timeout = \(max(1, Int((seconds * 1000).rounded(.up))))")
+                    }
+                    do {
+                        return try body(db)
+                    } catch let error as PostgresStatementError where error.sqlState == "57014" {
+                        throw StoreError.queryStopped(statement: statement, .timeout(seconds: bound.seconds ?? 0))
+                    }
+                }
+            }
+        }
+        return try read(operation) { db in
+            guard let handle = (db as? GRDBConnection)?.db.sqliteConnection else { return try body(db) }
             return try QueryWatch(bound).watching(handle, statement: statement) { try body(db) }
         }
     }

@@ -81,6 +81,9 @@ extension Store {
     /// Runs `body` in one `BEGIN IMMEDIATE` … `COMMIT` transaction on the writer connection
     /// (rolled back if `body` or the commit throws). `operation` is only built on error.
     func rawWrite<T>(_ operation: @autoclosure () -> String, _ body: (Database) throws -> T) throws(StoreError) -> T {
+        guard case let .sqlite(pool) = backend else {
+            throw StoreError.database(operation: operation(), message: "the SQLite write path was called on a PostgreSQL store")
+        }
         do {
             return try pool.writeWithoutTransaction { db in
                 try RawStatement(db, "BEGIN IMMEDIATE").run()
@@ -108,6 +111,9 @@ struct MultiRowInsert: Sendable {
     static let maxRows = 32
     let columns: Int32
     private let sqls: [String]
+
+    /// The statement for `n` rows (1…maxRows).
+    func sql(rows n: Int) -> String { sqls[n - 1] }
 
     /// `head` ends with `VALUES `; `tail` (an upsert clause, or empty) follows the rows.
     init(head: String, columns: Int, tail: String) {

@@ -1,7 +1,6 @@
 // Run queries: a small expression tree compiled to parameterised SQL. Values and keys are
 // always bound parameters; only fixed column names and operators appear in the SQL text.
 import Foundation
-import GRDB
 
 /// A column of the `runs` table (or derived from it) that filters and orderings may name.
 public enum RunField: String, Sendable, Hashable, CaseIterable {
@@ -136,14 +135,14 @@ public struct RunQuery: Sendable, Hashable {
 /// SQL text plus its bound values.
 struct SQLFragment {
     var sql: String
-    var values: [DatabaseValue]
+    var values: [SQLValue]
 
-    init(_ sql: String, _ values: [DatabaseValue] = []) {
+    init(_ sql: String, _ values: [SQLValue] = []) {
         self.sql = sql
         self.values = values
     }
 
-    var arguments: StatementArguments { StatementArguments(values) }
+    var arguments: SQLArgs { SQLArgs(values) }
 }
 
 /// Compiles filters and orderings to SQL over `runs r`.
@@ -152,23 +151,25 @@ struct FilterCompiler {
     /// instead of building the set of matching runs (`r.id IN (SELECT run_id …)`). Used when the
     /// scan is driven in order by an index and stops at the LIMIT.
     var correlated = false
+    /// Where the SQL runs: the few spellings that differ (`Dialect`).
+    var dialect: Dialect = .sqlite
 
     /// A condition on a keyed table (params, final_metrics, tags) for the current run.
-    func keyed(_ table: String, _ key: String, _ predicate: String, _ values: [DatabaseValue]) -> SQLFragment {
+    func keyed(_ table: String, _ key: String, _ predicate: String, _ values: [SQLValue]) -> SQLFragment {
         if correlated {
             return SQLFragment("EXISTS (SELECT 1 FROM \(table) WHERE run_id = r.id AND key = ? AND \(predicate))",
-                               [key.databaseValue] + values)
+                               [key.sqlValue] + values)
         }
-        return SQLFragment("r.id IN (SELECT run_id FROM \(table) WHERE key = ? AND \(predicate))", [key.databaseValue] + values)
+        return SQLFragment("r.id IN (SELECT run_id FROM \(table) WHERE key = ? AND \(predicate))", [key.sqlValue] + values)
     }
 
-    static func compile(_ query: RunQuery) throws(StoreError) -> SQLFragment {
-        try FilterCompiler().compileGeneric(query, extra: nil)
+    static func compile(_ query: RunQuery, dialect: Dialect = .sqlite) throws(StoreError) -> SQLFragment {
+        try FilterCompiler(dialect: dialect).compileGeneric(query, extra: nil)
     }
 
     func compileGeneric(_ query: RunQuery, extra: SQLFragment?) throws(StoreError) -> SQLFragment {
         var whereParts: [String] = []
-        var values: [DatabaseValue] = []
+        var values: [SQLValue] = []
         if !query.includeDeleted { whereParts.append("r.deleted = 0") }
         if query.filter != .all {
             let f = try condition(query.filter)
@@ -196,7 +197,7 @@ struct FilterCompiler {
         sql += " ORDER BY " + orderParts.joined(separator: ", ")
         if let limit = query.limit {
             sql += " LIMIT ?"
-            values.append(max(0, limit).databaseValue)
+            values.append(max(0, limit).sqlValue)
         }
         return SQLFragment(sql, values)
     }
@@ -210,7 +211,7 @@ struct FilterCompiler {
         var rest: SQLFragment
     }
 
-    static func drivenPlan(_ query: RunQuery) throws(StoreError) -> DrivenPlan? {
+    static func drivenPlan(_ query: RunQuery, dialect: Dialect = .sqlite) throws(StoreError) -> DrivenPlan? {
         guard let limit = query.limit, limit > 0, let leading = query.order.first else { return nil }
         let table: String, column: String, key: String
         var tie: String?
@@ -220,16 +221,16 @@ struct FilterCompiler {
         default: return nil
         }
         let direction = leading.descending ? "DESC" : "ASC"
-        var compiler = FilterCompiler()
+        var compiler = FilterCompiler(dialect: dialect)
         compiler.correlated = true
         var whereParts = ["o.key = ?", "o.\(column) IS NOT NULL"]
-        var values: [DatabaseValue] = [key.databaseValue]
+        var values: [SQLValue] = [key.sqlValue]
         if !query.includeDeleted { whereParts.append("r.deleted = 0") }
         for conjunct in conjuncts(query.filter) {
             // A bound on the driving key itself becomes a range on the index.
             if let (op, bound) = drivingBound(conjunct, leading.operand) {
                 whereParts.append("o.\(column) \(op.rawValue) ?")
-                values.append(bound.databaseValue)
+                values.append(bound.sqlValue)
                 continue
             }
             let f = try compiler.condition(conjunct)
@@ -250,12 +251,12 @@ struct FilterCompiler {
         orderParts.append("r.id ASC")
         let sql = "SELECT r.id FROM \(table) o JOIN runs r ON r.id = o.run_id WHERE " + whereParts.joined(separator: " AND ")
             + " ORDER BY " + orderParts.joined(separator: ", ") + " LIMIT ?"
-        values.append(limit.databaseValue)
+        values.append(limit.sqlValue)
         let lacking = SQLFragment("NOT EXISTS (SELECT 1 FROM \(table) WHERE run_id = r.id AND key = ? AND \(column) IS NOT NULL)",
-                                  [key.databaseValue])
+                                  [key.sqlValue])
         var restQuery = query
         restQuery.limit = nil
-        let rest = try FilterCompiler().compileGeneric(restQuery, extra: lacking)
+        let rest = try FilterCompiler(dialect: dialect).compileGeneric(restQuery, extra: lacking)
         return DrivenPlan(first: SQLFragment(sql, values), rest: rest)
     }
 
@@ -279,7 +280,7 @@ struct FilterCompiler {
     func condition(_ filter: RunFilter) throws(StoreError) -> SQLFragment {
         switch filter {
         case .all:
-            return SQLFragment("1")
+            return SQLFragment(dialect == .sqlite ? "1" : "TRUE")
         case let .and(a, b):
             let l = try condition(a), r = try condition(b)
             return SQLFragment("(\(l.sql) AND \(r.sql))", l.values + r.values)
@@ -307,39 +308,39 @@ struct FilterCompiler {
         try typeCheck(lhs, op, rhs)
         switch (lhs, rhs) {
         case let (.param(key), .number(v)):
-            return keyed("params", key, "num \(op.rawValue) ?", [v.databaseValue])
+            return keyed("params", key, "num \(op.rawValue) ?", [v.sqlValue])
         case let (.param(key), .string(s)):
             // A quoted number compares as the number; other text only with non-numeric values
             // (`num IS NULL`), which lets the (key, num, value) index answer it.
             if let number = Store.numericValue(s) { return try compare(lhs, op, .number(number)) }
-            return keyed("params", key, "num IS NULL AND value \(op.rawValue) ?", [s.databaseValue])
+            return keyed("params", key, "num IS NULL AND value \(op.rawValue) ?", [s.sqlValue])
         case let (.metric(key), .number(v)):
-            return keyed("final_metrics", key, "value \(op.rawValue) ?", [v.databaseValue])
+            return keyed("final_metrics", key, "value \(op.rawValue) ?", [v.sqlValue])
         case let (.tag(key), .string(s)):
-            return keyed("tags", key, "value \(op.rawValue) ?", [s.databaseValue])
+            return keyed("tags", key, "value \(op.rawValue) ?", [s.sqlValue])
         case let (.tag(key), .number(v)):
-            return keyed("tags", key, "CAST(value AS REAL) \(op.rawValue) ?", [v.databaseValue])
+            return keyed("tags", key, "\(dialect.number("value")) \(op.rawValue) ?", [v.sqlValue])
         case let (.field(.dataset), .string(name)):
             if op == .ne {
                 return SQLFragment("NOT EXISTS (SELECT 1 FROM run_datasets d WHERE d.run_id = r.id AND d.name = ?)",
-                                   [name.databaseValue])
+                                   [name.sqlValue])
             }
             return SQLFragment("EXISTS (SELECT 1 FROM run_datasets d WHERE d.run_id = r.id AND d.name \(op.rawValue) ?)",
-                               [name.databaseValue])
+                               [name.sqlValue])
         case (.field, .number), (.field, .string):
             // A plain column against a value: `IS` for equality stays two-valued without
             // coalesce, so an index on the column could serve it.
             let l = try scalar(lhs, comparedWith: rhs)
             let r = try scalar(rhs, comparedWith: lhs)
             switch op {
-            case .eq: return SQLFragment("\(l.sql) IS \(r.sql)", l.values + r.values)
+            case .eq: return SQLFragment("\(l.sql) \(dialect.isSame) \(r.sql)", l.values + r.values)
             case .ne: return SQLFragment("(\(l.sql) IS NOT NULL AND \(l.sql) != \(r.sql))", l.values + l.values + r.values)
-            default: return SQLFragment("coalesce(\(l.sql) \(op.rawValue) \(r.sql), 0)", l.values + r.values)
+            default: return SQLFragment(dialect.truth("\(l.sql) \(op.rawValue) \(r.sql)"), l.values + r.values)
             }
         default:
             let l = try scalar(lhs, comparedWith: rhs)
             let r = try scalar(rhs, comparedWith: lhs)
-            return SQLFragment("coalesce((\(l.sql)) \(op.rawValue) (\(r.sql)), 0)", l.values + r.values)
+            return SQLFragment(dialect.truth("(\(l.sql)) \(op.rawValue) (\(r.sql))"), l.values + r.values)
         }
     }
 
@@ -361,7 +362,7 @@ struct FilterCompiler {
     }
 
     func membership(_ lhs: Operand, _ list: [Operand]) throws(StoreError) -> SQLFragment {
-        guard !list.isEmpty else { return SQLFragment("0") }
+        guard !list.isEmpty else { return SQLFragment(dialect == .sqlite ? "0" : "FALSE") }
         // Each member is one comparison for equality; ORed. Literal lists on indexed keys
         // become one IN over the index.
         let numbers = list.compactMap { if case let .number(v) = $0 { v } else { nil } }
@@ -370,16 +371,16 @@ struct FilterCompiler {
         if numbers.count + strings.count == list.count {
             switch lhs {
             case let .param(key) where strings.isEmpty:
-                return keyed("params", key, "num IN (\(placeholders(numbers.count)))", numbers.map(\.databaseValue))
+                return keyed("params", key, "num IN (\(placeholders(numbers.count)))", numbers.map(\.sqlValue))
             case let .param(key) where numbers.isEmpty && strings.allSatisfy({ Store.numericValue($0) == nil }):
-                return keyed("params", key, "num IS NULL AND value IN (\(placeholders(strings.count)))", strings.map(\.databaseValue))
+                return keyed("params", key, "num IS NULL AND value IN (\(placeholders(strings.count)))", strings.map(\.sqlValue))
             case let .metric(key) where strings.isEmpty:
-                return keyed("final_metrics", key, "value IN (\(placeholders(numbers.count)))", numbers.map(\.databaseValue))
+                return keyed("final_metrics", key, "value IN (\(placeholders(numbers.count)))", numbers.map(\.sqlValue))
             case let .tag(key) where numbers.isEmpty:
-                return keyed("tags", key, "value IN (\(placeholders(strings.count)))", strings.map(\.databaseValue))
+                return keyed("tags", key, "value IN (\(placeholders(strings.count)))", strings.map(\.sqlValue))
             case .field(.dataset) where numbers.isEmpty:
                 return SQLFragment("EXISTS (SELECT 1 FROM run_datasets d WHERE d.run_id = r.id AND d.name IN (\(placeholders(strings.count))))",
-                                   strings.map(\.databaseValue))
+                                   strings.map(\.sqlValue))
             default:
                 break
             }
@@ -392,28 +393,28 @@ struct FilterCompiler {
     func like(_ lhs: Operand, _ pattern: String) throws(StoreError) -> SQLFragment {
         switch lhs {
         case let .param(key):
-            return keyed("params", key, "value LIKE ?", [pattern.databaseValue])
+            return keyed("params", key, "value \(dialect.like) ?", [pattern.sqlValue])
         case let .tag(key):
-            return keyed("tags", key, "value LIKE ?", [pattern.databaseValue])
+            return keyed("tags", key, "value \(dialect.like) ?", [pattern.sqlValue])
         case .field(.dataset):
-            return SQLFragment("EXISTS (SELECT 1 FROM run_datasets d WHERE d.run_id = r.id AND d.name LIKE ?)",
-                               [pattern.databaseValue])
+            return SQLFragment("EXISTS (SELECT 1 FROM run_datasets d WHERE d.run_id = r.id AND d.name \(dialect.like) ?)",
+                               [pattern.sqlValue])
         default:
             let l = try scalar(lhs, comparedWith: .string(pattern))
-            return SQLFragment("coalesce((\(l.sql)) LIKE ?, 0)", l.values + [pattern.databaseValue])
+            return SQLFragment(dialect.truth("(\(l.sql)) \(dialect.like) ?"), l.values + [pattern.sqlValue])
         }
     }
 
     func has(_ operand: Operand) throws(StoreError) -> SQLFragment {
         switch operand {
         case let .param(key):
-            return SQLFragment("EXISTS (SELECT 1 FROM params WHERE run_id = r.id AND key = ?)", [key.databaseValue])
+            return SQLFragment("EXISTS (SELECT 1 FROM params WHERE run_id = r.id AND key = ?)", [key.sqlValue])
         case let .metric(key):
-            return SQLFragment("EXISTS (SELECT 1 FROM final_metrics WHERE run_id = r.id AND key = ?)", [key.databaseValue])
+            return SQLFragment("EXISTS (SELECT 1 FROM final_metrics WHERE run_id = r.id AND key = ?)", [key.sqlValue])
         case let .tag(key):
-            return SQLFragment("EXISTS (SELECT 1 FROM tags WHERE run_id = r.id AND key = ?)", [key.databaseValue])
+            return SQLFragment("EXISTS (SELECT 1 FROM tags WHERE run_id = r.id AND key = ?)", [key.sqlValue])
         case let .curve(_, key):
-            return SQLFragment("EXISTS (SELECT 1 FROM metrics WHERE run_id = r.id AND key = ?)", [key.databaseValue])
+            return SQLFragment("EXISTS (SELECT 1 FROM metrics WHERE run_id = r.id AND key = ?)", [key.sqlValue])
         case .field(.dataset):
             return SQLFragment("EXISTS (SELECT 1 FROM run_datasets d WHERE d.run_id = r.id)")
         case let .field(field):
@@ -431,18 +432,18 @@ struct FilterCompiler {
         switch operand {
         case let .field(field):
             if field == .dataset {
-                return SQLFragment("(SELECT group_concat(name, ',') FROM run_datasets d WHERE d.run_id = r.id)")
+                return SQLFragment("(SELECT \(dialect.joined("name")) FROM run_datasets d WHERE d.run_id = r.id)")
             }
             return SQLFragment(field.column)
         case let .param(key):
             if case .string = other {
-                return SQLFragment("(SELECT value FROM params WHERE run_id = r.id AND key = ?)", [key.databaseValue])
+                return SQLFragment("(SELECT value FROM params WHERE run_id = r.id AND key = ?)", [key.sqlValue])
             }
-            return SQLFragment("(SELECT num FROM params WHERE run_id = r.id AND key = ?)", [key.databaseValue])
+            return SQLFragment("(SELECT num FROM params WHERE run_id = r.id AND key = ?)", [key.sqlValue])
         case let .metric(key):
-            return SQLFragment("(SELECT value FROM final_metrics WHERE run_id = r.id AND key = ?)", [key.databaseValue])
+            return SQLFragment("(SELECT value FROM final_metrics WHERE run_id = r.id AND key = ?)", [key.sqlValue])
         case let .tag(key):
-            return SQLFragment("(SELECT value FROM tags WHERE run_id = r.id AND key = ?)", [key.databaseValue])
+            return SQLFragment("(SELECT value FROM tags WHERE run_id = r.id AND key = ?)", [key.sqlValue])
         case let .curve(aggregate, key):
             let sql: String
             switch aggregate {
@@ -453,17 +454,17 @@ struct FilterCompiler {
             case .first: sql = "(SELECT value FROM metrics WHERE run_id = r.id AND key = ? ORDER BY step ASC LIMIT 1)"
             case .last: sql = "(SELECT value FROM metrics WHERE run_id = r.id AND key = ? ORDER BY step DESC LIMIT 1)"
             }
-            return SQLFragment(sql, [key.databaseValue])
+            return SQLFragment(sql, [key.sqlValue])
         case let .number(v):
-            return SQLFragment("?", [v.databaseValue])
+            return SQLFragment("?", [v.sqlValue])
         case let .string(s):
             if case let .field(field) = other, field.isTime {
                 guard let date = FilterCompiler.parseDate(s) else {
                     throw StoreError.invalidFilter("\"\(s)\" is not a date; write e.g. \"2026-11-29\" or \"2026-11-29T14:05:00Z\"")
                 }
-                return SQLFragment("?", [date.timeIntervalSince1970.databaseValue])
+                return SQLFragment("?", [date.timeIntervalSince1970.sqlValue])
             }
-            return SQLFragment("?", [s.databaseValue])
+            return SQLFragment("?", [s.sqlValue])
         }
     }
 
@@ -471,8 +472,8 @@ struct FilterCompiler {
     func orderingKeys(_ operand: Operand) throws(StoreError) -> [SQLFragment] {
         switch operand {
         case let .param(key):
-            return [SQLFragment("(SELECT num FROM params WHERE run_id = r.id AND key = ?)", [key.databaseValue]),
-                    SQLFragment("(SELECT value FROM params WHERE run_id = r.id AND key = ?)", [key.databaseValue])]
+            return [SQLFragment("(SELECT num FROM params WHERE run_id = r.id AND key = ?)", [key.sqlValue]),
+                    SQLFragment("(SELECT value FROM params WHERE run_id = r.id AND key = ?)", [key.sqlValue])]
         case .number, .string:
             throw StoreError.invalidFilter("cannot order by the literal \(operand)")
         default:

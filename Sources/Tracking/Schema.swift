@@ -1,4 +1,5 @@
 // The store's schema: versioned migrations. docs/STORE.md documents every table and column.
+import Foundation
 import GRDB
 
 enum Schema {
@@ -169,4 +170,44 @@ enum Schema {
     ) WITHOUT ROWID;
     CREATE INDEX tags_key_value ON tags(key, value, run_id);
     """
+}
+
+extension Store {
+    /// Opens a PostgreSQL store: under an advisory lock (concurrent first opens wait for each
+    /// other), refuses a database migrated by a newer retune or holding foreign tables, applies
+    /// missing migrations (the same schema, in PostgreSQL's types), and marks runs of dead
+    /// processes on this host interrupted — one transaction.
+    static func openPostgres(_ client: PostgresClient, host: String) throws(StoreError) -> [Int64] {
+        let name = client.url.description
+        return try storeOp("opening the PostgreSQL store") {
+            try client.transaction(.write) { db in
+                _ = try db.rows("SELECT pg_advisory_xact_lock(7411016)")
+                let hasMigrations = try db.fetchOne(as: String.self, "SELECT CAST(to_regclass('grdb_migrations') AS TEXT)") != nil
+                let applied = hasMigrations ? try db.fetchAll(as: String.self, "SELECT identifier FROM grdb_migrations") : []
+                let unknown = applied.filter { !Schema.migrationNames.contains($0) }
+                if !unknown.isEmpty { throw StoreError.unknownMigrations(path: name, names: unknown.sorted()) }
+                if !hasMigrations {
+                    let tables = try db.fetchOne(as: Int.self, """
+                        SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()
+                        """) ?? 0
+                    if tables > 0 {
+                        throw StoreError.cannotOpen(path: name, reason: "the database has tables but is not a retune store")
+                    }
+                    try db.execute(sql: "CREATE TABLE grdb_migrations(identifier TEXT NOT NULL PRIMARY KEY)")
+                } else if let found = try db.fetchOne(as: Int.self, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'"),
+                          found > Schema.version {
+                    throw StoreError.newerSchema(path: name, found: found, supported: Schema.version)
+                }
+                if !applied.contains("v1-initial") {
+                    for statement in Dialect.postgres.schema(Schema.v1).components(separatedBy: ";\n")
+                    where !statement.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                        try db.execute(sql: statement.trimmingCharacters(in: CharacterSet(charactersIn: "; \n")))
+                    }
+                    try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('schema_version', '1')")
+                    try db.execute(sql: "INSERT INTO grdb_migrations(identifier) VALUES ('v1-initial')")
+                }
+                return try Store.markInterrupted(db, host: host)
+            }
+        }
+    }
 }

@@ -29,7 +29,7 @@ extension Store {
     /// The specification of model `name` (JSON text).
     public func modelSpec(_ name: String) throws(StoreError) -> String {
         try read("reading model '\(name)'") { db in
-            guard let spec = try String.fetchOne(db, sql: "SELECT spec_json FROM models WHERE name = ?", arguments: [name]) else {
+            guard let spec = try db.fetchOne(as: String.self, "SELECT spec_json FROM models WHERE name = ?", arguments: [name]) else {
                 throw StoreError.noSuchModel(name)
             }
             return spec
@@ -39,15 +39,15 @@ extension Store {
     /// Every model with its version count (deleted versions excluded), latest version and aliases.
     public func models() throws(StoreError) -> [ModelSummary] {
         try read("listing models") { db in
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try db.rows("""
                 SELECT m.id, m.name, m.spec_json, m.created,
                     (SELECT count(*) FROM model_versions v WHERE v.model_id = m.id AND v.deleted = 0) AS n,
                     (SELECT max(version) FROM model_versions v WHERE v.model_id = m.id AND v.deleted = 0) AS latest
                 FROM models m ORDER BY m.name
                 """)
             return try rows.map { row in
-                let id: Int64 = row["id"]
-                return ModelSummary(name: row["name"], specJSON: row["spec_json"], versionCount: row["n"], latest: row["latest"],
+                let id: Int64 = try row["id"]
+                return try ModelSummary(name: row["name"], specJSON: row["spec_json"], versionCount: row["n"], latest: row["latest"],
                                     aliases: try aliasMap(db, modelID: id), created: Date(timeIntervalSince1970: row["created"]))
             }
         }
@@ -64,6 +64,12 @@ extension Store {
     {
         try write("adding a version of model '\(model)'") { db in
             let mid = try modelID(db, model)
+            if db.dialect == .postgres {
+                // Concurrent writers number versions one at a time: the model row's lock is held
+                // until commit, so the next writer reads the counter this one wrote (gap-free, no
+                // duplicate). SQLite's IMMEDIATE transaction already serialises writers.
+                _ = try db.rows("SELECT id FROM models WHERE id = ? FOR UPDATE", arguments: [mid])
+            }
             if let parentVersion {
                 guard try versionRowID(db, modelID: mid, version: parentVersion) != nil else {
                     throw StoreError.noSuchVersion(model: model, version: parentVersion)
@@ -73,18 +79,18 @@ extension Store {
             // Deleted versions keep their numbers: a number is never reused, even after purge
             // (the counter lives in meta).
             let counterKey = "next_version:\(mid)"
-            let stored = try Int.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?", arguments: [counterKey])
-            let maxExisting = try Int.fetchOne(db, sql: "SELECT max(version) FROM model_versions WHERE model_id = ?", arguments: [mid]) ?? 0
+            let stored = try db.fetchOne(as: Int.self, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?", arguments: [counterKey])
+            let maxExisting = try db.fetchOne(as: Int.self, "SELECT max(version) FROM model_versions WHERE model_id = ?", arguments: [mid]) ?? 0
             let number = max(stored ?? 1, maxExisting + 1)
-            try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", arguments: [counterKey, String(number + 1)])
+            try db.execute(sql: "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", arguments: [counterKey, String(number + 1)])
             try db.execute(sql: """
                 INSERT INTO model_versions(model_id, version, parent_version, run_id, format_version, weights, summary, created)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [mid, number, parentVersion, runID, formatVersion, Data(weights), summary.map { Data($0) },
                                  created.timeIntervalSince1970])
-            let vid = db.lastInsertedRowID
+            let vid = try db.lastInsertedRowID()
             for (key, value) in metrics {
-                try db.execute(sql: "INSERT OR REPLACE INTO version_metrics(version_id, key, value) VALUES (?, ?, ?)",
+                try db.execute(sql: "INSERT INTO version_metrics(version_id, key, value) VALUES (?, ?, ?) ON CONFLICT(version_id, key) DO UPDATE SET value = excluded.value",
                                arguments: [vid, key, Store.storable(value)])
             }
             if let runID {
@@ -99,7 +105,7 @@ extension Store {
     public func versions(_ model: String, includeDeleted: Bool = false) throws(StoreError) -> [VersionInfo] {
         try read("listing versions of '\(model)'") { db in
             let mid = try modelID(db, model)
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try db.rows("""
                 SELECT id, version, parent_version, run_id, format_version, length(weights) AS bytes, created, deleted
                 FROM model_versions WHERE model_id = ? \(includeDeleted ? "" : "AND deleted = 0") ORDER BY version
                 """, arguments: [mid])
@@ -113,14 +119,14 @@ extension Store {
         try read("loading \(model)@\(ref)") { db in
             let mid = try modelID(db, model)
             let number = try resolve(db, model: model, modelID: mid, ref: ref)
-            guard let row = try Row.fetchOne(db, sql: """
+            guard let row = try db.row("""
                 SELECT v.*, length(v.weights) AS bytes, m.spec_json FROM model_versions v JOIN models m ON m.id = v.model_id
                 WHERE v.model_id = ? AND v.version = ?
                 """, arguments: [mid, number]) else { throw StoreError.noSuchVersion(model: model, version: number) }
             let info = try versionInfo(db, model: model, row: row, aliases: try aliasMap(db, modelID: mid))
-            let weights: Data = row["weights"]
+            let weights: Data = try row["weights"]
             let summary: Data? = row["summary"]
-            return ModelVersion(info: info, weights: [UInt8](weights), summary: summary.map { [UInt8]($0) },
+            return try ModelVersion(info: info, weights: [UInt8](weights), summary: summary.map { [UInt8]($0) },
                                 specJSON: row["spec_json"])
         }
     }
@@ -171,7 +177,7 @@ extension Store {
         return try write("setting alias '\(alias)' of '\(model)'") { db in
             let mid = try modelID(db, model)
             try requireLiveVersion(db, model: model, modelID: mid, version: version)
-            let old = try Int.fetchOne(db, sql: "SELECT version FROM aliases WHERE model_id = ? AND alias = ?", arguments: [mid, alias])
+            let old = try db.fetchOne(as: Int.self, "SELECT version FROM aliases WHERE model_id = ? AND alias = ?", arguments: [mid, alias])
             return try changeAlias(db, model: model, modelID: mid, alias: alias, old: old, new: version, action: .set)
         }
     }
@@ -183,13 +189,13 @@ extension Store {
     public func rollback(_ model: String, alias: String, to version: Int? = nil) throws(StoreError) -> AliasEvent {
         try write("rolling back alias '\(alias)' of '\(model)'") { db in
             let mid = try modelID(db, model)
-            let current = try Int.fetchOne(db, sql: "SELECT version FROM aliases WHERE model_id = ? AND alias = ?", arguments: [mid, alias])
+            let current = try db.fetchOne(as: Int.self, "SELECT version FROM aliases WHERE model_id = ? AND alias = ?", arguments: [mid, alias])
             let target: Int?
             if let version {
                 try requireLiveVersion(db, model: model, modelID: mid, version: version)
                 target = version
             } else {
-                guard let last = try Row.fetchOne(db, sql: """
+                guard let last = try db.row("""
                     SELECT old_version, new_version FROM alias_events WHERE model_id = ? AND alias = ? ORDER BY id DESC LIMIT 1
                     """, arguments: [mid, alias]) else {
                     if current == nil { throw StoreError.noSuchAlias(model: model, alias: alias) }
@@ -209,7 +215,7 @@ extension Store {
     public func removeAlias(_ model: String, alias: String) throws(StoreError) -> AliasEvent {
         try write("removing alias '\(alias)' of '\(model)'") { db in
             let mid = try modelID(db, model)
-            guard let old = try Int.fetchOne(db, sql: "SELECT version FROM aliases WHERE model_id = ? AND alias = ?", arguments: [mid, alias]) else {
+            guard let old = try db.fetchOne(as: Int.self, "SELECT version FROM aliases WHERE model_id = ? AND alias = ?", arguments: [mid, alias]) else {
                 throw StoreError.noSuchAlias(model: model, alias: alias)
             }
             return try changeAlias(db, model: model, modelID: mid, alias: alias, old: old, new: nil, action: .set)
@@ -225,8 +231,8 @@ extension Store {
     public func aliasEvents(_ model: String) throws(StoreError) -> [AliasEvent] {
         try read("listing alias events of '\(model)'") { db in
             let mid = try modelID(db, model)
-            return try Row.fetchAll(db, sql: "SELECT * FROM alias_events WHERE model_id = ? ORDER BY id", arguments: [mid]).map { row in
-                AliasEvent(id: row["id"], model: model, alias: row["alias"], oldVersion: row["old_version"],
+            return try db.rows("SELECT * FROM alias_events WHERE model_id = ? ORDER BY id", arguments: [mid]).map { row in
+                try AliasEvent(id: row["id"], model: model, alias: row["alias"], oldVersion: row["old_version"],
                            newVersion: row["new_version"], action: AliasEvent.Action(rawValue: row["action"]) ?? .set,
                            time: Date(timeIntervalSince1970: row["time"]))
             }
@@ -235,38 +241,38 @@ extension Store {
 
     // MARK: Internals
 
-    func modelID(_ db: Database, _ name: String) throws -> Int64 {
-        guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM models WHERE name = ?", arguments: [name]) else {
+    func modelID(_ db: any SQLConnection, _ name: String) throws -> Int64 {
+        guard let id = try db.fetchOne(as: Int64.self, "SELECT id FROM models WHERE name = ?", arguments: [name]) else {
             throw StoreError.noSuchModel(name)
         }
         return id
     }
 
-    func versionRowID(_ db: Database, modelID: Int64, version: Int) throws -> Int64? {
-        try Int64.fetchOne(db, sql: "SELECT id FROM model_versions WHERE model_id = ? AND version = ?", arguments: [modelID, version])
+    func versionRowID(_ db: any SQLConnection, modelID: Int64, version: Int) throws -> Int64? {
+        try db.fetchOne(as: Int64.self, "SELECT id FROM model_versions WHERE model_id = ? AND version = ?", arguments: [modelID, version])
     }
 
-    func requireLiveVersion(_ db: Database, model: String, modelID: Int64, version: Int) throws {
-        guard let deleted = try Bool.fetchOne(db, sql: "SELECT deleted FROM model_versions WHERE model_id = ? AND version = ?",
+    func requireLiveVersion(_ db: any SQLConnection, model: String, modelID: Int64, version: Int) throws {
+        guard let deleted = try db.fetchOne(as: Bool.self, "SELECT deleted FROM model_versions WHERE model_id = ? AND version = ?",
                                               arguments: [modelID, version]) else {
             throw StoreError.noSuchVersion(model: model, version: version)
         }
         if deleted { throw StoreError.versionDeleted(model: model, version: version) }
     }
 
-    func resolve(_ db: Database, model: String, modelID: Int64, ref: VersionRef) throws -> Int {
+    func resolve(_ db: any SQLConnection, model: String, modelID: Int64, ref: VersionRef) throws -> Int {
         switch ref {
         case let .number(n):
             try requireLiveVersion(db, model: model, modelID: modelID, version: n)
             return n
         case .latest:
-            guard let n = try Int.fetchOne(db, sql: "SELECT max(version) FROM model_versions WHERE model_id = ? AND deleted = 0",
+            guard let n = try db.fetchOne(as: Int.self, "SELECT max(version) FROM model_versions WHERE model_id = ? AND deleted = 0",
                                            arguments: [modelID]) else {
                 throw StoreError.noVersions(model: model)
             }
             return n
         case let .alias(alias):
-            guard let n = try Int.fetchOne(db, sql: "SELECT version FROM aliases WHERE model_id = ? AND alias = ?",
+            guard let n = try db.fetchOne(as: Int.self, "SELECT version FROM aliases WHERE model_id = ? AND alias = ?",
                                            arguments: [modelID, alias]) else {
                 throw StoreError.noSuchAlias(model: model, alias: alias)
             }
@@ -275,38 +281,38 @@ extension Store {
         }
     }
 
-    func aliasMap(_ db: Database, modelID: Int64) throws -> [String: Int] {
+    func aliasMap(_ db: any SQLConnection, modelID: Int64) throws -> [String: Int] {
         var map: [String: Int] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT alias, version FROM aliases WHERE model_id = ?", arguments: [modelID]) {
-            map[row["alias"]] = row["version"]
+        for row in try db.rows("SELECT alias, version FROM aliases WHERE model_id = ?", arguments: [modelID]) {
+            try map[row["alias"]] = row["version"]
         }
         return map
     }
 
-    func versionInfo(_ db: Database, model: String, row: Row, aliases: [String: Int]) throws -> VersionInfo {
-        let vid: Int64 = row["id"]
-        let number: Int = row["version"]
+    func versionInfo(_ db: any SQLConnection, model: String, row: SQLRow, aliases: [String: Int]) throws -> VersionInfo {
+        let vid: Int64 = try row["id"]
+        let number: Int = try row["version"]
         var metrics: [String: Double] = [:]
-        for m in try Row.fetchAll(db, sql: "SELECT key, value FROM version_metrics WHERE version_id = ?", arguments: [vid]) {
+        for m in try db.rows("SELECT key, value FROM version_metrics WHERE version_id = ?", arguments: [vid]) {
             let value: Double? = m["value"]
-            metrics[m["key"]] = value ?? .nan
+            try metrics[m["key"]] = value ?? .nan
         }
         let run: Int64? = row["run_id"]
         var datasets: [RunDataset] = []
         if let run {
-            datasets = try Row.fetchAll(db, sql: "SELECT role, name, fingerprint, rows FROM run_datasets WHERE run_id = ? ORDER BY position",
+            datasets = try db.rows("SELECT role, name, fingerprint, rows FROM run_datasets WHERE run_id = ? ORDER BY position",
                                         arguments: [run]).map {
-                RunDataset(role: $0["role"], name: $0["name"], fingerprint: $0["fingerprint"], rows: $0["rows"])
+                try RunDataset(role: $0["role"], name: $0["name"], fingerprint: $0["fingerprint"], rows: $0["rows"])
             }
         }
-        return VersionInfo(model: model, version: number, parentVersion: row["parent_version"], run: run,
+        return try VersionInfo(model: model, version: number, parentVersion: row["parent_version"], run: run,
                            formatVersion: row["format_version"], weightsBytes: row["bytes"] ?? 0,
                            created: Date(timeIntervalSince1970: row["created"]), metrics: metrics, datasets: datasets,
                            aliases: aliases.filter { $0.value == number }.map(\.key).sorted(),
                            deleted: (row["deleted"] as Int? ?? 0) != 0)
     }
 
-    func lineage(_ db: Database, model: String, version: Int) throws -> [VersionInfo] {
+    func lineage(_ db: any SQLConnection, model: String, version: Int) throws -> [VersionInfo] {
         let mid = try modelID(db, model)
         let aliases = try aliasMap(db, modelID: mid)
         var chain: [VersionInfo] = []
@@ -314,7 +320,7 @@ extension Store {
         var next: Int? = version
         while let number = next, !seen.contains(number) {
             seen.insert(number)
-            guard let row = try Row.fetchOne(db, sql: """
+            guard let row = try db.row("""
                 SELECT id, version, parent_version, run_id, format_version, length(weights) AS bytes, created, deleted
                 FROM model_versions WHERE model_id = ? AND version = ?
                 """, arguments: [mid, number]) else {
@@ -328,12 +334,12 @@ extension Store {
         return chain
     }
 
-    func changeAlias(_ db: Database, model: String, modelID: Int64, alias: String, old: Int?, new: Int?,
+    func changeAlias(_ db: any SQLConnection, model: String, modelID: Int64, alias: String, old: Int?, new: Int?,
                      action: AliasEvent.Action) throws -> AliasEvent
     {
         let now = Date().timeIntervalSince1970
         if let new {
-            try db.execute(sql: "INSERT OR REPLACE INTO aliases(model_id, alias, version, updated) VALUES (?, ?, ?, ?)",
+            try db.execute(sql: "INSERT INTO aliases(model_id, alias, version, updated) VALUES (?, ?, ?, ?) ON CONFLICT(model_id, alias) DO UPDATE SET version = excluded.version, updated = excluded.updated",
                            arguments: [modelID, alias, new, now])
         } else {
             try db.execute(sql: "DELETE FROM aliases WHERE model_id = ? AND alias = ?", arguments: [modelID, alias])
@@ -341,7 +347,7 @@ extension Store {
         try db.execute(sql: """
             INSERT INTO alias_events(model_id, alias, old_version, new_version, action, time) VALUES (?, ?, ?, ?, ?, ?)
             """, arguments: [modelID, alias, old, new, action.rawValue, now])
-        return AliasEvent(id: db.lastInsertedRowID, model: model, alias: alias, oldVersion: old, newVersion: new,
+        return AliasEvent(id: try db.lastInsertedRowID(), model: model, alias: alias, oldVersion: old, newVersion: new,
                           action: action, time: Date(timeIntervalSince1970: now))
     }
 }

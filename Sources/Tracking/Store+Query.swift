@@ -14,9 +14,9 @@ extension Store {
             return make(String(name.dropFirst(prefix.count)))
         }
         let (isMetric, isParam, isCurve) = try read("resolving '\(name)'") { db in
-            (try Bool.fetchOne(db, sql: "SELECT 1 FROM final_metrics WHERE key = ? LIMIT 1", arguments: [name]) ?? false,
-             try Bool.fetchOne(db, sql: "SELECT 1 FROM params WHERE key = ? LIMIT 1", arguments: [name]) ?? false,
-             try Bool.fetchOne(db, sql: "SELECT 1 FROM metrics WHERE key = ? LIMIT 1", arguments: [name]) ?? false)
+            (try db.fetchOne(as: Bool.self, "SELECT 1 FROM final_metrics WHERE key = ? LIMIT 1", arguments: [name]) ?? false,
+             try db.fetchOne(as: Bool.self, "SELECT 1 FROM params WHERE key = ? LIMIT 1", arguments: [name]) ?? false,
+             try db.fetchOne(as: Bool.self, "SELECT 1 FROM metrics WHERE key = ? LIMIT 1", arguments: [name]) ?? false)
         }
         var choices: [(String, Operand)] = []
         if let field = RunField.named(name) { choices.append(("run field '\(name)'", .field(field))) }
@@ -33,17 +33,17 @@ extension Store {
 
     /// Distinct final-metric keys, sorted.
     public func metricKeys() throws(StoreError) -> [String] {
-        try read("listing metric keys") { db in try String.fetchAll(db, sql: "SELECT DISTINCT key FROM final_metrics ORDER BY key") }
+        try read("listing metric keys") { db in try db.fetchAll(as: String.self, "SELECT DISTINCT key FROM final_metrics ORDER BY key") }
     }
 
     /// Distinct parameter keys, sorted.
     public func paramKeys() throws(StoreError) -> [String] {
-        try read("listing parameter keys") { db in try String.fetchAll(db, sql: "SELECT DISTINCT key FROM params ORDER BY key") }
+        try read("listing parameter keys") { db in try db.fetchAll(as: String.self, "SELECT DISTINCT key FROM params ORDER BY key") }
     }
 
     /// Distinct curve keys over all runs, sorted.
     public func allCurveKeys() throws(StoreError) -> [String] {
-        try read("listing curve keys") { db in try String.fetchAll(db, sql: "SELECT DISTINCT key FROM metrics ORDER BY key") }
+        try read("listing curve keys") { db in try db.fetchAll(as: String.self, "SELECT DISTINCT key FROM metrics ORDER BY key") }
     }
 
     static func nearMisses(_ name: String, in candidates: [String]) -> [String] {
@@ -90,8 +90,8 @@ extension Store {
 
     /// The SQL and bound values a query compiles to (for `explain`-style debugging and tests).
     public func compiledSQL(_ query: RunQuery) throws(StoreError) -> (sql: String, values: [SQLValue]) {
-        let compiled = try FilterCompiler.compile(query)
-        return (compiled.sql, compiled.values.map(Store.sqlValue))
+        let compiled = try FilterCompiler.compile(query, dialect: dialect)
+        return (compiled.sql, compiled.values)
     }
 
     /// Everything about one run: parameters, metrics, curves, environment, cost, datasets,
@@ -99,29 +99,29 @@ extension Store {
     public func run(_ id: Int64) throws(StoreError) -> RunDetail {
         try read("reading run #\(id)") { db in
             guard let row = try rows(db, ids: [id]).first,
-                  let raw = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]) else {
+                  let raw = try db.row("SELECT * FROM runs WHERE id = ?", arguments: [id]) else {
                 throw StoreError.noSuchRun(id)
             }
-            let env = RunEnvironment(retuneVersion: raw["retune_version"], backend: raw["backend"], kernel: raw["kernel"],
+            let env = try RunEnvironment(retuneVersion: raw["retune_version"], backend: raw["backend"], kernel: raw["kernel"],
                                      threads: raw["threads"], os: raw["os"], cpu: raw["cpu"])
             let wall: Double? = raw["wall_seconds"]
             let cost = wall.map { RunCost(wallSeconds: $0, examples: raw["examples"] ?? 0, flops: raw["flops"] ?? .nan) }
-            let datasets = try Row.fetchAll(db, sql: "SELECT * FROM run_datasets WHERE run_id = ? ORDER BY position", arguments: [id]).map {
-                RunDataset(role: $0["role"], name: $0["name"], fingerprint: $0["fingerprint"], rows: $0["rows"])
+            let datasets = try db.rows("SELECT * FROM run_datasets WHERE run_id = ? ORDER BY position", arguments: [id]).map {
+                try RunDataset(role: $0["role"], name: $0["name"], fingerprint: $0["fingerprint"], rows: $0["rows"])
             }
             var curves: [String: [MetricPoint]] = [:]
-            for p in try Row.fetchAll(db, sql: "SELECT key, step, value, time FROM metrics WHERE run_id = ? ORDER BY key, step", arguments: [id]) {
+            for p in try db.rows("SELECT key, step, value, time FROM metrics WHERE run_id = ? ORDER BY key, step", arguments: [id]) {
                 let value: Double? = p["value"]
-                let key: String = p["key"]
-                curves[key, default: []].append(MetricPoint(key: key, step: p["step"], value: value ?? .nan, time: p["time"]))
+                let key: String = try p["key"]
+                try curves[key, default: []].append(MetricPoint(key: key, step: p["step"], value: value ?? .nan, time: p["time"]))
             }
-            let children = try Int64.fetchAll(db, sql: "SELECT id FROM runs WHERE parent_run_id = ? ORDER BY id", arguments: [id])
+            let children = try db.fetchAll(as: Int64.self, "SELECT id FROM runs WHERE parent_run_id = ? ORDER BY id", arguments: [id])
             var lineage: [VersionInfo] = []
             if let model = row.model, let version = row.version ?? row.parentVersion,
-               try Bool.fetchOne(db, sql: "SELECT 1 FROM models WHERE name = ?", arguments: [model]) ?? false {
+               try db.fetchOne(as: Bool.self, "SELECT 1 FROM models WHERE name = ?", arguments: [model]) ?? false {
                 lineage = (try? self.lineage(db, model: model, version: version)) ?? []
             }
-            return RunDetail(row: row, command: raw["command"], session: raw["session_id"], cell: raw["cell"], host: raw["host"],
+            return try RunDetail(row: row, command: raw["command"], session: raw["session_id"], cell: raw["cell"], host: raw["host"],
                              pid: raw["pid"], environment: env, cost: cost, error: raw["error"], datasets: datasets,
                              curves: curves, children: children, lineage: lineage)
         }
@@ -131,10 +131,10 @@ extension Store {
     public func curve(_ runID: Int64, key: String) throws(StoreError) -> [MetricPoint] {
         try read("reading curve '\(key)' of run #\(runID)") { db in
             guard try exists(db, run: runID) else { throw StoreError.noSuchRun(runID) }
-            return try Row.fetchAll(db, sql: "SELECT step, value, time FROM metrics WHERE run_id = ? AND key = ? ORDER BY step",
+            return try db.rows("SELECT step, value, time FROM metrics WHERE run_id = ? AND key = ? ORDER BY step",
                                     arguments: [runID, key]).map { p in
                 let value: Double? = p["value"]
-                return MetricPoint(key: key, step: p["step"], value: value ?? .nan, time: p["time"])
+                return try MetricPoint(key: key, step: p["step"], value: value ?? .nan, time: p["time"])
             }
         }
     }
@@ -143,7 +143,7 @@ extension Store {
     public func curveKeys(_ runID: Int64) throws(StoreError) -> [String] {
         try read("listing curves of run #\(runID)") { db in
             guard try exists(db, run: runID) else { throw StoreError.noSuchRun(runID) }
-            return try String.fetchAll(db, sql: "SELECT DISTINCT key FROM metrics WHERE run_id = ? ORDER BY key", arguments: [runID])
+            return try db.fetchAll(as: String.self, "SELECT DISTINCT key FROM metrics WHERE run_id = ? ORDER BY key", arguments: [runID])
         }
     }
 
@@ -156,10 +156,10 @@ extension Store {
         try read("exporting runs") { db in
             let ids = try matchingIDs(db, query)
             let runs = try rows(db, ids: ids)
-            var extra: [Int64: Row] = [:]
+            var extra: [Int64: SQLRow] = [:]
             for chunk in Store.chunks(ids) {
                 let sql = "SELECT id, command, wall_seconds, examples, flops FROM runs WHERE id IN (\(Store.placeholders(chunk.count)))"
-                for row in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(chunk)) { extra[row["id"]] = row }
+                for row in try db.rows(sql, arguments: SQLArgs(chunk)) { extra[try row["id"]] = row }
             }
             let paramKeys = Set(runs.flatMap(\.params.keys)).sorted()
             let metricKeys = Set(runs.flatMap(\.metrics.keys)).sorted()
@@ -175,10 +175,10 @@ extension Store {
                     run.seed.map { .integer(Int64($0)) } ?? .null, .text(run.datasets.joined(separator: ",")),
                     .text(Store.iso8601(run.started)), run.ended.map { .text(Store.iso8601($0)) } ?? .null,
                     run.duration.map(SQLValue.real) ?? .null,
-                    Store.sqlValue(more?["wall_seconds"] ?? DatabaseValue.null),
-                    Store.sqlValue(more?["examples"] ?? DatabaseValue.null),
-                    Store.sqlValue(more?["flops"] ?? DatabaseValue.null),
-                    Store.sqlValue(more?["command"] ?? DatabaseValue.null),
+                    more?.value("wall_seconds") ?? .null,
+                    more?.value("examples") ?? .null,
+                    more?.value("flops") ?? .null,
+                    more?.value("command") ?? .null,
                 ]
                 values += paramKeys.map { key in run.params[key].map(Store.typedParam) ?? .null }
                 values += metricKeys.map { key in run.metrics[key].map { $0.isNaN ? .null : .real($0) } ?? .null }
@@ -196,11 +196,11 @@ extension Store {
             var rows: [[SQLValue]] = []
             for id in runIDs {
                 guard try exists(db, run: id) else { throw StoreError.noSuchRun(id) }
-                for p in try Row.fetchAll(db, sql: "SELECT key, step, value, time FROM metrics WHERE run_id = ? ORDER BY key, step",
+                for p in try db.rows("SELECT key, step, value, time FROM metrics WHERE run_id = ? ORDER BY key, step",
                                           arguments: [id]) {
                     let value: Double? = p["value"]
-                    let time: Double = p["time"]
-                    rows.append([.integer(id), .text(p["key"]), .integer(p["step"]), value.map(SQLValue.real) ?? .null,
+                    let time: Double = try p["time"]
+                    try rows.append([.integer(id), .text(p["key"]), .integer(p["step"]), value.map(SQLValue.real) ?? .null,
                                  .text(Store.iso8601(Date(timeIntervalSince1970: time)))])
                 }
             }
@@ -212,53 +212,53 @@ extension Store {
 
     /// The ids matching `query`, in order: through an index-driven plan when the query orders by
     /// a metric or parameter with a limit, else one generic statement. Both give the same rows.
-    func matchingIDs(_ db: Database, _ query: RunQuery) throws -> [Int64] {
-        if let plan = try FilterCompiler.drivenPlan(query), let limit = query.limit {
-            var ids = try Int64.fetchAll(db, sql: plan.first.sql, arguments: plan.first.arguments)
+    func matchingIDs(_ db: any SQLConnection, _ query: RunQuery) throws -> [Int64] {
+        if let plan = try FilterCompiler.drivenPlan(query, dialect: db.dialect), let limit = query.limit {
+            var ids = try db.fetchAll(as: Int64.self, plan.first.sql, arguments: plan.first.arguments)
             if ids.count < limit {
-                ids += try Int64.fetchAll(db, sql: plan.rest.sql + " LIMIT ?",
-                                          arguments: StatementArguments(plan.rest.values + [(limit - ids.count).databaseValue]))
+                ids += try db.fetchAll(as: Int64.self, plan.rest.sql + " LIMIT ?",
+                                          arguments: SQLArgs(plan.rest.values + [(limit - ids.count).sqlValue]))
             }
             return ids
         }
         if query.limit == 0 { return [] }
-        let compiled = try FilterCompiler.compile(query)
-        return try Int64.fetchAll(db, sql: compiled.sql, arguments: compiled.arguments)
+        let compiled = try FilterCompiler.compile(query, dialect: db.dialect)
+        return try db.fetchAll(as: Int64.self, compiled.sql, arguments: compiled.arguments)
     }
 
     /// Loads `RunRow`s for `ids`, keeping their order.
-    func rows(_ db: Database, ids: [Int64]) throws -> [RunRow] {
+    func rows(_ db: any SQLConnection, ids: [Int64]) throws -> [RunRow] {
         guard !ids.isEmpty else { return [] }
         var byID: [Int64: RunRow] = [:]
         for chunk in Store.chunks(ids) {
             let list = Store.placeholders(chunk.count)
-            let args = StatementArguments(chunk)
-            for r in try Row.fetchAll(db, sql: """
+            let args = SQLArgs(chunk)
+            for r in try db.rows("""
                 SELECT id, kind, model, version, parent_version, parent_run_id, status, seed, started, ended, duration, note, deleted
                 FROM runs WHERE id IN (\(list))
                 """, arguments: args) {
-                let id: Int64 = r["id"]
+                let id: Int64 = try r["id"]
                 let ended: Double? = r["ended"]
-                byID[id] = RunRow(id: id, kind: RunKind(rawValue: r["kind"]), model: r["model"], version: r["version"],
+                try byID[id] = RunRow(id: id, kind: RunKind(rawValue: r["kind"]), model: r["model"], version: r["version"],
                                   parentVersion: r["parent_version"], parentRun: r["parent_run_id"],
                                   status: RunStatus(rawValue: r["status"]) ?? .failed, seed: r["seed"], datasets: [],
                                   started: Date(timeIntervalSince1970: r["started"]),
                                   ended: ended.map { Date(timeIntervalSince1970: $0) }, duration: r["duration"], params: [:],
                                   metrics: [:], tags: [:], note: r["note"], deleted: (r["deleted"] as Int? ?? 0) != 0)
             }
-            for r in try Row.fetchAll(db, sql: "SELECT run_id, key, value FROM params WHERE run_id IN (\(list))", arguments: args) {
-                byID[r["run_id"]]?.params[r["key"]] = r["value"]
+            for r in try db.rows("SELECT run_id, key, value FROM params WHERE run_id IN (\(list))", arguments: args) {
+                try byID[r["run_id"]]?.params[r["key"]] = r["value"]
             }
-            for r in try Row.fetchAll(db, sql: "SELECT run_id, key, value FROM final_metrics WHERE run_id IN (\(list))", arguments: args) {
+            for r in try db.rows("SELECT run_id, key, value FROM final_metrics WHERE run_id IN (\(list))", arguments: args) {
                 let value: Double? = r["value"]
-                byID[r["run_id"]]?.metrics[r["key"]] = value ?? .nan
+                try byID[r["run_id"]]?.metrics[r["key"]] = value ?? .nan
             }
-            for r in try Row.fetchAll(db, sql: "SELECT run_id, key, value FROM tags WHERE run_id IN (\(list))", arguments: args) {
-                byID[r["run_id"]]?.tags[r["key"]] = r["value"]
+            for r in try db.rows("SELECT run_id, key, value FROM tags WHERE run_id IN (\(list))", arguments: args) {
+                try byID[r["run_id"]]?.tags[r["key"]] = r["value"]
             }
-            for r in try Row.fetchAll(db, sql: "SELECT run_id, name FROM run_datasets WHERE run_id IN (\(list)) ORDER BY run_id, position",
+            for r in try db.rows("SELECT run_id, name FROM run_datasets WHERE run_id IN (\(list)) ORDER BY run_id, position",
                                       arguments: args) {
-                byID[r["run_id"]]?.datasets.append(r["name"])
+                try byID[r["run_id"]]?.datasets.append(r["name"])
             }
         }
         return ids.compactMap { byID[$0] }

@@ -11,7 +11,7 @@ extension Store {
         try write("beginning a session") { db in
             try db.execute(sql: "INSERT INTO sessions(started, host, pid, retune_version, source) VALUES (?, ?, ?, ?, ?)",
                            arguments: [started.timeIntervalSince1970, host, pid, retuneVersion, source])
-            return db.lastInsertedRowID
+            return try db.lastInsertedRowID()
         }
     }
 
@@ -28,8 +28,9 @@ extension Store {
     {
         try write("recording cell \(number)") { db in
             try db.execute(sql: """
-                INSERT OR REPLACE INTO cells(session_id, number, text, status, duration, started, error)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO cells(session_id, number, text, status, duration, started, error) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(session_id, number) DO UPDATE SET text = excluded.text, status = excluded.status,
+                    duration = excluded.duration, started = excluded.started, error = excluded.error
                 """, arguments: [session, number, text, status.rawValue, duration, started.timeIntervalSince1970, error])
         }
     }
@@ -37,8 +38,8 @@ extension Store {
     /// The cells of `session` in order.
     public func cells(session: Int64) throws(StoreError) -> [CellRecord] {
         try read("reading cells") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM cells WHERE session_id = ? ORDER BY number", arguments: [session]).map { row in
-                CellRecord(session: row["session_id"], number: row["number"], text: row["text"],
+            try db.rows("SELECT * FROM cells WHERE session_id = ? ORDER BY number", arguments: [session]).map { row in
+                try CellRecord(session: row["session_id"], number: row["number"], text: row["text"],
                            status: CellRecord.Status(rawValue: row["status"]) ?? .error, duration: row["duration"],
                            started: Date(timeIntervalSince1970: row["started"]), error: row["error"])
             }
@@ -61,10 +62,10 @@ extension Store {
                 INSERT INTO datasets(name, fingerprint, source, rows, columns, schema_json, created)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(name, fingerprint) DO UPDATE SET
-                    source = coalesce(excluded.source, source), columns = coalesce(excluded.columns, columns),
-                    schema_json = coalesce(excluded.schema_json, schema_json)
+                    source = coalesce(excluded.source, datasets.source), columns = coalesce(excluded.columns, datasets.columns),
+                    schema_json = coalesce(excluded.schema_json, datasets.schema_json)
                 """, arguments: [name, fingerprint, source, rows, columns, schemaJSON, Date().timeIntervalSince1970])
-            return try Int64.fetchOne(db, sql: "SELECT id FROM datasets WHERE name = ? AND fingerprint = ?",
+            return try db.fetchOne(as: Int64.self, "SELECT id FROM datasets WHERE name = ? AND fingerprint = ?",
                                       arguments: [name, fingerprint]) ?? 0
         }
         recordedDatasets.withLock { $0[cacheKey] = id }
@@ -76,7 +77,8 @@ extension Store {
     /// Records a new run with status `running`, owned by this process, with its environment,
     /// parameters, datasets and tags, in one transaction. Returns the run id.
     public func beginRun(_ run: NewRun) throws(StoreError) -> Int64 {
-        try rawWrite("beginning a \(run.kind) run") { db in
+        if dialect == .postgres { return try write("beginning a \(run.kind) run") { db in try beginRun(db, run) } }
+        return try rawWrite("beginning a \(run.kind) run") { db in
             if let parent = run.parentRun, try !exists(db, run: parent) { throw StoreError.noSuchRun(parent) }
             let env = run.environment
             let insert = try RawStatement(db, """
@@ -146,6 +148,11 @@ extension Store {
     public func logEpoch(_ runID: Int64, step: Int, values: [String: Double], time: Date = Date()) throws(StoreError) {
         guard !values.isEmpty else { return }
         let t = time.timeIntervalSince1970
+        if dialect == .postgres {
+            return try write("logging metrics of run #\(runID)") { db in
+                try logPoints(db, runID, values.map { MetricPoint(key: $0.key, step: step, value: $0.value, time: t) })
+            }
+        }
         try rawWrite("logging metrics of run #\(runID)") { db in
             do {
                 try Store.pointRows.insert(db, values) { statement, i, point in
@@ -166,6 +173,7 @@ extension Store {
     /// A point with the same run, key and step as an earlier one replaces it.
     public func logPoints(_ runID: Int64, _ points: [MetricPoint]) throws(StoreError) {
         guard !points.isEmpty else { return }
+        if dialect == .postgres { return try write("logging metrics of run #\(runID)") { db in try logPoints(db, runID, points) } }
         try rawWrite("logging metrics of run #\(runID)") { db in
             do {
                 try Store.pointRows.insert(db, points) { statement, i, point in
@@ -198,6 +206,12 @@ extension Store {
     public func finishRun(_ runID: Int64, status: RunStatus, finalMetrics: [String: Double] = [:], cost: RunCost? = nil,
                           producedVersion: Int? = nil, error: String? = nil, ended: Date = Date()) throws(StoreError)
     {
+        if dialect == .postgres {
+            return try write("finishing run #\(runID)") { db in
+                try finishRun(db, runID, status: status, finalMetrics: finalMetrics, cost: cost, producedVersion: producedVersion,
+                              error: error, ended: ended)
+            }
+        }
         try rawWrite("finishing run #\(runID)") { db in
             let t = ended.timeIntervalSince1970
             let update = try RawStatement(db, """
@@ -230,6 +244,12 @@ extension Store {
 
     /// Adds or replaces final metrics of a run without changing its status.
     public func setFinalMetrics(_ runID: Int64, _ metrics: [String: Double]) throws(StoreError) {
+        if dialect == .postgres {
+            return try write("setting metrics of run #\(runID)") { db in
+                guard try db.exists(run: runID) else { throw StoreError.noSuchRun(runID) }
+                try Store.finalMetricRows.insert(db, metrics.map { [.integer(runID), .text($0.key), $0.value.sqlValue] })
+            }
+        }
         try rawWrite("setting metrics of run #\(runID)") { db in
             guard try exists(db, run: runID) else { throw StoreError.noSuchRun(runID) }
             try Store.finalMetricRows.insert(db, metrics) { statement, i, metric in
@@ -244,7 +264,7 @@ extension Store {
     public func tag(_ runID: Int64, key: String, value: String) throws(StoreError) {
         try write("tagging run #\(runID)") { db in
             guard try exists(db, run: runID) else { throw StoreError.noSuchRun(runID) }
-            try db.execute(sql: "INSERT OR REPLACE INTO tags(run_id, key, value) VALUES (?, ?, ?)", arguments: [runID, key, value])
+            try db.execute(sql: "INSERT INTO tags(run_id, key, value) VALUES (?, ?, ?) ON CONFLICT(run_id, key) DO UPDATE SET value = excluded.value", arguments: [runID, key, value])
         }
     }
 
@@ -311,12 +331,16 @@ extension Store {
             let runs = db.changesCount
             return PurgeCounts(runs: runs, versions: versions)
         }
-        _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+        // A checkpoint is housekeeping, not a write of data: a busy reader may postpone it.
+        if let pool { _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.passive) } }
         return counts
     }
 
     // MARK: Helpers
 
+    func exists(_ db: any SQLConnection, run: Int64) throws -> Bool { try db.exists(run: run) }
+
+    /// The SQLite hot path's existence check (a cached statement of the writer connection).
     func exists(_ db: Database, run: Int64) throws -> Bool {
         try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM runs WHERE id = ?"), arguments: [run]) ?? false
     }

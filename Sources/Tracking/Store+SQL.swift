@@ -8,7 +8,10 @@ extension Store {
     /// but reading: INSERT/UPDATE/DELETE/CREATE/DROP/ALTER, ATTACH/DETACH, transactions,
     /// writing PRAGMAs and unknown functions with side effects never run.
     /// `bound` limits its running time and lets Ctrl-C stop it (`StoreError.queryStopped`).
+    /// On PostgreSQL: a READ ONLY transaction with `statement_timeout` from `bound` (see
+    /// `postgresReadOnlySQL`).
     public func readOnlySQL(_ sql: String, bound: QueryBound = .unbounded) throws(StoreError) -> SQLTable {
+        if case let .postgres(client) = backend { return try Store.postgresReadOnlySQL(client, sql, bound: bound) }
         let connection = try ReadOnlyConnection(path: path)
         return try connection.query(sql, bound: bound)
     }
@@ -200,5 +203,56 @@ private final class ReadOnlyConnection {
             rows.append(row)
         }
         return SQLTable(columns: columns, rows: rows)
+    }
+}
+
+extension Store {
+    /// Statements `sql` may run on PostgreSQL: reads only. Anything else (INSERT, SET, COMMIT,
+    /// COPY, DO, CALL, VACUUM, …) is refused before it reaches the server; a write hidden in a
+    /// read (a data-modifying WITH, a function that writes) is refused by the READ ONLY
+    /// transaction. No Ctrl-C cancellation on PostgreSQL: `statement_timeout` bounds it.
+    static let postgresReadStatements: Set<String> = ["SELECT", "WITH", "VALUES", "TABLE", "EXPLAIN", "SHOW"]
+
+    static func postgresReadOnlySQL(_ client: PostgresClient, _ sql: String, bound: QueryBound) throws(StoreError) -> SQLTable {
+        let trimmed = sql.trimmingCharacters(in: .whitespacesAndNewlines)
+        let shown = trimmed.count > 200 ? String(trimmed.prefix(200)) + "…" : trimmed
+        let words = trimmed.split(whereSeparator: { $0.isWhitespace || $0 == "(" || $0 == ";" }).prefix(3).map { String($0) }
+        guard let first = words.first?.uppercased() else { throw StoreError.sqlError(statement: shown, message: "empty statement") }
+        if !postgresReadStatements.contains(first) {
+            let target = words.dropFirst().first { !["INTO", "FROM", "TABLE", "INDEX", "VIEW"].contains($0.uppercased()) }
+            let reason: String
+            switch first {
+            case "INSERT": reason = "INSERT into \(target ?? "a table")"
+            case "UPDATE": reason = "UPDATE of \(target ?? "a table")"
+            case "DELETE": reason = "DELETE from \(target ?? "a table")"
+            case "CREATE", "DROP": reason = "\(first) \(target ?? "")"
+            case "ALTER": reason = "ALTER TABLE"
+            case "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "START", "END", "ABORT": reason = "a transaction statement"
+            default: reason = "this kind of statement"
+            }
+            throw StoreError.readOnlyViolation(statement: shown, reason: reason)
+        }
+        do {
+            let rows = try client.transaction(.readOnlyUser) { db -> [SQLRow] in
+                if let seconds = bound.seconds {
+                    try db.execute(sql: "SET LOCAL statement_timeout = \(max(1, Int((seconds * 1000).rounded(.up))))")
+                }
+                return try db.rows(trimmed)
+            }
+            let columns = rows.first?.columns ?? []
+            return SQLTable(columns: columns, rows: rows.map(\.values))
+        } catch let error as PostgresStatementError {
+            switch error.sqlState {
+            case "25006": throw StoreError.readOnlyViolation(statement: shown, reason: "a statement that writes")
+            case "57014": throw StoreError.queryStopped(statement: shown, .timeout(seconds: bound.seconds ?? 0))
+            case "42601" where error.message.contains("multiple commands"):
+                throw StoreError.sqlError(statement: shown, message: "only one statement at a time")
+            default: throw StoreError.sqlError(statement: shown, message: error.message)
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.sqlError(statement: shown, message: "\(error)")
+        }
     }
 }

@@ -1,14 +1,21 @@
-// The experiment store: one SQLite file through a GRDB DatabasePool (WAL).
+// The experiment store: one SQLite file through a GRDB DatabasePool (WAL), or a PostgreSQL
+// database through postgres-nio. One implementation over `SQLConnection` serves both.
 import Foundation
 import GRDB
 
-/// The SQLite experiment store. Safe to share between threads; several processes may open the
-/// same file (WAL, a 10 s busy timeout, IMMEDIATE write transactions).
+/// The experiment store. Safe to share between threads; several processes may open the same
+/// SQLite file (WAL, a 10 s busy timeout, IMMEDIATE write transactions) or the same PostgreSQL
+/// database (`postgres://…`: transactions, row locks for version numbers).
 public final class Store: Sendable {
+    /// Where the rows live.
+    enum Backend: Sendable {
+        case sqlite(DatabasePool)
+        case postgres(PostgresClient)
+    }
     /// The schema version this build reads and writes.
     public static let schemaVersion = Schema.version
 
-    /// The file this store lives in.
+    /// The file this store lives in (for PostgreSQL: its URL without the password).
     public let path: String
     /// Host and pid recorded as the owner of runs begun through this store.
     public let host: String
@@ -21,8 +28,23 @@ public final class Store: Sendable {
     /// WAL size (pages) that triggers an automatic checkpoint.
     static let walAutocheckpointPages = 32_000
 
-    let pool: DatabasePool
+    let backend: Backend
     private let removeOnDeinit: Bool
+
+    /// The SQLite pool (nil for PostgreSQL).
+    var pool: DatabasePool? {
+        if case let .sqlite(pool) = backend { return pool }
+        return nil
+    }
+
+    /// The SQL dialect of the backend.
+    public var dialect: Dialect {
+        if case .postgres = backend { return .postgres }
+        return .sqlite
+    }
+
+    /// What `show settings` and `store` print: the file, or `PostgreSQL postgres://user@host:port/db`.
+    public var location: String { dialect == .postgres ? "PostgreSQL \(path)" : path }
     /// Datasets this process already recorded (their full `recordDataset` arguments → id): a
     /// repeat is answered without a write transaction.
     let recordedDatasets = Locked<[String: Int64]>([:])
@@ -30,8 +52,14 @@ public final class Store: Sendable {
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
     /// Throws `StoreError.newerSchema` / `.unknownMigrations` for a file written by a newer
     /// retune, without changing it.
+    /// `path` may be a PostgreSQL URL (`postgres://user@host:port/db`, `postgresql://…`).
     public convenience init(path: String) throws(StoreError) {
         try self.init(path: path, removeOnDeinit: false)
+    }
+
+    /// `path` for display: a PostgreSQL URL loses its password.
+    public static func displayName(_ path: String) -> String {
+        PostgresURL.isPostgres(path) ? PostgresURL.masked(path) : path
     }
 
     /// A store in a fresh temporary file, deleted when the store is released. For tests and
@@ -43,10 +71,18 @@ public final class Store: Sendable {
     }
 
     init(path: String, removeOnDeinit: Bool) throws(StoreError) {
-        self.path = path
         self.removeOnDeinit = removeOnDeinit
         self.host = HostInfo.hostname
         self.pid = HostInfo.pid
+        if PostgresURL.isPostgres(path) {
+            let url = try PostgresURL(path)
+            self.path = url.description
+            let client = try PostgresClient(url)
+            self.backend = .postgres(client)
+            self.interruptedOnOpen = try Store.openPostgres(client, host: host)
+            return
+        }
+        self.path = path
         // Two processes creating the same new store at once contend for the exclusive lock that
         // switching to WAL and the first migration need; SQLite can answer SQLITE_BUSY there
         // without waiting on the busy handler. Opening is idempotent, so retry for up to ~10 s.
@@ -54,7 +90,7 @@ public final class Store: Sendable {
         while true {
             do {
                 let (pool, marked) = try Store.openAndMigrate(path: path, host: host)
-                self.pool = pool
+                self.backend = .sqlite(pool)
                 self.interruptedOnOpen = marked
                 return
             } catch {
@@ -181,21 +217,7 @@ public final class Store: Sendable {
             try pool.writeWithoutTransaction { db in
                 var marked: [Int64] = []
                 try db.inTransaction(.immediate) {
-                    let rows = try Row.fetchAll(db, sql: "SELECT id, pid FROM runs WHERE status = 'running' AND host = ?",
-                                                arguments: [host])
-                    let now = Date().timeIntervalSince1970
-                    for row in rows {
-                        let id: Int64 = row["id"]
-                        let pid: Int = row["pid"]
-                        if !HostInfo.processIsAlive(pid) {
-                            try db.execute(sql: """
-                                UPDATE runs SET status = 'interrupted', ended = ?, duration = ? - started,
-                                error = coalesce(error, 'owner process ' || pid || ' on ' || host || ' is gone')
-                                WHERE id = ?
-                                """, arguments: [now, now, id])
-                            marked.append(id)
-                        }
-                    }
+                    marked = try markInterrupted(GRDBConnection(db), host: host)
                     return .commit
                 }
                 return marked
@@ -203,36 +225,75 @@ public final class Store: Sendable {
         }
     }
 
+    /// Marks this host's `running` runs whose process is gone (both backends, in a transaction).
+    static func markInterrupted(_ db: any SQLConnection, host: String) throws -> [Int64] {
+        var marked: [Int64] = []
+        let rows = try db.rows("SELECT id, pid FROM runs WHERE status = 'running' AND host = ?", arguments: [host])
+        let now = Date().timeIntervalSince1970
+        for row in rows {
+            let id: Int64 = try row["id"]
+            let pid: Int = try row["pid"]
+            if !HostInfo.processIsAlive(pid) {
+                try db.execute(sql: """
+                    UPDATE runs SET status = 'interrupted', ended = ?, duration = ? - started,
+                    error = coalesce(error, 'owner process ' || pid || ' on ' || host || ' is gone')
+                    WHERE id = ?
+                    """, arguments: [now, now, id])
+                marked.append(id)
+            }
+        }
+        return marked
+    }
+
     /// Runs `body` in an IMMEDIATE transaction (takes the write lock up front, so concurrent
     /// writers wait on the busy timeout instead of failing with SQLITE_BUSY on upgrade).
-    func write<T>(_ operation: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
-        try storeOp(operation) {
-            try pool.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(db)
-                    return .commit
+    /// On PostgreSQL: a plain transaction (retried on a serialization failure or deadlock).
+    func write<T>(_ operation: String, _ body: (any SQLConnection) throws -> T) throws(StoreError) -> T {
+        switch backend {
+        case let .sqlite(pool):
+            return try storeOp(operation) {
+                try pool.writeWithoutTransaction { db in
+                    var result: T?
+                    try db.inTransaction(.immediate) {
+                        result = try body(GRDBConnection(db))
+                        return .commit
+                    }
+                    guard let result else { throw StoreError.database(operation: operation, message: "transaction produced no result") }
+                    return result
                 }
-                guard let result else { throw StoreError.database(operation: operation, message: "transaction produced no result") }
-                return result
             }
+        case let .postgres(client):
+            return try storeOp(operation) { try client.transaction(.write) { try body($0) } }
         }
     }
 
-    /// Runs `body` on a reader connection (a snapshot; concurrent with writes).
-    func read<T>(_ operation: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
-        try storeOp(operation) { try pool.read { db in try body(db) } }
+    /// Runs `body` on a reader connection (a snapshot; concurrent with writes). On PostgreSQL a
+    /// REPEATABLE READ, READ ONLY transaction.
+    func read<T>(_ operation: String, _ body: (any SQLConnection) throws -> T) throws(StoreError) -> T {
+        switch backend {
+        case let .sqlite(pool):
+            return try storeOp(operation) { try pool.read { db in try body(GRDBConnection(db)) } }
+        case let .postgres(client):
+            return try storeOp(operation) { try client.transaction(.read) { try body($0) } }
+        }
     }
 
-    /// The schema version recorded in the file.
+    /// The schema version recorded in the store.
     public func fileSchemaVersion() throws(StoreError) -> Int {
-        try read("reading the schema version") { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
+        try read("reading the schema version") { db in
+            if db.dialect == .postgres {
+                return try db.fetchOne(as: Int.self, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'") ?? 0
+            }
+            return try db.fetchOne(as: Int.self, "PRAGMA user_version") ?? 0
+        }
     }
 
-    /// `PRAGMA integrity_check`: "ok" when the file is sound.
+    /// `PRAGMA integrity_check`: "ok" when the file is sound (PostgreSQL: "ok" when the server
+    /// answers; it checks its own pages).
     public func integrityCheck() throws(StoreError) -> String {
         try read("checking integrity") { db in
-            try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "\n")
+            if db.dialect == .postgres { return try db.fetchOne(as: Int.self, "SELECT 1") == 1 ? "ok" : "no answer" }
+            return try db.fetchAll(as: String.self, "PRAGMA integrity_check").joined(separator: "\n")
         }
     }
 }

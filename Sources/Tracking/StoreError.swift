@@ -9,7 +9,13 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
     case unknownMigrations(path: String, names: [String])
     /// The file could not be opened or is not a retune store.
     case cannotOpen(path: String, reason: String)
-    /// An SQLite failure, with the operation that failed.
+    /// A PostgreSQL server that could not be reached (refused, timed out, authentication).
+    case cannotConnect(host: String, port: Int, reason: String)
+    /// `store copy` into a store that already has rows in `table`.
+    case copyTargetNotEmpty(path: String, table: String, rows: Int)
+    /// `store copy` read back different rows than it wrote (the copy was rolled back).
+    case copyMismatch(source: String, target: String)
+    /// An SQLite or PostgreSQL failure, with the operation that failed.
     case database(operation: String, message: String)
     case noSuchRun(Int64)
     case noSuchModel(String)
@@ -38,6 +44,13 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
                 + names.joined(separator: ", ") + "); the file was not changed"
         case let .cannotOpen(path, reason):
             return "cannot open store '\(path)': \(reason)"
+        case let .cannotConnect(host, port, reason):
+            return "cannot connect to PostgreSQL at \(host):\(port): \(reason)"
+        case let .copyTargetNotEmpty(path, table, rows):
+            return "cannot copy into '\(path)': it already has \(rows) row\(rows == 1 ? "" : "s") in \(table) "
+                + "(copy into a new, empty store)"
+        case let .copyMismatch(source, target):
+            return "the copy does not match its source (checksum \(source.prefix(12)) vs \(target.prefix(12))); nothing was written"
         case let .database(operation, message):
             return "store error while \(operation): \(message)"
         case let .noSuchRun(id):
@@ -97,6 +110,9 @@ extension StoreError {
     /// Wraps a GRDB/SQLite error with the operation that failed; passes StoreErrors through.
     static func wrap(_ error: any Error, _ operation: String) -> StoreError {
         if let error = error as? StoreError { return error }
+        if let error = error as? PostgresStatementError {
+            return .database(operation: operation, message: error.message)
+        }
         if let error = error as? DatabaseError {
             return .database(operation: operation, message: error.message ?? "\(error)")
         }

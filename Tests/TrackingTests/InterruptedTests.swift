@@ -13,7 +13,7 @@ import Testing
         let deadPID = Int(Int32.max) - 1
         #expect(!HostInfo.processIsAlive(deadPID))
         #expect(HostInfo.processIsAlive(HostInfo.pid))
-        try store.pool.write { db in
+        try #require(store.pool).write { db in
             try db.execute(sql: "UPDATE runs SET pid = ? WHERE id IN (?, ?)", arguments: [deadPID, dead, finished])
             try db.execute(sql: "UPDATE runs SET host = 'some-other-host', pid = ? WHERE id = ?", arguments: [deadPID, elsewhere])
         }

@@ -9,7 +9,7 @@ import Testing
     @Test func newStoreUsesSmallPagesAndLargeCheckpointInterval() throws {
         let store = try Store.temporary()
         let (pageSize, autocheckpoint) = try store.read("test") { db in
-            (try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0, try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") ?? 0)
+            (try db.fetchOne(as: Int.self, "PRAGMA page_size") ?? 0, try db.fetchOne(as: Int.self, "PRAGMA wal_autocheckpoint") ?? 0)
         }
         #expect(pageSize == Store.pageSize)
         #expect(pageSize == 1024)
@@ -79,10 +79,10 @@ import Testing
         let store = try Store.temporary()
         let id = try store.beginRun(newRun())
         #expect(throws: (any Error).self) {
-            try store.pool.write { db in try db.execute(sql: "UPDATE runs SET status = 'bogus' WHERE id = ?", arguments: [id]) }
+            try #require(store.pool).write { db in try db.execute(sql: "UPDATE runs SET status = 'bogus' WHERE id = ?", arguments: [id]) }
         }
         #expect(throws: (any Error).self) {
-            try store.pool.write { db in
+            try #require(store.pool).write { db in
                 try db.execute(sql: "INSERT INTO cells(session_id, number, text, status, duration, started) VALUES (NULL, 1, 'x', 'odd', 0, 0)")
             }
         }

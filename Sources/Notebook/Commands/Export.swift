@@ -150,7 +150,7 @@ public enum ExportCLI {
         guard let format = OutputFormat(name: formatName), format != .table, format != .vertical else {
             return ("", "retune: error: unknown export format '\(formatName)' (csv, tsv, json, md, html)\n", ExitCode.usage)
         }
-        guard FileManager.default.fileExists(atPath: storePath) else {
+        guard PostgresURL.isPostgres(storePath) || FileManager.default.fileExists(atPath: storePath) else {
             return ("", "retune: error: no store at \(storePath)\n", ExitCode.ioError)
         }
         let store: Store

@@ -176,73 +176,16 @@ final class TmuxSession {
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "TMUX")
         if environment["TERM"] == nil { environment["TERM"] = "xterm" }
-        let envp = environment.map { "\($0.key)=\($0.value)" }
-
-        let base = NSTemporaryDirectory() + "\(socketName)-\(UUID().uuidString)"
-        let outPath = base + ".out"
-        let errPath = base + ".err"
-        defer {
-            try? FileManager.default.removeItem(atPath: outPath)
-            try? FileManager.default.removeItem(atPath: errPath)
+        let result: Spawn.Result
+        do {
+            result = try Spawn.run(argv, environment: environment, timeout: timeout)
+        } catch {
+            throw TmuxError.commandFailed(arguments: arguments, status: -1, output: "\(error)")
         }
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        let cArgv = argv.map { strdup($0) } + [nil]
-        let cEnvp = envp.map { strdup($0) } + [nil]
-        defer {
-            cArgv.forEach { free($0) }
-            cEnvp.forEach { free($0) }
+        guard result.status == 0 else {
+            throw TmuxError.commandFailed(arguments: arguments, status: result.status, output: result.stderr)
         }
-        var pid = pid_t()
-        let spawned = posix_spawn(&pid, tmuxPath, &actions, &attributes, cArgv, cEnvp)
-        guard spawned == 0 else {
-            throw TmuxError.commandFailed(arguments: arguments, status: -1,
-                                          output: "cannot start tmux: " + String(cString: strerror(spawned)))
-        }
-
-        let deadline = Date().addingTimeInterval(timeout)
-        var status: Int32 = 0
-        while true {
-            let done = waitpid(pid, &status, WNOHANG)
-            if done == pid { break }
-            if done < 0 && errno != EINTR {
-                throw TmuxError.commandFailed(arguments: arguments, status: -1,
-                                              output: "waitpid: " + String(cString: strerror(errno)))
-            }
-            if Date() >= deadline {
-                Glibc.kill(pid, SIGKILL)
-                _ = waitpid(pid, &status, 0)
-                throw TmuxError.commandFailed(arguments: arguments, status: -1,
-                                              output: "tmux did not answer within \(timeout) s")
-            }
-            usleep(5_000)
-        }
-        let output = FileManager.default.contents(atPath: outPath) ?? Data()
-        let errors = FileManager.default.contents(atPath: errPath) ?? Data()
-        // Decode the wait status by hand (the W* macros are not imported).
-        let exitCode: Int32 = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-        guard exitCode == 0 else {
-            throw TmuxError.commandFailed(arguments: arguments, status: exitCode,
-                                          output: String(decoding: errors, as: UTF8.self))
-        }
-        return String(decoding: output, as: UTF8.self)
+        return result.stdout
     }
 
     static func shellQuote(_ word: String) -> String {

@@ -274,23 +274,22 @@ public struct SegmentAdvice: Sendable {
 }
 
 public struct SegmentAdviseInput: Sendable {
-    public var current: TrainedModel
-    public var currentRows: Int
-    public var base: TrainOptions
-    public var old: Dataset?
-    public var new: Dataset
+    /// What advise without segments takes (the version, its fitted rows, the base options, OLD,
+    /// NEW, the seed); budget and cost ratio are not used by segments.
+    public var common: AdviseInput
     public var segmentation: Segmentation
-    public var seed: UInt64
+
+    public var current: TrainedModel { common.current }
+    public var currentRows: Int { common.currentRows }
+    public var base: TrainOptions { common.base }
+    public var old: Dataset? { common.old }
+    public var new: Dataset { common.new }
+    public var seed: UInt64 { common.seed }
 
     public init(current: TrainedModel, currentRows: Int, base: TrainOptions, old: Dataset?, new: Dataset,
                 segmentation: Segmentation, seed: UInt64) {
-        self.current = current
-        self.currentRows = currentRows
-        self.base = base
-        self.old = old
-        self.new = new
+        common = AdviseInput(current: current, currentRows: currentRows, base: base, old: old, new: new, seed: seed)
         self.segmentation = segmentation
-        self.seed = seed
     }
 }
 

@@ -79,6 +79,10 @@ public enum AdviseRules {
     /// let the cheaper action win ties that the later data then split. The suite's judge keeps
     /// 95 %.
     public static let tieQuantile = 0.1
+    /// Held-out rows in time order are resampled in blocks (`PairedBootstrap.blockLength`), not
+    /// one by one: an hour's error is like the next hour's, and the i.i.d. bootstrap then calls
+    /// differences real that the later data does not keep (2026-12-07, round C in docs/ADVICE.md).
+    public static let blockBootstrap = true
 }
 
 /// Per-row losses of a model on a dataset: squared errors (regression) or 0/1 errors
@@ -177,6 +181,8 @@ public struct Evidence: Sendable {
     /// True when no fitted candidate could be run (budget, schema): the caller falls back.
     public var insufficient: Bool
     public var costRatio: CostRatio?
+    /// Rows per block of the bootstrap that measured the noise (1: rows resampled independently).
+    public var bootstrapBlock: Int = 1
 
     /// Estimated error + priced compute of a candidate's fit, when a cost ratio is set.
     public func priced(_ c: CandidateEstimate) -> Double? {
@@ -235,6 +241,9 @@ public enum AdviseEngine {
         // Evaluation folds: a held-out tail, or k folds within a small NEW.
         var folds: [(fit: [Int], test: [Int])] = []
         let protocolText: String
+        // Held-out losses in time (or row) order: neighbours' errors are correlated, so their
+        // noise is measured with the block bootstrap (`AdviseRules.blockBootstrap`).
+        var inOrder = true
         if n >= AdviseRules.kFoldBelowRows {
             let test = Int((Double(n) * AdviseRules.holdoutFraction).rounded(.up))
             folds = [(Array(order[..<(n - test)]), Array(order[(n - test)...]))]
@@ -260,6 +269,7 @@ public enum AdviseEngine {
                 folds.append((order.filter { !testSet.contains($0) }, test))
             }
             protocolText = "\(k)-fold within \(new.name) (\(n) rows: too few for a held-out tail)"
+            inOrder = false
         }
         let control = TrainingControl(shouldStop: shouldStop)
         let spec = input.current.spec
@@ -337,7 +347,7 @@ public enum AdviseEngine {
                                 baselineLoss: RowLosses.loss(mean(baselineLosses), classification: classification),
                                 classification: classification, verdict: .keep, best: nil, pick: nil, reasons: [],
                                 insufficient: false, costRatio: input.costRatio)
-        decide(&evidence, baseline: baselineLosses, seed: input.seed)
+        decide(&evidence, baseline: baselineLosses, seed: input.seed, inOrder: inOrder && AdviseRules.blockBootstrap)
         return evidence
     }
 
@@ -371,7 +381,7 @@ public enum AdviseEngine {
     static func mean(_ xs: [Double]) -> Double { xs.isEmpty ? .nan : xs.reduce(0, +) / Double(xs.count) }
 
     /// Bootstrap interval of each candidate, ties with the best, no-signal, and the pick.
-    static func decide(_ e: inout Evidence, baseline: [Double], seed: UInt64) {
+    static func decide(_ e: inout Evidence, baseline: [Double], seed: UInt64, inOrder: Bool = false) {
         let cls = e.classification
         let run = e.candidates.indices.filter { e.candidates[$0].loss != nil }
         e.insufficient = !e.candidates.contains { $0.action != .keep && $0.loss != nil }
@@ -381,13 +391,25 @@ public enum AdviseEngine {
             e.reasons = ["no candidate could be scored"]
             return
         }
-        let boot = PairedBootstrap(rows: n, seed: seed, classification: cls)
-        for i in run {
-            (e.candidates[i].low, e.candidates[i].high) = boot.interval(e.candidates[i].rowLosses)
-        }
         guard let best = run.min(by: { (e.candidates[$0].loss ?? .infinity, e.candidates[$0].action) < (e.candidates[$1].loss ?? .infinity, e.candidates[$1].action) }),
               let bestLoss = e.candidates[best].loss else { return }
         e.best = best
+        // Rows in time order: the block length that the correlation of the loss differences
+        // against the best calls for (the longest over the candidates and the trivial predictor).
+        var block = 1
+        if inOrder {
+            let b = e.candidates[best].rowLosses
+            var series = run.filter { $0 != best }.map { e.candidates[$0].rowLosses }
+            if baseline.count == n, baseline.allSatisfy({ $0.isFinite }) { series.append(baseline) }
+            for a in series where a.count == n {
+                block = max(block, PairedBootstrap.blockLength(zip(a, b).map { $0 - $1 }))
+            }
+        }
+        e.bootstrapBlock = block
+        let boot = PairedBootstrap(rows: n, seed: seed, classification: cls, block: block)
+        for i in run {
+            (e.candidates[i].low, e.candidates[i].high) = boot.interval(e.candidates[i].rowLosses)
+        }
         func within(_ a: [Double], _ la: Double, of b: [Double], _ lb: Double) -> Bool {
             boot.within(a, la, of: b, lb)
         }
@@ -399,7 +421,8 @@ public enum AdviseEngine {
         let name = cls ? "error rate" : "rmse"
         func show(_ x: Double) -> String { String(format: "%.4g", x) }
         let b = e.candidates[best]
-        e.reasons.append("\(b.action.rawValue) has the lowest held-out \(name): \(show(bestLoss)) (95 % \(show(b.low ?? .nan))–\(show(b.high ?? .nan))) on \(e.heldOutRows) rows no candidate was fitted on")
+        e.reasons.append("\(b.action.rawValue) has the lowest held-out \(name): \(show(bestLoss)) (95 % \(show(b.low ?? .nan))–\(show(b.high ?? .nan))) on \(e.heldOutRows) rows no candidate was fitted on"
+                          + (block > 1 ? " (noise from a block bootstrap in time order, blocks of \(block) rows)" : ""))
         // No signal: the best is no better than the trivial predictor beyond noise.
         if baseline.count == n, baseline.allSatisfy({ $0.isFinite }) {
             let bl = RowLosses.loss(mean(baseline), classification: cls)
@@ -445,10 +468,78 @@ public struct PairedBootstrap: Sendable {
     let samples: [[Int]]
     let classification: Bool
 
-    public init(rows n: Int, seed: UInt64, classification: Bool, resamples: Int = AdviseRules.resamples) {
+    /// Rows per resampled block: 1 is the ordinary (i.i.d.) bootstrap; more is the circular
+    /// block bootstrap for rows in time order, whose losses are correlated with their neighbours'.
+    public let block: Int
+
+    /// `block` 1 resamples rows independently; `block` b > 1 draws ⌈n / b⌉ runs of b consecutive
+    /// rows (wrapping at the end) from random starts, truncated to n (Politis & Romano's circular
+    /// block bootstrap), so the noise of a time-ordered tail is not understated.
+    public init(rows n: Int, seed: UInt64, classification: Bool, resamples: Int = AdviseRules.resamples, block: Int = 1) {
         var rng = SeededRandom(seed: seed ^ 0xB007)
-        samples = n > 0 ? (0..<resamples).map { _ in (0..<n).map { _ in rng.nextInt(below: n) } } : []
+        let b = max(1, min(block, n))
+        self.block = b
+        if n == 0 {
+            samples = []
+        } else if b == 1 {
+            samples = (0..<resamples).map { _ in (0..<n).map { _ in rng.nextInt(below: n) } }
+        } else {
+            samples = (0..<resamples).map { _ in
+                var idx: [Int] = []
+                idx.reserveCapacity(n + b)
+                while idx.count < n {
+                    let start = rng.nextInt(below: n)
+                    for j in 0..<b { idx.append((start + j) % n) }
+                }
+                return Array(idx.prefix(n))
+            }
+        }
         self.classification = classification
+    }
+
+    /// Politis & White's (2004; corrected by Patton, Politis & White 2009) automatic block length
+    /// for the circular block bootstrap of the mean of `x`: the flat-top lag-window estimate of
+    /// b = (2 G² / D)^(1/3) n^(1/3), from the autocorrelations up to the first lag after which
+    /// K_n of them in a row are insignificant. 1 for a series without correlation; at most
+    /// ⌈min(3√n, n/3)⌉.
+    public static func blockLength(_ x: [Double]) -> Int {
+        let n = x.count
+        guard n >= 8 else { return 1 }
+        let mean = x.reduce(0, +) / Double(n)
+        let c = x.map { $0 - mean }
+        let r0 = c.reduce(0) { $0 + $1 * $1 } / Double(n)
+        guard r0 > 0, r0.isFinite else { return 1 }
+        let maxLag = min(n - 1, Int((Double(n).squareRoot() * 3).rounded(.up)) + 10)
+        var R = [r0]
+        for k in 1...maxLag {
+            var t = 0.0
+            for i in 0..<(n - k) { t += c[i] * c[i + k] }
+            R.append(t / Double(n))
+        }
+        let kn = max(5, Int(log10(Double(n)).squareRoot().rounded(.up)))
+        let bound = 2 * (log10(Double(n)) / Double(n)).squareRoot()
+        // m̂: the smallest lag m after which kn consecutive autocorrelations are insignificant.
+        var mHat = maxLag
+        for m in 0...maxLag where m + kn <= maxLag {
+            if (1...kn).allSatisfy({ abs(R[m + $0] / r0) < bound }) { mHat = m; break }
+        }
+        let M = min(2 * max(mHat, 1), maxLag)
+        func flatTop(_ t: Double) -> Double {
+            let a = abs(t)
+            return a <= 0.5 ? 1 : a <= 1 ? 2 * (1 - a) : 0
+        }
+        var g = 0.0, G = 0.0
+        for k in -M...M {
+            let w = flatTop(Double(k) / Double(M)), rk = R[abs(k)]
+            g += w * rk
+            G += w * Double(abs(k)) * rk
+        }
+        let D = 4.0 / 3.0 * g * g
+        guard D > 0, G.isFinite else { return 1 }
+        let b = pow(2 * G * G / D, 1.0 / 3.0) * pow(Double(n), 1.0 / 3.0)
+        let cap = Int(min(3 * Double(n).squareRoot(), Double(n) / 3).rounded(.up))
+        guard b.isFinite else { return 1 }
+        return max(1, min(Int(b.rounded(.up)), cap))
     }
 
     func loss(_ xs: [Double], _ idx: [Int]) -> Double {

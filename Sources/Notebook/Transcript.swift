@@ -12,6 +12,8 @@ public enum Transcript {
             (#"^\S+?(?=:\d+:\d+: (?:error|warning|note):)"#, "<path>"),
             // ISO 8601 date-times and dates.
             (#"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"#, "<time>"),
+            // The kernel release (`show environment`): machines of one kind run different builds.
+            (#"\b(Linux|Darwin) [0-9][\w.+-]*"#, "$1 <release>"),
             // Clock times.
             (#"\b\d{2}:\d{2}:\d{2}(?:\.\d+)?\b"#, "<time>"),
             // UUIDs (session ids).

@@ -21,7 +21,7 @@ PAIRS = [
     ("trainer_mlp", "numpy", "mlp_epoch", 1.5, None),
     ("trainer_mlp", "sklearn", "mlp_epoch", None, None),
     ("gemm", "numpy", "gemm", None, None),
-    ("csv_load", "pandas", "csv_load", 1.0, None),
+    ("csv_load", "pandas", "csv_load", 2.0, None),   # issue 18: >= 2x pandas (retune parses on 2 threads, pandas on 1)
     ("ols", "numpy_lstsq", "ols", None, None),
     ("ols", "sklearn", "ols", None, None),
     ("run_create", "mlflow", "run_create", 200.0, "*"),
@@ -37,10 +37,17 @@ PAIRS = [
 # Absolute bars on retune's own figures: (workload, label, function(row) -> (value text, pass)).
 # A function returns None when the bar does not apply to that size (smoke sizes).
 def _csv_mem(r):
+    # Issue 18: peak RSS < 2x the Float32 size of the data (rows x cols x 4 bytes), which is the
+    # Float64 column size itself. retune keeps numeric columns as Float64 (results would change
+    # otherwise), so the columns alone reach the bar and this row fails by design; it shows the
+    # figure and the ratio to the Float64 columns honestly.
     f64 = r.get("float64_columns_mib") or 0
     if f64 < 100:
         return None
-    return f"peak RSS {r.get('peak_rss_mb', 0):.0f} MiB vs 3 × {f64:.0f} MiB", r.get("peak_rss_mb", 1e18) < 3 * f64
+    f32x2 = f64   # 2 x (rows x cols x 4 bytes) = rows x cols x 8 bytes
+    peak = r.get("peak_rss_mb", 1e18)
+    return (f"peak RSS {peak:.0f} MiB vs 2 × {f64 / 2:.0f} MiB Float32 ({peak / f64:.2f}× the Float64 columns)",
+            peak < f32x2)
 def _query(r):
     if r["size"] != "100000 runs":
         return None
@@ -50,7 +57,7 @@ def _param_query(r):
         return None
     return f"median {r['median']:.2f} ms", r["median"] < 5
 ABS_BARS = [
-    ("csv_load", "peak memory < 3× Float64 column bytes", _csv_mem),
+    ("csv_load", "peak memory < 2× Float32 size of the data", _csv_mem),
     ("runs_where", "query < 50 ms median at 100,000 runs", _query),
     ("runs_where_param", "param-only query (limit 10) < 5 ms median at 100,000 runs", _param_query),
 ]

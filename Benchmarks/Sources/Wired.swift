@@ -318,7 +318,8 @@ func runRunsWhere(_ o: Options) throws {
                kernel: "Tracking RunQuery -> parameterised SQL (GRDB)", samples: ms,
                extras: [("query", .string("runs where metric.rmse < 0.5 and param.lr = 0.01 order by metric.rmse limit 10")),
                         ("store_build_seconds", .number(built))]).print()
-    // A filter on a parameter alone: answered by the params (key, num, value, run_id) index.
+    // A filter on a parameter alone: a walk of `runs` in id order that probes each run's
+    // parameter through the params primary key and stops at the limit (FilterCompiler.idOrderPlan).
     let paramQuery = RunQuery(filter: .compare(.param("lr"), .eq, .number(0.01)), limit: 10)
     var paramRows = try store.runs(paramQuery)
     var paramMS: [Double] = []
@@ -333,6 +334,21 @@ func runRunsWhere(_ o: Options) throws {
     ResultLine(workload: "runs_where_param", size: "\(runs) runs", median: median(paramMS), unit: "ms",
                kernel: "Tracking RunQuery -> parameterised SQL (GRDB)", samples: paramMS,
                extras: [("query", .string("runs where param.lr = 0.01 limit 10"))]).print()
+    // Its worst case: no run matches, so the walk reads every run before it can answer.
+    let rareQuery = RunQuery(filter: .compare(.param("lr"), .eq, .number(0.5)), limit: 10)
+    var rareRows = try store.runs(rareQuery)
+    var rareMS: [Double] = []
+    for _ in 0..<max(3, reps / 3) {
+        let t0 = now()
+        rareRows = try store.runs(rareQuery)
+        rareMS.append((now() - t0) * 1000)
+    }
+    guard rareRows.isEmpty else {
+        throw BenchError.usage("runs_where param (no match): unexpected result (\(rareRows.count) rows)")
+    }
+    ResultLine(workload: "runs_where_param_none", size: "\(runs) runs", median: median(rareMS), unit: "ms",
+               kernel: "Tracking RunQuery -> parameterised SQL (GRDB)", samples: rareMS,
+               extras: [("query", .string("runs where param.lr = 0.5 limit 10 (no run matches)"))]).print()
 }
 
 // MARK: - start_to_prompt

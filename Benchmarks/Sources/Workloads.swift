@@ -26,7 +26,7 @@ let workloads: [Workload] = [
              peers: "MLflow start_run + log_params + log_metrics (SQLite store)", status: .wired),
     Workload(name: "metric_points", measures: "metric points/s via logEpoch (a transaction per epoch)",
              peers: "MLflow log_metric, log_batch", status: .wired),
-    Workload(name: "runs_where", measures: "`runs where metric.rmse < 0.5 and param.lr = 0.01 order by metric.rmse limit 10` at 100,000 runs",
+    Workload(name: "runs_where", measures: "`runs where metric.rmse < 0.5 and param.lr = 0.01 order by metric.rmse limit 10` at 100,000 runs; also `runs where param.lr = 0.01 limit 10` (runs_where_param) and its no-match worst case `param.lr = 0.5` (runs_where_param_none)",
              peers: "MLflow search_runs at 200 / 2,000 runs", status: .wired),
     Workload(name: "start_to_prompt", measures: "spawn `retune` on a pty until the first prompt, ms",
              peers: "python -c 'import mlflow' (cold process)", status: .wired),

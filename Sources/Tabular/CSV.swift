@@ -158,7 +158,11 @@ public enum CSVLoader {
 
         var header: [String] = []
         var headerCols: [Int] = []
-        var builders: [ColumnBuilder] = []
+        // The builders live in memory this pass owns; the hot loop mutates them through `bp`
+        // (no copy-on-write check of an array on every field).
+        var storage = BuilderStorage()
+        defer { storage.release() }
+        var bp = storage.base
         var demoted = Set<Int>()
         var ncols = 0
         var inHeader = true
@@ -167,7 +171,9 @@ public enum CSVLoader {
         var dataRows = 0
 
         let pageSize = max(4096, Int(sysconf(Int32(_SC_PAGESIZE))))
-        let releaseChunk = 32 << 20
+        // Small enough that the file's resident pages stay a few MiB per thread; each release
+        // is one madvise call.
+        let releaseChunk = 8 << 20
         var released = 0   // bytes [released0, released) of the mapping have been handed back
         if let known = knownHeader {
             i = startAt
@@ -175,8 +181,16 @@ public enum CSVLoader {
             header = known
             ncols = known.count
             inHeader = false
-            let estimate = reserve ? estimateRows(base: base, from: i, to: n) : 0
-            builders = makeBuilders(header, forcedCategorical: forcedCategorical, options: options, estimate: estimate)
+            // Rows in this chunk; a first chunk also reserves room for the rows after it (scaled
+            // by bytes, plus an eighth), which the merge appends without moving this chunk's values.
+            var estimate = 0
+            if reserve {
+                let end = min(n, limit)
+                estimate = estimateRows(base: base, from: i, to: end)
+                if end < n { estimate += estimate * (n - end) / max(1, end - i) + estimate / 8 + 64 }
+            }
+            storage.set(makeBuilders(header, forcedCategorical: forcedCategorical, options: options, estimate: estimate))
+            bp = storage.base
             released = (startAt / pageSize) * pageSize
         }
         let plainAbove = max(sep, quote, cr)   // bytes above this are never separators, quotes or line ends
@@ -203,11 +217,11 @@ public enum CSVLoader {
             }
             // Fast path: a plain number in a numeric column, parsed while finding the field's end.
             var delivered = false
-            if fastNumbers, !inHeader, fieldIndex < ncols, builders[fieldIndex].acceptsFastNumbers,
+            if fastNumbers, !inHeader, fieldIndex < ncols, bp[fieldIndex].acceptsFastNumbers,
                let r = NumberParser.parsePrefix(base + i, base + n) {
                 let stop = i + r.length
                 if stop == n || base[stop] == sep || base[stop] == lf || base[stop] == cr,
-                   builders[fieldIndex].appendFast(r.value, integral: r.integral) {
+                   bp[fieldIndex].appendFast(r.value, integral: r.integral) {
                     i = stop
                     delivered = true
                 }
@@ -311,7 +325,7 @@ public enum CSVLoader {
                     }
                     let ok: Bool
                     do {
-                        ok = try builders[fieldIndex].add(field, missing: isMissing, highBit: high >= 0x80)
+                        ok = try bp[fieldIndex].add(field, missing: isMissing, highBit: high >= 0x80)
                     } catch let e as FieldError {
                         throw TabularError.value(file: file, line: fieldLine, column: fieldCol,
                                                  columnName: header[fieldIndex], message: e.message)
@@ -336,7 +350,7 @@ public enum CSVLoader {
                         throw TabularError.csv(file: file, line: line, column: (i - lineStart + 1),
                                                message: "too many fields: expected \(ncols) (as in the header), found at least \(fieldIndex + 1)")
                     }
-                    _ = try? builders[fieldIndex].add(UnsafeRawBufferPointer(start: base, count: 0), missing: true, highBit: false)
+                    _ = try? bp[fieldIndex].add(UnsafeRawBufferPointer(start: base, count: 0), missing: true, highBit: false)
                     fieldIndex += 1
                     endOfRow = true
                 }
@@ -356,7 +370,8 @@ public enum CSVLoader {
                     try checkHeader(header, cols: headerCols, file: file, line: rowLine, options: options)
                     ncols = header.count
                     let estimate = reserve ? estimateRows(base: base, from: i, to: n) : 0
-                    builders = makeBuilders(header, forcedCategorical: forcedCategorical, options: options, estimate: estimate)
+                    storage.set(makeBuilders(header, forcedCategorical: forcedCategorical, options: options, estimate: estimate))
+                    bp = storage.base
                     inHeader = false
                 } else {
                     if fieldIndex < ncols {
@@ -374,7 +389,7 @@ public enum CSVLoader {
         if requireRows && dataRows == 0 {
             throw TabularError.csv(file: file, line: line, column: 1, message: "header row but no data rows")
         }
-        return PassResult(builders: builders, demoted: demoted, header: header, stop: i,
+        return PassResult(builders: storage.take(), demoted: demoted, header: header, stop: i,
                           atRowBoundary: fieldIndex == 0, dataRows: dataRows)
     }
 
@@ -496,6 +511,32 @@ public enum CSVLoader {
 struct FieldError: Error {
     let message: String
     init(_ message: String) { self.message = message }
+}
+
+/// The column builders of one pass, in memory the pass allocates and frees itself.
+struct BuilderStorage {
+    private(set) var base: UnsafeMutablePointer<ColumnBuilder>
+    private(set) var count = 0
+
+    init() { base = UnsafeMutablePointer<ColumnBuilder>.allocate(capacity: 1) }
+
+    /// Replaces the builders (a header row was read).
+    mutating func set(_ builders: [ColumnBuilder]) {
+        release()
+        base = UnsafeMutablePointer<ColumnBuilder>.allocate(capacity: max(1, builders.count))
+        _ = UnsafeMutableBufferPointer(start: base, count: builders.count).initialize(from: builders)
+        count = builders.count
+    }
+
+    /// The builders as an array (sharing their column storage; `release` still runs).
+    func take() -> [ColumnBuilder] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+    mutating func release() {
+        base.deinitialize(count: count)
+        base.deallocate()
+        count = 0
+        base = UnsafeMutablePointer<ColumnBuilder>.allocate(capacity: 1)
+    }
 }
 
 /// A growable byte buffer for unescaped quoted fields (no Array bookkeeping in the hot loop).

@@ -45,17 +45,49 @@ extension CSVLoader {
                                    requireRows: false)
             if part == 0 { slots.first = r } else { slots.second = r }
         }
-        guard var a = slots.first, let b = slots.second,
+        guard var a = slots.first, var b = slots.second,
               a.stop == middle, a.atRowBoundary, a.dataRows + b.dataRows > 0 else { return nil }
         slots.first = nil
         slots.second = nil
-        for k in a.builders.indices {
-            guard a.builders[k].merge(b.builders[k]) else { a.demoted.insert(k); continue }
+        if releasePages {
+            // Every byte has been parsed: hand the rest of the mapping back before the merge
+            // (a categorical re-read maps the pages again from the file).
+            _ = madvise(UnsafeMutableRawPointer(mutating: base), n, MADV_DONTNEED)
         }
+        let merged = mergeColumns(&a.builders, &b.builders)
+        for k in merged.indices where !merged[k] { a.demoted.insert(k) }
         a.demoted.formUnion(b.demoted)
         a.dataRows += b.dataRows
         a.stop = b.stop
         return a
+    }
+
+    struct SendableBuilders: @unchecked Sendable {
+        let left: UnsafeMutableBufferPointer<ColumnBuilder>
+        let right: UnsafeMutableBufferPointer<ColumnBuilder>
+        let ok: UnsafeMutableBufferPointer<Bool>
+    }
+
+    /// Appends each column of `right` to the same column of `left`, the columns shared out over
+    /// two threads; each column of `right` is released as soon as it has been copied, so memory
+    /// peaks near the size of the merged columns, not merged + second half. Returns, per column,
+    /// whether the merge succeeded (false: the column must be re-read as categorical).
+    static func mergeColumns(_ left: inout [ColumnBuilder], _ right: inout [ColumnBuilder]) -> [Bool] {
+        let count = min(left.count, right.count)
+        var ok = [Bool](repeating: false, count: count)
+        left.withUnsafeMutableBufferPointer { lp in
+            right.withUnsafeMutableBufferPointer { rp in
+                ok.withUnsafeMutableBufferPointer { op in
+                    let shared = SendableBuilders(left: lp, right: rp, ok: op)
+                    DispatchQueue.concurrentPerform(iterations: count) { k in
+                        // Distinct k on each call: no element is touched by two threads.
+                        shared.ok[k] = shared.left[k].merge(shared.right[k])
+                        shared.right[k] = ColumnBuilder(name: "", forced: nil)
+                    }
+                }
+            }
+        }
+        return ok
     }
 }
 

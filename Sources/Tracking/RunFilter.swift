@@ -260,6 +260,60 @@ struct FilterCompiler {
         return DrivenPlan(first: SQLFragment(sql, values), rest: rest)
     }
 
+    /// A plan for `… limit N` in run-id order (no ordering, or `order by id`): walk `runs` by its
+    /// primary key in id order, test each run's keyed conditions through the primary keys of
+    /// `params`, `final_metrics` and `tags` (`EXISTS (… WHERE run_id = r.id AND key = ? …)`),
+    /// and stop at the limit. The generic statement builds the whole set of matching runs first
+    /// (`r.id IN (SELECT run_id FROM params WHERE key = ? …)` reads every `params` row), so a
+    /// filter that many runs satisfy costs a full table read to return ten rows. Same rows, same
+    /// order (DrivenPlanTests); nil when the query is not of that shape. `through`: only runs up
+    /// to that id (down to it when descending), the window `Store.matchingIDs` walks before it
+    /// hands the rest to the generic statement.
+    static func idOrderPlan(_ query: RunQuery, dialect: Dialect = .sqlite, through edge: Int64? = nil) throws(StoreError) -> SQLFragment? {
+        guard let limit = query.limit, limit > 0, mentionsKeyedTable(query.filter) else { return nil }
+        var descending = false
+        switch query.order.count {
+        case 0: break
+        case 1 where query.order[0].operand == .field(.id): descending = query.order[0].descending
+        default: return nil
+        }
+        var compiler = FilterCompiler(dialect: dialect)
+        compiler.correlated = true
+        var whereParts: [String] = []
+        var values: [SQLValue] = []
+        if let edge {
+            whereParts.append(descending ? "r.id >= ?" : "r.id <= ?")
+            values.append(edge.sqlValue)
+        }
+        if !query.includeDeleted { whereParts.append("r.deleted = 0") }
+        let f = try compiler.condition(query.filter)
+        whereParts.append(f.sql)
+        values += f.values
+        values.append(limit.sqlValue)
+        return SQLFragment("SELECT r.id FROM runs r WHERE " + whereParts.joined(separator: " AND ")
+                           + " ORDER BY r.id " + (descending ? "DESC" : "ASC") + " LIMIT ?", values)
+    }
+
+    /// Whether a filter tests a parameter, final metric or tag (the conditions the generic
+    /// statement answers by reading a whole keyed table).
+    static func mentionsKeyedTable(_ filter: RunFilter) -> Bool {
+        func keyed(_ o: Operand) -> Bool {
+            switch o {
+            case .param, .metric, .tag: return true
+            default: return false
+            }
+        }
+        switch filter {
+        case .all: return false
+        case let .and(a, b), let .or(a, b): return mentionsKeyedTable(a) || mentionsKeyedTable(b)
+        case let .not(a): return mentionsKeyedTable(a)
+        case let .compare(l, _, r): return keyed(l) || keyed(r)
+        case let .isIn(l, list): return keyed(l) || list.contains(where: keyed)
+        case let .like(l, _): return keyed(l)
+        case let .has(o): return keyed(o)
+        }
+    }
+
     /// The top-level AND-ed parts of a filter.
     static func conjuncts(_ filter: RunFilter) -> [RunFilter] {
         switch filter {

@@ -211,8 +211,10 @@ extension Store {
     // MARK: Internals
 
     /// The ids matching `query`, in order: through an index-driven plan when the query orders by
-    /// a metric or parameter with a limit, else one generic statement. Both give the same rows.
-    func matchingIDs(_ db: any SQLConnection, _ query: RunQuery) throws -> [Int64] {
+    /// a metric or parameter with a limit, a run-id-order walk that stops at the limit when it
+    /// has no other ordering (`FilterCompiler.idOrderPlan`), else one generic statement. All
+    /// give the same rows.
+    func matchingIDs(_ db: any SQLConnection, _ query: RunQuery, window: Int = 4096) throws -> [Int64] {
         if let plan = try FilterCompiler.drivenPlan(query, dialect: db.dialect), let limit = query.limit {
             var ids = try db.fetchAll(as: Int64.self, plan.first.sql, arguments: plan.first.arguments)
             if ids.count < limit {
@@ -222,6 +224,24 @@ extension Store {
             return ids
         }
         if query.limit == 0 { return [] }
+        if let limit = query.limit, try FilterCompiler.idOrderPlan(query, dialect: db.dialect) != nil {
+            // Walk the first `window` runs in id order; if they hold fewer than `limit` matches
+            // (a rare value), the generic statement answers for the runs after them, so a filter
+            // that matches little costs at most the window more than the generic statement.
+            let descending = query.order.first?.descending ?? false
+            let edge = try db.fetchOne(as: Int64.self, "SELECT id FROM runs ORDER BY id \(descending ? "DESC" : "ASC") LIMIT 1 OFFSET ?",
+                                       arguments: [max(0, window - 1)])
+            guard let walk = try FilterCompiler.idOrderPlan(query, dialect: db.dialect, through: edge) else { return [] }
+            var ids = try db.fetchAll(as: Int64.self, walk.sql, arguments: walk.arguments)
+            if let edge, ids.count < limit {
+                var rest = query
+                rest.limit = limit - ids.count
+                let after = SQLFragment(descending ? "r.id < ?" : "r.id > ?", [edge.sqlValue])
+                let generic = try FilterCompiler(dialect: db.dialect).compileGeneric(rest, extra: after)
+                ids += try db.fetchAll(as: Int64.self, generic.sql, arguments: generic.arguments)
+            }
+            return ids
+        }
         let compiled = try FilterCompiler.compile(query, dialect: db.dialect)
         return try db.fetchAll(as: Int64.self, compiled.sql, arguments: compiled.arguments)
     }

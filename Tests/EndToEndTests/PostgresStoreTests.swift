@@ -201,7 +201,10 @@ import Tracking
                        "runs where tag.stage = \"good\" or model like \"A%\"", "runs where not tag.stage order by id",
                        "runs where dataset = \"d\" and status != \"failed\"", "runs where kind = \"train\" and duration >= 0",
                        "runs where model in [\"a\", \"b\"] order by param.solver desc limit 5", "runs where note like \"%retry%\"",
-                       "runs where started > \"2020-01-01\" and param.seed = 9"]
+                       "runs where started > \"2020-01-01\" and param.seed = 9",
+                       // The run-id-order walk (a limit, no ordering but id): same rows on both.
+                       "runs where param.seed = 9 or tag.stage = \"good\" limit 2", "runs where not tag.stage limit 2",
+                       "runs where metric.rmse < 1e9 order by id desc limit 2"]
         for q in queries {
             let a = try RetuneBinary.run(["--store", sqlite, "-c", "set format csv; " + q], directory: dir)
             let b = try RetuneBinary.run(["--store", url, "-c", "set format csv; " + q], directory: dir)

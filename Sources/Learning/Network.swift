@@ -89,10 +89,33 @@ final class Network {
     }
 
     func forward(rows: Int, dropout: Float, rng: inout LearningRandom) {
+        // With the own kernel, C = acc + beta·C is one IEEE addition after the product, so
+        // `beta 0, then + bias` gives the same bits as `C = bias, beta 1` and the bias and ReLU
+        // take one pass. Other kernels (the portable one accumulates into C) keep the bias in C.
+        let biasAfter = GEMM.backend.kind == .retune
         for l in 0..<layerCount {
             let nIn = sizes[l], nOut = sizes[l + 1]
             let z = pre[l]
             let b = params + biasOffset[l]
+            let h = inputs[l + 1]
+            if biasAfter && (l == layerCount - 1 || (activation == .relu && dropout == 0)) {
+                GEMM.sgemm(transA: false, transB: false, m: rows, n: nOut, k: nIn, alpha: 1,
+                           a: UnsafePointer(inputs[l]), lda: nIn, b: UnsafePointer(params + weightOffset[l]), ldb: nOut,
+                           beta: 0, c: z, ldc: nOut)
+                let relu = l < layerCount - 1
+                var r = 0
+                while r < rows {
+                    let zr = z + r &* nOut, hr = h + r &* nOut
+                    var o = 0
+                    if relu {
+                        while o < nOut { let v = zr[o] + b[o]; zr[o] = v; hr[o] = v > 0 ? v : 0; o &+= 1 }
+                    } else {
+                        while o < nOut { let v = zr[o] + b[o]; zr[o] = v; hr[o] = v; o &+= 1 }
+                    }
+                    r &+= 1
+                }
+                continue
+            }
             var r = 0
             while r < rows {
                 let row = z + r &* nOut
@@ -104,7 +127,6 @@ final class Network {
                        a: UnsafePointer(inputs[l]), lda: nIn, b: UnsafePointer(params + weightOffset[l]), ldb: nOut,
                        beta: 1, c: z, ldc: nOut)
             let count = rows &* nOut
-            let h = inputs[l + 1]
             if l < layerCount - 1 {
                 switch activation {
                 case .relu:

@@ -427,7 +427,12 @@ private let fastShapes: [Shape] = {
         switch b.kind {
         case .openBLAS:
             #expect(b.name.hasPrefix("openblas "))
-            #expect(b.name.hasSuffix("(\(b.threads) thread\(b.threads == 1 ? "" : "s"))"))
+            let threads = "\(b.threads) thread\(b.threads == 1 ? "" : "s")"
+            if b.calibration != nil {
+                #expect(b.name.hasSuffix("(\(threads); calibrated against retune \(FastGEMM.variant ?? "?"))"), "\(b.name)")
+            } else {
+                #expect(b.name.hasSuffix("(\(threads))"), "\(b.name)")
+            }
             #expect(b.selfCheck?.passed == true)
         case .retune:
             #expect(b.name.hasPrefix("retune \(FastGEMM.variant ?? "?") ("))

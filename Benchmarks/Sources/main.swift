@@ -64,8 +64,11 @@ struct Options {
 func env(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
 
 func runInfo() {
+    let b = GEMM.backend
+    // What the choice costs at start-up: a fresh load (OpenBLAS already mapped), self-checks
+    // and calibration included.
     let t0 = now()
-    let b = GEMM.backend   // first use: load, self-checks, calibration
+    _ = GEMMBackend.load(environment: .process)
     let loadMs = (now() - t0) * 1000
     var extras: [(String, JSON)] = [
         ("coretype", .string(b.coretype?.description ?? "n/a")),

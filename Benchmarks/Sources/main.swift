@@ -65,8 +65,8 @@ func env(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
 
 func runInfo() {
     let b = GEMM.backend
-    // What the choice costs at start-up: a fresh load (OpenBLAS already mapped), self-checks
-    // and calibration included.
+    // What the choice costs at start-up: a fresh load (OpenBLAS already mapped, the self-check
+    // cases already built), self-checks and calibration included.
     let t0 = now()
     _ = GEMMBackend.load(environment: .process)
     let loadMs = (now() - t0) * 1000

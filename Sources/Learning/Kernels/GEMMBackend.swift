@@ -327,21 +327,31 @@ public struct GEMMBackend: Sendable {
         return String(parts[1])
     }
 
-    /// Compares `kernel` with a Float64 naive product on all four transpose combinations,
-    /// a small and a medium size, beta 0 (over NaN-filled C), 1 and 0.5, odd leading
-    /// dimensions. Passes when every element is within `tolerance` scaled error.
-    public static func selfCheck(_ kernel: SgemmKernel, tolerance: Double = 1e-4) -> SelfCheckResult {
-        struct Case { var m, n, k: Int; var alpha, beta: Float; var pad: Int }
-        let cases = [Case(m: 7, n: 5, k: 3, alpha: 1, beta: 0, pad: 0),
-                     Case(m: 23, n: 19, k: 37, alpha: 0.75, beta: 0.5, pad: 3),
-                     Case(m: 96, n: 65, k: 130, alpha: -1.25, beta: 1, pad: 1)]
-        var worst = 0.0
+    /// One self-check product: inputs, the Float64 reference and each element's error scale.
+    struct SelfCheckCase: Sendable {
+        var transA, transB: Bool
+        var m, n, k, lda, ldb, ldc: Int
+        var alpha, beta: Float
+        var a, b, c0: [Float]
+        var reference: [Double]
+        /// Σ|α·a·b| + |β·c| per element (m × n).
+        var scale: [Double]
+    }
+
+    /// The self-check's cases, computed once per process (the Float64 reference is the costly
+    /// part; every kernel checked afterwards only runs its product and compares).
+    static let selfCheckCases: [SelfCheckCase] = {
+        struct Shape { var m, n, k: Int; var alpha, beta: Float; var pad: Int }
+        let shapes = [Shape(m: 7, n: 5, k: 3, alpha: 1, beta: 0, pad: 0),
+                      Shape(m: 23, n: 19, k: 37, alpha: 0.75, beta: 0.5, pad: 3),
+                      Shape(m: 96, n: 65, k: 130, alpha: -1.25, beta: 1, pad: 1)]
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         func next() -> Float {
             state = state &* 6364136223846793005 &+ 1442695040888963407
             return Float(Int64(bitPattern: state >> 11) % 2001 - 1000) / 1000
         }
-        for cs in cases {
+        var out: [SelfCheckCase] = []
+        for cs in shapes {
             for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
                 let (m, n, k) = (cs.m, cs.n, cs.k)
                 let lda = (ta ? m : k) + cs.pad, ldb = (tb ? k : n) + cs.pad, ldc = n + cs.pad
@@ -351,35 +361,56 @@ public struct GEMMBackend: Sendable {
                 let ref = PortableGEMM.referenceProduct(transA: ta, transB: tb, m: m, n: n, k: k,
                                                         alpha: cs.alpha, a: a, lda: lda, b: b, ldb: ldb,
                                                         beta: cs.beta, c: c0, ldc: ldc)
-                var c = c0
-                a.withUnsafeBufferPointer { ap in
-                    b.withUnsafeBufferPointer { bp in
-                        c.withUnsafeMutableBufferPointer { cp in
-                            if let a0 = ap.baseAddress, let b0 = bp.baseAddress, let c0p = cp.baseAddress {
-                                kernel(ta, tb, m, n, k, cs.alpha, a0, lda, b0, ldb, cs.beta, c0p, ldc)
-                            }
-                        }
-                    }
-                }
+                var scale = [Double](repeating: 0, count: m * n)
                 for i in 0..<m {
                     for j in 0..<n {
-                        var scale = 0.0
+                        var sc = 0.0
                         for p in 0..<k {
                             let av = ta ? a[p * lda + i] : a[i * lda + p]
                             let bv = tb ? b[j * ldb + p] : b[p * ldb + j]
-                            scale += abs(Double(cs.alpha) * Double(av) * Double(bv))
+                            sc += abs(Double(cs.alpha) * Double(av) * Double(bv))
                         }
-                        if cs.beta != 0 { scale += abs(Double(cs.beta) * Double(c0[i * ldc + j])) }
-                        let got = Double(c[i * ldc + j])
-                        let err = abs(got - ref[i * n + j]) / max(scale, 1e-30)
-                        if !(err <= tolerance) {  // also catches NaN
-                            return SelfCheckResult(
-                                passed: false, maxScaledError: err.isNaN ? .infinity : err,
-                                detail: "m=\(m) n=\(n) k=\(k) transA=\(ta) transB=\(tb) beta=\(cs.beta): "
-                                    + "C[\(i),\(j)] = \(got), reference \(ref[i * n + j])")
-                        }
-                        worst = max(worst, err)
+                        if cs.beta != 0 { sc += abs(Double(cs.beta) * Double(c0[i * ldc + j])) }
+                        scale[i * n + j] = sc
                     }
+                }
+                out.append(SelfCheckCase(transA: ta, transB: tb, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc,
+                                         alpha: cs.alpha, beta: cs.beta, a: a, b: b, c0: c0,
+                                         reference: ref, scale: scale))
+            }
+        }
+        return out
+    }()
+
+    /// Compares `kernel` with a Float64 naive product on all four transpose combinations,
+    /// a small and a medium size, beta 0 (over NaN-filled C), 1 and 0.5, odd leading
+    /// dimensions. Passes when every element is within `tolerance` scaled error.
+    public static func selfCheck(_ kernel: SgemmKernel, tolerance: Double = 1e-4) -> SelfCheckResult {
+        var worst = 0.0
+        for cs in selfCheckCases {
+            let (m, n, k, ta, tb) = (cs.m, cs.n, cs.k, cs.transA, cs.transB)
+            var c = cs.c0
+            cs.a.withUnsafeBufferPointer { ap in
+                cs.b.withUnsafeBufferPointer { bp in
+                    c.withUnsafeMutableBufferPointer { cp in
+                        if let a0 = ap.baseAddress, let b0 = bp.baseAddress, let c0p = cp.baseAddress {
+                            kernel(ta, tb, m, n, k, cs.alpha, a0, cs.lda, b0, cs.ldb, cs.beta, c0p, cs.ldc)
+                        }
+                    }
+                }
+            }
+            for i in 0..<m {
+                for j in 0..<n {
+                    let got = Double(c[i * cs.ldc + j])
+                    let ref = cs.reference[i * n + j]
+                    let err = abs(got - ref) / max(cs.scale[i * n + j], 1e-30)
+                    if !(err <= tolerance) {  // also catches NaN
+                        return SelfCheckResult(
+                            passed: false, maxScaledError: err.isNaN ? .infinity : err,
+                            detail: "m=\(m) n=\(n) k=\(k) transA=\(ta) transB=\(tb) beta=\(cs.beta): "
+                                + "C[\(i),\(j)] = \(got), reference \(ref)")
+                    }
+                    worst = max(worst, err)
                 }
             }
         }

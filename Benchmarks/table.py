@@ -17,8 +17,8 @@ PAIRS = [
     ("mlp_epoch", "sklearn", "mlp_epoch", None, None),
     ("mlp_epoch_2w", "pytorch", "mlp_epoch", None, None),
     ("mlp_epoch_2w", "numpy", "mlp_epoch", None, None),
-    ("trainer_mlp", "pytorch", "mlp_epoch", 5.0, None),
-    ("trainer_mlp", "numpy", "mlp_epoch", 1.5, None),
+    ("trainer_mlp", "pytorch", "mlp_epoch", 8.0, None),
+    ("trainer_mlp", "numpy", "mlp_epoch", 2.5, None),
     ("trainer_mlp", "sklearn", "mlp_epoch", None, None),
     ("gemm", "numpy", "gemm", None, None),
     ("csv_load", "pandas", "csv_load", 2.0, None),   # issue 18: >= 2x pandas (retune parses on 2 threads, pandas on 1)
@@ -158,6 +158,17 @@ def main(paths):
                 text, ok = got
                 out.append([mode, wl, size, "bar", text, "—", "—", "—", label, "PASS" if ok else "FAIL",
                             f"{len(g)}/0", f"{r['peak_rss_mb']:.0f}", "—"])
+        # The Trainer against the raw GEMM loop (one worker), same size: ≥ 90 %.
+        for size in sizes.get("trainer_mlp", []):
+            raw = groups.get((mode, "retune", "mlp_epoch", size))
+            if not raw:
+                continue
+            tv = statistics.median(x["median"] for x in groups[(mode, "retune", "trainer_mlp", size)])
+            rv = statistics.median(x["median"] for x in raw)
+            ratio = tv / rv
+            out.append([mode, "trainer_mlp / mlp_epoch", size, "rows/s", fmt(tv, "rows/s"), "raw loop (retune)",
+                        fmt(rv, "rows/s"), f"{ratio * 100:.0f} %", "≥90 %", "PASS" if ratio >= 0.9 else "FAIL",
+                        f"{len(groups[(mode, 'retune', 'trainer_mlp', size)])}/{len(raw)}", "—", "—"])
         # retune-only rows (no peer pair): e.g. csvgen, or everything in smoke mode
         paired = {p[0] for p in PAIRS}
         for wl, szs in sizes.items():

@@ -65,6 +65,11 @@ func env(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
 
 func runInfo() {
     let b = GEMM.backend
+    // What the choice costs at start-up: a fresh load (OpenBLAS already mapped, the self-check
+    // cases already built), self-checks and calibration included.
+    let t0 = now()
+    _ = GEMMBackend.load(environment: .process)
+    let loadMs = (now() - t0) * 1000
     var extras: [(String, JSON)] = [
         ("coretype", .string(b.coretype?.description ?? "n/a")),
         ("env_OPENBLAS_CORETYPE", .string(env("OPENBLAS_CORETYPE") ?? "")),
@@ -73,6 +78,12 @@ func runInfo() {
         ("self_check", .string(b.selfCheck.map { $0.passed ? "passed" : "FAILED: \($0.detail)" } ?? "n/a")),
     ]
     if let sc = b.selfCheck { extras.append(("self_check_max_scaled_error", .number(sc.maxScaledError))) }
+    extras.append(("backend_choice_ms", .number(loadMs)))
+    if let c = b.calibration {
+        extras.append(("calibration", .string(c.detail)))
+        extras.append(("calibration_own_us", .number(c.ownSeconds * 1e6)))
+        extras.append(("calibration_openblas_us", .number(c.openBLASSeconds * 1e6)))
+    }
     ResultLine(workload: "info", size: "-", median: .nan, unit: "-", kernel: b.name, samples: [],
                extras: extras).print()
 }

@@ -98,6 +98,43 @@ void ck_blas_sgemm(int transA, int transB, int m, int n, int k, float alpha,
 #define CK_SQRTF(x) sqrtf(x)
 #endif
 
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define CK_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+#endif
+#ifndef CK_CLONES
+#define CK_CLONES
+#endif
+
+/* Copies rows idx[0..rows) of src (row-major, d floats a row) to dst, and y[idx[r]] to ydst[r]
+ * when y is non-NULL; rows whose index is >= n come from src2/y2 at idx - n. A plain copy (the
+ * bits are unchanged), with software prefetch of the rows a few iterations ahead: the rows are
+ * scattered over a data set larger than the caches, so the copy is bound by memory latency. */
+void ck_gather_rows(float *restrict dst, float *restrict ydst, const float *src, const float *y,
+                    const float *src2, const float *y2, const long *idx, long rows, long d, long n) {
+    enum { AHEAD = 12 };
+    for (long r = 0; r < rows && r < AHEAD; r++) {
+        long s = idx[r];
+        const float *row = s < n ? src + s * d : src2 + (s - n) * d;
+        __builtin_prefetch(row, 0, 0);
+        __builtin_prefetch(row + d - 1, 0, 0);
+    }
+    for (long r = 0; r < rows; r++) {
+        if (r + AHEAD < rows) {
+            long s = idx[r + AHEAD];
+            const float *row = s < n ? src + s * d : src2 + (s - n) * d;
+            __builtin_prefetch(row, 0, 0);
+            __builtin_prefetch(row + d - 1, 0, 0);
+        }
+        long s = idx[r];
+        const float *row = s < n ? src + s * d : src2 + (s - n) * d;
+        memcpy(dst + r * d, row, (size_t)d * sizeof(float));
+        if (ydst) ydst[r] = s < n ? y[s] : y2[s - n];
+    }
+}
+
+CK_CLONES
 void ck_adam_update(float *restrict p, const float *restrict g, float *restrict m,
                     float *restrict v, long n, float b1, float b2, float step, float isb,
                     float eps) {
@@ -115,14 +152,6 @@ void ck_adam_update(float *restrict p, const float *restrict g, float *restrict 
 
 /* ---------------------------------------------------------------- portable SIMD sgemm */
 
-#if defined(__x86_64__) && defined(__has_attribute)
-#if __has_attribute(target_clones)
-#define CK_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
-#endif
-#ifndef CK_CLONES
-#define CK_CLONES
-#endif
 
 #define CK_NB 512
 

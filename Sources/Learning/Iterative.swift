@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import Tabular
 
@@ -165,19 +166,12 @@ enum Iterative {
                 if control.shouldStop() { status = .interrupted; break epochLoop }
                 let start = bi * batch
                 let b = min(batch, epochRows - start)
+                // Gather the batch (C, with prefetch: the rows are scattered over data larger
+                // than the caches, so a plain loop waits on memory).
                 order.withUnsafeBufferPointer { ord in
-                    let xs = x32.base, ys = y32.base, rxs = rx32.base, rys = ry32.base
-                    for r in 0..<b {
-                        let src = ord[start &+ r]
-                        let dst = input + r &* d
-                        if src < n {
-                            copyRow(from: xs + src &* d, to: dst, count: d)
-                            yBatch[r] = ys[src]
-                        } else {
-                            let s = src &- n
-                            copyRow(from: rxs + s &* d, to: dst, count: d)
-                            yBatch[r] = rys[s]
-                        }
+                    if let o0 = ord.baseAddress {
+                        ck_gather_rows(input, yBatch, x32.base, y32.base, rx32.base, ry32.base,
+                                       o0 + start, b, d, n)
                     }
                 }
                 net.forward(rows: b, dropout: dropout, rng: &rng)
@@ -373,19 +367,6 @@ public enum Divergence {
         }
         return loss / Double(rows)
     }
-}
-
-/// Copies one row of `count` floats without a memmove call per (short) row: 4-float chunks, then
-/// the tail (a plain element loop is turned back into a memmove call by the optimiser).
-@inline(__always)
-fileprivate func copyRow(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
-    var j = 0
-    while j &+ 4 <= count {
-        let v = UnsafeRawPointer(src + j).loadUnaligned(as: SIMD4<Float>.self)
-        UnsafeMutableRawPointer(dst + j).storeBytes(of: v, as: SIMD4<Float>.self)
-        j &+= 4
-    }
-    while j < count { dst[j] = src[j]; j &+= 1 }
 }
 
 /// A Float32 copy of training data, allocated once per run (no per-batch allocation).

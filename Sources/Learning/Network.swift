@@ -89,23 +89,49 @@ final class Network {
     }
 
     func forward(rows: Int, dropout: Float, rng: inout LearningRandom) {
+        // With the own kernel, C = acc + beta·C is one IEEE addition after the product, so
+        // `beta 0, then + bias` gives the same bits as `C = bias, beta 1` and the bias and ReLU
+        // take one pass. Other kernels (the portable one accumulates into C) keep the bias in C.
+        let biasAfter = GEMM.backend.kind == .retune
         for l in 0..<layerCount {
             let nIn = sizes[l], nOut = sizes[l + 1]
             let z = pre[l]
             let b = params + biasOffset[l]
-            for r in 0..<rows {
+            let h = inputs[l + 1]
+            if biasAfter && (l == layerCount - 1 || (activation == .relu && dropout == 0)) {
+                GEMM.sgemm(transA: false, transB: false, m: rows, n: nOut, k: nIn, alpha: 1,
+                           a: UnsafePointer(inputs[l]), lda: nIn, b: UnsafePointer(params + weightOffset[l]), ldb: nOut,
+                           beta: 0, c: z, ldc: nOut)
+                let relu = l < layerCount - 1
+                var r = 0
+                while r < rows {
+                    let zr = z + r &* nOut, hr = h + r &* nOut
+                    var o = 0
+                    if relu {
+                        while o < nOut { let v = zr[o] + b[o]; zr[o] = v; hr[o] = v > 0 ? v : 0; o &+= 1 }
+                    } else {
+                        while o < nOut { let v = zr[o] + b[o]; zr[o] = v; hr[o] = v; o &+= 1 }
+                    }
+                    r &+= 1
+                }
+                continue
+            }
+            var r = 0
+            while r < rows {
                 let row = z + r &* nOut
-                for o in 0..<nOut { row[o] = b[o] }
+                var o = 0
+                while o < nOut { row[o] = b[o]; o &+= 1 }
+                r &+= 1
             }
             GEMM.sgemm(transA: false, transB: false, m: rows, n: nOut, k: nIn, alpha: 1,
                        a: UnsafePointer(inputs[l]), lda: nIn, b: UnsafePointer(params + weightOffset[l]), ldb: nOut,
                        beta: 1, c: z, ldc: nOut)
             let count = rows &* nOut
-            let h = inputs[l + 1]
             if l < layerCount - 1 {
                 switch activation {
                 case .relu:
-                    for i in 0..<count { let v = z[i]; h[i] = v > 0 ? v : 0 }
+                    var i = 0
+                    while i < count { let v = z[i]; h[i] = v > 0 ? v : 0; i &+= 1 }
                 case .tanh:
                     for i in 0..<count { h[i] = tanhf(z[i]) }
                 case .gelu:
@@ -122,36 +148,66 @@ final class Network {
                     }
                 }
             } else {
-                for i in 0..<count { h[i] = z[i] }
+                h.update(from: z, count: count)
             }
         }
     }
 
     /// Backward pass from `delta[last]` (already set) for layers ≥ `firstTrainable`.
+    ///
+    /// The bias gradient of a hidden layer (column sums of its delta, rows ascending) is summed
+    /// in the same pass that applies the ReLU derivative when there is no dropout — the same
+    /// additions in the same order as a separate pass, so the bits are unchanged.
     func backward(rows: Int, firstTrainable: Int, dropout: Bool) {
         var l = layerCount - 1
+        var biasDone = false   // layer l's bias gradient was summed by the pass of layer l + 1
         while l >= firstTrainable {
             let nIn = sizes[l], nOut = sizes[l + 1]
             let d = delta[l]
             GEMM.sgemm(transA: true, transB: false, m: nIn, n: nOut, k: rows, alpha: 1,
                        a: UnsafePointer(inputs[l]), lda: nIn, b: UnsafePointer(d), ldb: nOut,
                        beta: 0, c: grads + weightOffset[l], ldc: nOut)
-            let gb = grads + biasOffset[l]
-            for o in 0..<nOut { gb[o] = 0 }
-            for r in 0..<rows {
-                let row = d + r &* nOut
-                for o in 0..<nOut { gb[o] += row[o] }
+            if !biasDone {
+                let gb = grads + biasOffset[l]
+                gb.update(repeating: 0, count: nOut)
+                var r = 0
+                while r < rows {
+                    let row = d + r &* nOut
+                    var o = 0
+                    while o < nOut { gb[o] = gb[o] + row[o]; o &+= 1 }
+                    r &+= 1
+                }
             }
+            biasDone = false
             if l > firstTrainable {
                 let prev = delta[l - 1]
                 GEMM.sgemm(transA: false, transB: true, m: rows, n: nIn, k: nOut, alpha: 1,
                            a: UnsafePointer(d), lda: nOut, b: UnsafePointer(params + weightOffset[l]), ldb: nOut,
                            beta: 0, c: prev, ldc: nIn)
-                let z = pre[l - 1]
+                let z = UnsafePointer(pre[l - 1])
                 let count = rows &* nIn
                 switch activation {
+                case .relu where !dropout:
+                    // Mask and bias-gradient sum in one pass (branch-free selects, so it vectorises).
+                    let gb = grads + biasOffset[l - 1]
+                    gb.update(repeating: 0, count: nIn)
+                    var r = 0
+                    while r < rows {
+                        let dr = prev + r &* nIn, zr = z + r &* nIn
+                        var j = 0
+                        while j < nIn {
+                            let v = dr[j]
+                            let x = zr[j] > 0 ? v : 0
+                            dr[j] = x
+                            gb[j] = gb[j] + x
+                            j &+= 1
+                        }
+                        r &+= 1
+                    }
+                    biasDone = true
                 case .relu:
-                    for i in 0..<count { let v = prev[i]; prev[i] = z[i] > 0 ? v : 0 }
+                    var i = 0
+                    while i < count { let v = prev[i]; prev[i] = z[i] > 0 ? v : 0; i &+= 1 }
                 case .tanh:
                     for i in 0..<count { let t = tanhf(z[i]); prev[i] *= 1 - t * t }
                 case .gelu:

@@ -91,7 +91,10 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         return k
     }
 
-    /// Fisher–Yates shuffle, independent of the standard library's algorithm.
+    /// Fisher–Yates shuffle, independent of the standard library's algorithm. Inlinable so that
+    /// callers in other modules get a specialised loop (the generic one pays a value-witness
+    /// call per swap).
+    @inlinable
     public mutating func shuffle<T>(_ array: inout [T]) {
         var i = array.count - 1
         while i > 0 {

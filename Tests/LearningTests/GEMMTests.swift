@@ -289,8 +289,14 @@ private let fastShapes: [Shape] = {
         let held = GEMMBackend.load(environment: GEMMEnvironment(["OPENBLAS_CORETYPE": "Prescott"]))
         let forced = GEMMBackend.load(environment: GEMMEnvironment(["RETUNE_GEMM": "retune"]))
         if let v = FastGEMM.variant, CoretypeDecision.isBelowCPU("Prescott", features: .current) {
-            #expect(held.kind == .retune)
-            #expect(held.name == "retune \(v) (OPENBLAS_CORETYPE=Prescott in the environment)")
+            // OpenBLAS is loaded too and the calibration picks the faster (either may win).
+            if held.kind == .retune {
+                #expect(held.name.hasPrefix("retune \(v) ("))
+                #expect(held.name.contains("OPENBLAS_CORETYPE=Prescott in the environment"), "\(held.name)")
+            } else {
+                #expect(held.kind == .openBLAS)
+                #expect(held.calibration?.winner == .openBLAS)
+            }
             #expect(held.coretype == .keptFromEnvironment("Prescott"))
             #expect(held.selfCheck?.passed == true)
             #expect(forced.kind == .retune)
@@ -307,12 +313,57 @@ private let fastShapes: [Shape] = {
         // only appears as the fallback for a library that is absent or fails its self-check.
         for env in [["OPENBLAS_CORETYPE": "Haswell", "RETUNE_GEMM": "openblas"], ["OPENBLAS_CORETYPE": "SkylakeX"]] {
             let b = GEMMBackend.load(environment: GEMMEnvironment(env))
-            if b.kind == .openBLAS {
+            if b.kind == .retune {
+                // Not forced: the calibration may find the own kernel faster.
+                #expect(env["RETUNE_GEMM"] == nil)
+                #expect(b.calibration?.winner == .retune)
+                #expect(b.name.contains("calibrated against openblas"), "\(b.name)")
+            } else if b.kind == .openBLAS {
                 #expect(b.name.hasPrefix("openblas "))
                 #expect(b.coretype == .keptFromEnvironment(env["OPENBLAS_CORETYPE"] ?? ""))
             } else {
                 #expect(b.name.contains("not loadable") || b.name.contains("self-check"), "\(b.name)")
             }
+        }
+    }
+
+    // MARK: start-up calibration
+
+    @Test func calibrationReturnsOneOfTheGivenKernels() {
+        let two = GEMMBackend.calibrate([portable, active], rounds: 2)
+        #expect(two.index == 0 || two.index == 1)
+        #expect(two.seconds.count == 2)
+        #expect(two.seconds.allSatisfy { $0 > 0 && $0.isFinite })
+        #expect(two.seconds[two.index] == two.seconds.min())
+        let one = GEMMBackend.calibrate([active], rounds: 1)
+        #expect(one.index == 0 && one.seconds.count == 1)
+    }
+
+    @Test func calibratedChoiceIsAnAvailableKernelAndRetuneGEMMOverridesIt() {
+        // Unset: when both the own kernel and OpenBLAS are there, the backend is the
+        // calibration's winner and its name says it was calibrated (no timing is asserted).
+        let auto = GEMMBackend.load(environment: GEMMEnvironment([:]))
+        if let c = auto.calibration {
+            #expect(c.winner == .retune || c.winner == .openBLAS)
+            #expect(auto.kind == c.winner)
+            #expect(auto.name.contains("calibrated against"), "\(auto.name)")
+            #expect(c.ownSeconds > 0 && c.openBLASSeconds > 0)
+        } else {
+            // Only one candidate: no own kernel on this CPU, or OpenBLAS absent / failed.
+            #expect(FastGEMM.variant == nil || auto.kind != .openBLAS, "\(auto.name)")
+        }
+        // RETUNE_GEMM forces a backend: no calibration, whatever would have won.
+        let forced = ["retune": GEMMBackend.Kind.retune, "openblas": .openBLAS, "simd": .simd, "portable": .portable]
+        for (mode, kind) in forced {
+            let b = GEMMBackend.load(environment: GEMMEnvironment(["RETUNE_GEMM": mode]))
+            #expect(b.calibration == nil, "\(mode): \(b.name)")
+            #expect(!b.name.contains("calibrated"), "\(mode): \(b.name)")
+            if mode == "retune" && FastGEMM.variant == nil { continue }
+            if mode == "openblas" && b.kind != .openBLAS {
+                #expect(b.name.contains("not loadable") || b.name.contains("self-check"), "\(b.name)")
+                continue
+            }
+            #expect(b.kind == kind, "\(mode): \(b.name)")
         }
     }
 
@@ -376,7 +427,12 @@ private let fastShapes: [Shape] = {
         switch b.kind {
         case .openBLAS:
             #expect(b.name.hasPrefix("openblas "))
-            #expect(b.name.hasSuffix("(\(b.threads) thread\(b.threads == 1 ? "" : "s"))"))
+            let threads = "\(b.threads) thread\(b.threads == 1 ? "" : "s")"
+            if b.calibration != nil {
+                #expect(b.name.hasSuffix("(\(threads); calibrated against retune \(FastGEMM.variant ?? "?"))"), "\(b.name)")
+            } else {
+                #expect(b.name.hasSuffix("(\(threads))"), "\(b.name)")
+            }
             #expect(b.selfCheck?.passed == true)
         case .retune:
             #expect(b.name.hasPrefix("retune \(FastGEMM.variant ?? "?") ("))

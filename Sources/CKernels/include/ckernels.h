@@ -91,6 +91,12 @@ const char *ck_sgemm_fast_variant(void);
 void ck_adam_update(float *p, const float *g, float *m, float *v, long n,
                     float b1, float b2, float step, float isb, float eps);
 
+/// Gathers rows: dst[r·d …] = row idx[r] of src (or of src2 at idx[r] − n when idx[r] ≥ n), and
+/// ydst[r] = y[idx[r]] (or y2[idx[r] − n]) when ydst is non-NULL. Bit-exact copies with software
+/// prefetch a few rows ahead (the rows are scattered over data larger than the caches).
+void ck_gather_rows(float *dst, float *ydst, const float *src, const float *y,
+                    const float *src2, const float *y2, const long *idx, long rows, long d, long n);
+
 /// Upper triangle of the Gram matrix of the augmented rows [1, x_i1 … x_ip, y_i] (w = p + 2):
 /// g[j·w + l] += a_ij·a_il for j ≤ l, over rows i ascending with separate multiply and add, so
 /// every CPU clone gives bit-identical results. `x` is row-major n × p; `g` (w × w) is added to.

@@ -12,11 +12,13 @@
 ///   per-CPU clones (both bit-identical to each other on every CPU), `RETUNE_GEMM=retune` the
 ///   register-blocked C kernel (`FastGEMM`: avx512f or avx2+fma path); `RETUNE_GEMM=openblas`
 ///   always tries OpenBLAS first. `RETUNE_OPENBLAS_PATH` overrides the library name.
-/// - Unset: when the environment sets `OPENBLAS_CORETYPE` to a kernel below the CPU (e.g.
-///   Haswell or Prescott on an avx512f CPU; see `CoretypeDecision.isBelowCPU`), OpenBLAS is not
-///   loaded and the own kernel runs if this CPU has a path for it and it passes the self-check:
-///   `kernelName` is then e.g. "retune avx512f (OPENBLAS_CORETYPE=Haswell in the environment)".
-///   Otherwise OpenBLAS is tried first.
+/// - Unset: OpenBLAS is loaded and, when this CPU has a path for the own kernel (`FastGEMM`) and
+///   OpenBLAS runs one thread, a start-up calibration (`GEMMBackend.calibrate`, a few ms at the
+///   first product) times both on the MLP trainer's products and keeps the faster: `kernelName`
+///   is then e.g. "retune avx512f (calibrated against openblas 0.3.21 Haswell; OPENBLAS_CORETYPE=
+///   Haswell in the environment)" or "openblas 0.3.21 SkylakeX (1 thread; calibrated against
+///   retune avx512f)". The choice can differ between machines and loads; runs record it, and a
+///   given kernel gives identical bits.
 /// - OpenBLAS is loaded with `dlopen("libopenblas.so.0")`. Before loading, `OPENBLAS_CORETYPE`
 ///   is set from the CPU's features (avx512f → SkylakeX, avx2+fma → Haswell) **only when the
 ///   environment does not set it**; `OPENBLAS_CORETYPE` and `OPENBLAS_L2_SIZE` from the

@@ -108,6 +108,19 @@ public struct GEMMBackend: Sendable {
     public let coretype: CoretypeDecision?
     /// The start-up self-check of the library kernel (nil when OpenBLAS was not loaded).
     public let selfCheck: SelfCheckResult?
+    /// The start-up timing of the own kernel against OpenBLAS (nil when a backend was forced
+    /// with `RETUNE_GEMM`, or only one of the two was available).
+    public var calibration: Calibration? = nil
+
+    /// Best-of-rounds seconds for one pass over `calibrationShapes`, per candidate.
+    public struct Calibration: Sendable, Equatable {
+        public var ownSeconds: Double
+        public var openBLASSeconds: Double
+        /// `.retune` or `.openBLAS`: the faster of the two.
+        public var winner: Kind
+        /// e.g. "retune avx512f 41 µs, openblas 0.3.21 SkylakeX 58 µs per pass".
+        public var detail: String
+    }
 
     public static func portable(reason: String?) -> GEMMBackend {
         GEMMBackend(kind: .portable, name: reason.map { "portable (\($0))" } ?? "portable",
@@ -155,15 +168,14 @@ public struct GEMMBackend: Sendable {
         let threads = env.values["RETUNE_BLAS_THREADS"].flatMap { Int($0) }.map { min(max($0, 1), 64) } ?? 1
         let decision = CoretypeDecision.choose(environmentValue: env.values["OPENBLAS_CORETYPE"],
                                                features: .current)
-        // The environment holds OpenBLAS to a kernel below this CPU (we never override it): our
-        // own kernel is faster there, when it exists for this CPU and passes its self-check.
-        // RETUNE_GEMM=openblas keeps OpenBLAS anyway.
-        if mode != "openblas", case .keptFromEnvironment(let v) = decision,
-           CoretypeDecision.isBelowCPU(v, features: .current), FastGEMM.variant != nil {
-            let own = fallback(reason: "OPENBLAS_CORETYPE=\(v) in the environment", coretype: decision,
-                               openBLASCheck: nil)
-            if own.kind == .retune { return own }
+        // Unless a backend is forced, the own kernel (single-threaded) is a candidate next to
+        // OpenBLAS, and a start-up calibration picks the faster (`calibrate`).
+        var heldReason: String?
+        if case .keptFromEnvironment(let v) = decision, CoretypeDecision.isBelowCPU(v, features: .current) {
+            heldReason = "OPENBLAS_CORETYPE=\(v) in the environment"
         }
+        let own: GEMMBackend? = (mode != "openblas" && threads == 1 && FastGEMM.variant != nil)
+            ? fallback(reason: heldReason ?? "calibrated", coretype: decision, openBLASCheck: nil) : nil
         if case .chosen(let core) = decision {
             // overwrite = 0: never replaces a value, even one set since the snapshot.
             setenv("OPENBLAS_CORETYPE", core, 0)
@@ -173,6 +185,7 @@ public struct GEMMBackend: Sendable {
         setenv("OPENBLAS_NUM_THREADS", String(threads), 0)
         let path = env.values["RETUNE_OPENBLAS_PATH"] ?? "libopenblas.so.0"
         guard ck_blas_open(path) == 0 else {
+            if let own, own.kind == .retune, heldReason != nil { return own }
             return fallback(reason: "\(path) not loadable", coretype: decision, openBLASCheck: nil)
         }
         ck_blas_set_num_threads(Int32(threads))
@@ -186,11 +199,90 @@ public struct GEMMBackend: Sendable {
         let check = selfCheck(kernel)
         let label = "openblas \(version) \(core.isEmpty ? "?" : core)"
         guard check.passed else {
+            if let own, own.kind == .retune, heldReason != nil { return own }
             return fallback(reason: "\(label) failed self-check", coretype: decision, openBLASCheck: check)
         }
-        return GEMMBackend(kind: .openBLAS,
-                           name: "\(label) (\(threads) thread\(threads == 1 ? "" : "s"))",
-                           threads: threads, coretype: decision, selfCheck: check)
+        let library = GEMMBackend(kind: .openBLAS,
+                                  name: "\(label) (\(threads) thread\(threads == 1 ? "" : "s"))",
+                                  threads: threads, coretype: decision, selfCheck: check)
+        guard let own, own.kind == .retune, let variant = FastGEMM.variant else { return library }
+        let ownKernel: SgemmKernel = { ta, tb, m, n, k, al, a, lda, b, ldb, be, c, ldc in
+            FastGEMM.sgemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: al, a: a, lda: lda,
+                           b: b, ldb: ldb, beta: be, c: c, ldc: ldc)
+        }
+        let timing = calibrate([ownKernel, kernel])
+        let ownLabel = "retune \(variant)"
+        let ownWins = timing.index == 0
+        let result = Calibration(
+            ownSeconds: timing.seconds[0], openBLASSeconds: timing.seconds[1],
+            winner: ownWins ? .retune : .openBLAS,
+            detail: "\(ownLabel) \(Int((timing.seconds[0] * 1e6).rounded())) µs, \(label) "
+                + "\(Int((timing.seconds[1] * 1e6).rounded())) µs per pass")
+        // The name says which kernel runs and what it was calibrated against, never the
+        // timings: it is recorded with every run and compared between runs.
+        if ownWins {
+            var b = GEMMBackend(kind: .retune,
+                                name: "\(ownLabel) (calibrated against \(label)\(heldReason.map { "; \($0)" } ?? ""))",
+                                threads: 1, coretype: decision, selfCheck: check)
+            b.calibration = result
+            return b
+        }
+        var b = GEMMBackend(kind: .openBLAS, name: "\(label) (1 thread; calibrated against \(ownLabel))",
+                            threads: threads, coretype: decision, selfCheck: check)
+        b.calibration = result
+        return b
+    }
+
+    /// The products the MLP trainer runs at its default batch (256) and widths 32 and 64: the
+    /// forward `X·W`, the weight gradient `Xᵀ·Δ` and the input gradient `Δ·Wᵀ`
+    /// (transA, transB, m, n, k).
+    public static let calibrationShapes: [(Bool, Bool, Int, Int, Int)] = [
+        (false, false, 256, 64, 32), (false, false, 256, 64, 64), (true, false, 64, 64, 256),
+        (true, false, 32, 64, 256), (false, true, 256, 64, 64),
+    ]
+
+    /// Times each kernel on one pass over `calibrationShapes` (≈ 8 MFLOP, tens of µs), after a
+    /// warm-up pass, in `rounds` alternated rounds; returns the index of the kernel with the
+    /// lowest best-of-rounds time (the first on a tie) and each kernel's best time in seconds.
+    /// A few ms in all. The choice depends on the machine and its load at that moment.
+    public static func calibrate(_ kernels: [SgemmKernel], rounds: Int = 7) -> (index: Int, seconds: [Double]) {
+        guard !kernels.isEmpty else { return (0, []) }
+        let size = 256 * 64
+        var a = [Float](repeating: 0, count: size), b = a, c = a
+        for i in 0..<size {
+            a[i] = Float(i % 17) * 0.0625 - 0.5
+            b[i] = Float(i % 13) * 0.0625 - 0.375
+        }
+        var best = [Double](repeating: .infinity, count: kernels.count)
+        a.withUnsafeBufferPointer { ap in
+            b.withUnsafeBufferPointer { bp in
+                c.withUnsafeMutableBufferPointer { cp in
+                    guard let a0 = ap.baseAddress, let b0 = bp.baseAddress, let c0 = cp.baseAddress else { return }
+                    func pass(_ kernel: SgemmKernel) {
+                        for (ta, tb, m, n, k) in calibrationShapes {
+                            kernel(ta, tb, m, n, k, 1, a0, ta ? m : k, b0, tb ? k : n, 0, c0, n)
+                        }
+                    }
+                    for kernel in kernels { pass(kernel) }   // warm-up (packing buffers, caches)
+                    for _ in 0..<max(rounds, 1) {
+                        for (i, kernel) in kernels.enumerated() {
+                            let t0 = monotonicSeconds()
+                            pass(kernel)
+                            best[i] = min(best[i], monotonicSeconds() - t0)
+                        }
+                    }
+                }
+            }
+        }
+        var index = 0
+        for i in best.indices where best[i] < best[index] { index = i }
+        return (index, best)
+    }
+
+    static func monotonicSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 
     /// Without OpenBLAS: the register-blocked kernel (`FastGEMM`) when this CPU has it and it
@@ -235,21 +327,31 @@ public struct GEMMBackend: Sendable {
         return String(parts[1])
     }
 
-    /// Compares `kernel` with a Float64 naive product on all four transpose combinations,
-    /// a small and a medium size, beta 0 (over NaN-filled C), 1 and 0.5, odd leading
-    /// dimensions. Passes when every element is within `tolerance` scaled error.
-    public static func selfCheck(_ kernel: SgemmKernel, tolerance: Double = 1e-4) -> SelfCheckResult {
-        struct Case { var m, n, k: Int; var alpha, beta: Float; var pad: Int }
-        let cases = [Case(m: 7, n: 5, k: 3, alpha: 1, beta: 0, pad: 0),
-                     Case(m: 23, n: 19, k: 37, alpha: 0.75, beta: 0.5, pad: 3),
-                     Case(m: 96, n: 65, k: 130, alpha: -1.25, beta: 1, pad: 1)]
-        var worst = 0.0
+    /// One self-check product: inputs, the Float64 reference and each element's error scale.
+    struct SelfCheckCase: Sendable {
+        var transA, transB: Bool
+        var m, n, k, lda, ldb, ldc: Int
+        var alpha, beta: Float
+        var a, b, c0: [Float]
+        var reference: [Double]
+        /// Σ|α·a·b| + |β·c| per element (m × n).
+        var scale: [Double]
+    }
+
+    /// The self-check's cases, computed once per process (the Float64 reference is the costly
+    /// part; every kernel checked afterwards only runs its product and compares).
+    static let selfCheckCases: [SelfCheckCase] = {
+        struct Shape { var m, n, k: Int; var alpha, beta: Float; var pad: Int }
+        let shapes = [Shape(m: 7, n: 5, k: 3, alpha: 1, beta: 0, pad: 0),
+                      Shape(m: 23, n: 19, k: 37, alpha: 0.75, beta: 0.5, pad: 3),
+                      Shape(m: 96, n: 65, k: 130, alpha: -1.25, beta: 1, pad: 1)]
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         func next() -> Float {
             state = state &* 6364136223846793005 &+ 1442695040888963407
             return Float(Int64(bitPattern: state >> 11) % 2001 - 1000) / 1000
         }
-        for cs in cases {
+        var out: [SelfCheckCase] = []
+        for cs in shapes {
             for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
                 let (m, n, k) = (cs.m, cs.n, cs.k)
                 let lda = (ta ? m : k) + cs.pad, ldb = (tb ? k : n) + cs.pad, ldc = n + cs.pad
@@ -259,35 +361,56 @@ public struct GEMMBackend: Sendable {
                 let ref = PortableGEMM.referenceProduct(transA: ta, transB: tb, m: m, n: n, k: k,
                                                         alpha: cs.alpha, a: a, lda: lda, b: b, ldb: ldb,
                                                         beta: cs.beta, c: c0, ldc: ldc)
-                var c = c0
-                a.withUnsafeBufferPointer { ap in
-                    b.withUnsafeBufferPointer { bp in
-                        c.withUnsafeMutableBufferPointer { cp in
-                            if let a0 = ap.baseAddress, let b0 = bp.baseAddress, let c0p = cp.baseAddress {
-                                kernel(ta, tb, m, n, k, cs.alpha, a0, lda, b0, ldb, cs.beta, c0p, ldc)
-                            }
-                        }
-                    }
-                }
+                var scale = [Double](repeating: 0, count: m * n)
                 for i in 0..<m {
                     for j in 0..<n {
-                        var scale = 0.0
+                        var sc = 0.0
                         for p in 0..<k {
                             let av = ta ? a[p * lda + i] : a[i * lda + p]
                             let bv = tb ? b[j * ldb + p] : b[p * ldb + j]
-                            scale += abs(Double(cs.alpha) * Double(av) * Double(bv))
+                            sc += abs(Double(cs.alpha) * Double(av) * Double(bv))
                         }
-                        if cs.beta != 0 { scale += abs(Double(cs.beta) * Double(c0[i * ldc + j])) }
-                        let got = Double(c[i * ldc + j])
-                        let err = abs(got - ref[i * n + j]) / max(scale, 1e-30)
-                        if !(err <= tolerance) {  // also catches NaN
-                            return SelfCheckResult(
-                                passed: false, maxScaledError: err.isNaN ? .infinity : err,
-                                detail: "m=\(m) n=\(n) k=\(k) transA=\(ta) transB=\(tb) beta=\(cs.beta): "
-                                    + "C[\(i),\(j)] = \(got), reference \(ref[i * n + j])")
-                        }
-                        worst = max(worst, err)
+                        if cs.beta != 0 { sc += abs(Double(cs.beta) * Double(c0[i * ldc + j])) }
+                        scale[i * n + j] = sc
                     }
+                }
+                out.append(SelfCheckCase(transA: ta, transB: tb, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc,
+                                         alpha: cs.alpha, beta: cs.beta, a: a, b: b, c0: c0,
+                                         reference: ref, scale: scale))
+            }
+        }
+        return out
+    }()
+
+    /// Compares `kernel` with a Float64 naive product on all four transpose combinations,
+    /// a small and a medium size, beta 0 (over NaN-filled C), 1 and 0.5, odd leading
+    /// dimensions. Passes when every element is within `tolerance` scaled error.
+    public static func selfCheck(_ kernel: SgemmKernel, tolerance: Double = 1e-4) -> SelfCheckResult {
+        var worst = 0.0
+        for cs in selfCheckCases {
+            let (m, n, k, ta, tb) = (cs.m, cs.n, cs.k, cs.transA, cs.transB)
+            var c = cs.c0
+            cs.a.withUnsafeBufferPointer { ap in
+                cs.b.withUnsafeBufferPointer { bp in
+                    c.withUnsafeMutableBufferPointer { cp in
+                        if let a0 = ap.baseAddress, let b0 = bp.baseAddress, let c0p = cp.baseAddress {
+                            kernel(ta, tb, m, n, k, cs.alpha, a0, cs.lda, b0, cs.ldb, cs.beta, c0p, cs.ldc)
+                        }
+                    }
+                }
+            }
+            for i in 0..<m {
+                for j in 0..<n {
+                    let got = Double(c[i * cs.ldc + j])
+                    let ref = cs.reference[i * n + j]
+                    let err = abs(got - ref) / max(cs.scale[i * n + j], 1e-30)
+                    if !(err <= tolerance) {  // also catches NaN
+                        return SelfCheckResult(
+                            passed: false, maxScaledError: err.isNaN ? .infinity : err,
+                            detail: "m=\(m) n=\(n) k=\(k) transA=\(ta) transB=\(tb) beta=\(cs.beta): "
+                                + "C[\(i),\(j)] = \(got), reference \(ref)")
+                    }
+                    worst = max(worst, err)
                 }
             }
         }

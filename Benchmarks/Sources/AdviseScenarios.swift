@@ -10,7 +10,7 @@ func runAdviseScenarios(_ o: Options) throws {
     let only = o.values["split"].flatMap(AdviseScenario.Split.init(rawValue:))
     let suite = try AdviseScenarios.suite(dataDirectory: dir).filter { only == nil || $0.split == only }
     print("scenario".padding(44) + "split".padding(6) + "advise".padding(13) + "best on FINAL".padding(22)
-          + "within noise on FINAL".padding(56) + "agrees  seconds")
+          + "within noise on FINAL".padding(56) + "agrees  regret  block  in blocks  seconds")
     var outcomes: [ScenarioOutcome] = []
     for sc in suite {
         let r = try AdviseScenarios.run(sc)
@@ -18,7 +18,12 @@ func runAdviseScenarios(_ o: Options) throws {
         let best = "\(r.finalBest.arm) \(String(format: "%.4g", r.finalLoss[r.finalBest] ?? .nan))"
         let supported = r.supported.map(\.arm).joined(separator: ", ") + (r.noSignal ? " (no signal)" : "")
         print(r.scenario.padding(44) + r.split.rawValue.padding(6) + r.advised.rawValue.padding(13) + best.padding(22)
-              + supported.padding(56) + (r.agrees ? "yes" : "NO").padding(7) + String(format: "%.2f", r.seconds))
+              + supported.padding(56) + (r.agrees ? "yes" : "NO").padding(8) + String(format: "%5.1f %%", 100 * r.regret).padding(8)
+              + "\(r.block)".padding(7) + (r.agreesInBlocks ? "yes" : "NO").padding(11) + String(format: "%.2f", r.seconds))
+        if r.block > 1, r.supportedInBlocks != r.supported {
+            print("    within noise on FINAL in blocks of \(r.block) rows: " + r.supportedInBlocks.map(\.arm).joined(separator: ", ")
+                  + (r.noSignalInBlocks ? " (no signal)" : ""))
+        }
         if o.flags.contains("detail") {
             print("    " + r.protocolText)
             for a in Action.allCases where r.finalLoss[a] != nil || r.estimates[a] != nil {
@@ -30,10 +35,15 @@ func runAdviseScenarios(_ o: Options) throws {
     for split in [AdviseScenario.Split.tune, .score] where only == nil || only == split {
         let part = outcomes.filter { $0.split == split }
         let agree = part.filter(\.agrees).count
-        print("agreement (\(split.rawValue)): \(agree)/\(part.count) = \(String(format: "%.0f", 100 * Double(agree) / Double(max(part.count, 1)))) %")
+        let inBlocks = part.filter(\.agreesInBlocks).count
+        let misses = part.filter { !$0.agrees }.map(\.regret)
+        let meanRegret = part.isEmpty ? 0 : part.map(\.regret).reduce(0, +) / Double(part.count)
+        print("agreement (\(split.rawValue)): \(agree)/\(part.count) = \(String(format: "%.0f", 100 * Double(agree) / Double(max(part.count, 1)))) %"
+              + "; judged with FINAL's noise in blocks where rows are ordered: \(inBlocks)/\(part.count)"
+              + "; mean regret \(String(format: "%.2f", 100 * meanRegret)) %, worst miss \(String(format: "%.1f", 100 * (misses.max() ?? 0))) %")
     }
     let all = outcomes.filter(\.agrees).count
-    print("{\"workload\":\"advise_scenarios\",\"agree\":\(all),\"scenarios\":\(outcomes.count),\"score_agree\":\(outcomes.filter { $0.split == .score && $0.agrees }.count),\"score_scenarios\":\(outcomes.filter { $0.split == .score }.count)}")
+    print("{\"workload\":\"advise_scenarios\",\"agree\":\(all),\"scenarios\":\(outcomes.count),\"score_agree\":\(outcomes.filter { $0.split == .score && $0.agrees }.count),\"score_scenarios\":\(outcomes.filter { $0.split == .score }.count),\"score_agree_in_blocks\":\(outcomes.filter { $0.split == .score && $0.agreesInBlocks }.count)}")
 }
 
 /// `retune-bench health_scenarios`: chain health's verdict against what a later FINAL batch

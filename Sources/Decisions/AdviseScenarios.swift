@@ -18,6 +18,9 @@ public struct AdviseScenario: Sendable {
     public var old: Dataset
     public var new: Dataset
     public var final: Dataset
+    /// Rows of NEW and FINAL in time (or sorted) order: consecutive rows' losses are correlated,
+    /// so the judge's noise on FINAL also comes from a block bootstrap (`ScenarioOutcome.block`).
+    public var ordered: Bool = false
 }
 
 public struct ScenarioOutcome: Sendable {
@@ -31,6 +34,15 @@ public struct ScenarioOutcome: Sendable {
     public var supported: [Action]
     public var noSignal: Bool
     public var agrees: Bool
+    /// The same judgement with FINAL's noise from a circular block bootstrap (block length by
+    /// the rule advise uses, `PairedBootstrap.blockLength`) on ordered scenarios; identical to
+    /// the i.i.d. judgement on unordered ones (block 1).
+    public var block: Int
+    public var supportedInBlocks: [Action]
+    public var noSignalInBlocks: Bool
+    public var agreesInBlocks: Bool
+    /// The pick's FINAL loss over the best's, minus 1 (0 when advise picked the best).
+    public var regret: Double
     public var seconds: Double
     /// advise's estimate of each candidate it ran, and its protocol.
     public var estimates: [Action: Double]
@@ -54,7 +66,7 @@ public enum AdviseScenarios {
     static func cut(_ name: String, _ split: AdviseScenario.Split, _ spec: ModelSpec, _ opts: TrainOptions,
                     _ d: Dataset, _ a: Double, _ b: Double) -> AdviseScenario {
         let (old, new, final) = ordered(d, a, b)
-        return AdviseScenario(name: name, split: split, spec: spec, options: opts, old: old, new: new, final: final)
+        return AdviseScenario(name: name, split: split, spec: spec, options: opts, old: old, new: new, final: final, ordered: true)
     }
 
     /// old / new / final as consecutive parts of a time-ordered dataset.
@@ -302,25 +314,42 @@ public enum AdviseScenarios {
         }
         let cls = current.model.task == .classification
         let n = losses.values.first?.count ?? 0
-        let boot = PairedBootstrap(rows: n, seed: seed ^ 0xF1A1, classification: cls)
         let finalLoss = losses.mapValues { RowLosses.loss(AdviseEngine.mean($0), classification: cls) }
         let best = finalLoss.min { ($0.value, $0.key) < ($1.value, $1.key) }?.key ?? .keep
         let bestLoss = finalLoss[best] ?? .nan
-        let supported = Action.allCases.filter { a in
-            guard let l = losses[a], let la = finalLoss[a], let lb = losses[best] else { return false }
-            return a == best || boot.within(l, la, of: lb, bestLoss)
+        // Ordered rows: the block length the loss differences against the best call for.
+        var block = 1
+        if sc.ordered, let lb = losses[best] {
+            var series = losses.filter { $0.key != best }.map(\.value)
+            if baseline.count == lb.count, baseline.allSatisfy(\.isFinite) { series.append(baseline) }
+            for a in series where a.count == lb.count {
+                block = max(block, PairedBootstrap.blockLength(zip(a, lb).map { $0 - $1 }))
+            }
         }
-        var noSignal = false
-        if let lb = losses[best], baseline.count == lb.count, baseline.allSatisfy(\.isFinite) {
-            noSignal = boot.within(baseline, RowLosses.loss(AdviseEngine.mean(baseline), classification: cls), of: lb, bestLoss)
+        func judge(_ boot: PairedBootstrap) -> (supported: [Action], noSignal: Bool, agrees: Bool) {
+            let supported = Action.allCases.filter { a in
+                guard let l = losses[a], let la = finalLoss[a], let lb = losses[best] else { return false }
+                return a == best || boot.within(l, la, of: lb, bestLoss)
+            }
+            var noSignal = false
+            if let lb = losses[best], baseline.count == lb.count, baseline.allSatisfy(\.isFinite) {
+                noSignal = boot.within(baseline, RowLosses.loss(AdviseEngine.mean(baseline), classification: cls), of: lb, bestLoss)
+            }
+            let agrees: Bool
+            switch evidence.verdict {
+            case .noSignal: agrees = noSignal || supported.contains(.keep)
+            default: agrees = evidence.verdict.action.map { supported.contains($0) } ?? false
+            }
+            return (supported, noSignal, agrees)
         }
-        let agrees: Bool
-        switch evidence.verdict {
-        case .noSignal: agrees = noSignal || supported.contains(.keep)
-        default: agrees = evidence.verdict.action.map { supported.contains($0) } ?? false
-        }
+        let iid = judge(PairedBootstrap(rows: n, seed: seed ^ 0xF1A1, classification: cls))
+        let inBlocks = block == 1 ? iid : judge(PairedBootstrap(rows: n, seed: seed ^ 0xF1A1, classification: cls, block: block))
+        let picked = evidence.verdict.action ?? .keep
+        let regret = (finalLoss[picked] ?? bestLoss) / bestLoss - 1
         return ScenarioOutcome(scenario: sc.name, split: sc.split, advised: evidence.verdict, finalLoss: finalLoss,
-                               finalBest: best, supported: supported, noSignal: noSignal, agrees: agrees, seconds: seconds,
+                               finalBest: best, supported: iid.supported, noSignal: iid.noSignal, agrees: iid.agrees,
+                               block: block, supportedInBlocks: inBlocks.supported, noSignalInBlocks: inBlocks.noSignal,
+                               agreesInBlocks: inBlocks.agrees, regret: bestLoss > 0 ? regret : 0, seconds: seconds,
                                estimates: Dictionary(evidence.candidates.compactMap { c in c.loss.map { (c.action, $0) } }, uniquingKeysWith: { a, _ in a }),
                                protocolText: evidence.protocolText)
     }

@@ -146,6 +146,83 @@ public enum AdviseScenarios {
         s += try additions(dataDirectory: dataDirectory, opts: opts, house: house, sensors: sensors, churn: churn)
         s += try freshScoring(dataDirectory: dataDirectory, opts: opts, house: house, sensors: sensors, churn: churn)
         s += try roundC(dataDirectory: dataDirectory, opts: opts, house: house, sensors: sensors, churn: churn)
+        s += try roundD(dataDirectory: dataDirectory, opts: opts, house: house, sensors: sensors, churn: churn)
+        return s
+    }
+
+    /// Round D (2026-12-07, 09:40 UTC): scoring scenarios written down and committed before advise
+    /// or the block judge was run on any of them, with advise's rule unchanged since round C —
+    /// other targets (registered riders, GDP, unemployment, flipper length), other seasons and
+    /// cuts, other sort orders, and generated drifts at other strengths, seeds and sizes.
+    static func roundD(dataDirectory: String, opts: TrainOptions, house: ModelSpec, sensors: ModelSpec,
+                       churn: ModelSpec) throws -> [AdviseScenario] {
+        var s: [AdviseScenario] = []
+        let weather: ModelSpec.Features = .columns(["season", "hr", "holiday", "workingday", "weathersit", "atemp", "hum", "windspeed"])
+        let registered = try load(dataDirectory, "bikeshare_2011.csv", target: "registered", time: "datetime")
+        s.append(cut("real: bikeshare 2011 registered riders, winter → spring", .score, linear("registered", target: "registered", features: weather),
+                     opts, registered, 0.15, 0.4))
+        s.append(cut("real: bikeshare 2011 registered riders, summer → autumn", .score, linear("registered", target: "registered", features: weather),
+                     opts, registered, 0.55, 0.8))
+        let casual = try load(dataDirectory, "bikeshare_2011.csv", target: "casual", time: "datetime")
+        s.append(cut("real: bikeshare 2011 casual riders, autumn → winter", .score, linear("casual", target: "casual", features: weather),
+                     opts, casual, 0.7, 0.9))
+        let bikes = try load(dataDirectory, "bikeshare_2011.csv", target: "bikers", time: "datetime")
+        s.append(cut("real: bikeshare 2011, early → late winter", .score, bikeSpec, opts, bikes, 0.1, 0.3))
+        s.append(cut("real: bikeshare 2011 by weather only, spring → summer", .score,
+                     linear("riders", target: "bikers", features: .columns(["hr", "weathersit", "temp", "atemp", "hum", "windspeed"])),
+                     opts, bikes, 0.35, 0.65))
+        s.append(cut("real: macrodata real GDP by quarter", .score,
+                     linear("gdp", target: "realgdp", features: .columns(["realcons", "realinv", "realgovt", "tbilrate", "unemp"])), opts,
+                     try load(dataDirectory, "macrodata.csv", target: "realgdp", time: "date"), 0.55, 0.8))
+        s.append(cut("real: macrodata unemployment by quarter", .score,
+                     linear("unemp", target: "unemp", features: .columns(["realgdp", "infl", "tbilrate", "cpi"])), opts,
+                     try load(dataDirectory, "macrodata.csv", target: "unemp", time: "date"), 0.6, 0.85))
+        s.append(cut("real: diabetes sorted by s1", .score, diabetesSpec, opts,
+                     sorted(try load(dataDirectory, "diabetes.csv", target: "progression"), by: "s1"), 0.55, 0.8))
+        s.append(cut("real: diabetes sorted by s3", .score, diabetesSpec, opts,
+                     sorted(try load(dataDirectory, "diabetes.csv", target: "progression"), by: "s3"), 0.55, 0.8))
+        s.append(cut("real: breast cancer sorted by mean concavity", .score, cancerSpec, opts,
+                     sorted(try load(dataDirectory, "breast_cancer.csv", target: "target"), by: "mean_concavity"), 0.55, 0.8))
+        s.append(cut("real: breast cancer sorted by worst area", .score, cancerSpec, opts,
+                     sorted(try load(dataDirectory, "breast_cancer.csv", target: "target"), by: "worst_area"), 0.55, 0.8))
+        s.append(cut("real: penguins flipper length sorted by body mass", .score,
+                     linear("flipper", target: "flipper_length_mm", features: .columns(["species", "island", "bill_length_mm", "bill_depth_mm", "body_mass_g"])), opts,
+                     sorted(try load(dataDirectory, "penguins.csv", target: "flipper_length_mm"), by: "body_mass_g"), 0.5, 0.75))
+        s.append(AdviseScenario(name: "abrupt shift: housing 2019 → 2025, 1000 new", split: .score, spec: house, options: opts,
+                                old: Generators.housing(rows: 1500, seed: 110, year: 2019), new: Generators.housing(rows: 1000, seed: 111, year: 2025),
+                                final: Generators.housing(rows: 800, seed: 112, year: 2025)))
+        s.append(AdviseScenario(name: "gradual drift: sensors drift 2, 1200 new", split: .score, spec: sensors, options: opts,
+                                old: Generators.sensors(rows: 1500, seed: 113), new: Generators.sensors(rows: 1200, seed: 114, drift: 2),
+                                final: Generators.sensors(rows: 800, seed: 115, drift: 2.2)))
+        s.append(AdviseScenario(name: "label shift: churn odds × e^-0.6", split: .score, spec: churn, options: opts,
+                                old: Generators.churn(rows: 3000, seed: 116), new: Generators.churn(rows: 1500, seed: 117, shift: -0.6),
+                                final: Generators.churn(rows: 1500, seed: 118, shift: -0.6)))
+        s.append(AdviseScenario(name: "no drift: sensors, 1000 new", split: .score, spec: sensors, options: opts,
+                                old: Generators.sensors(rows: 1500, seed: 119), new: Generators.sensors(rows: 1000, seed: 120),
+                                final: Generators.sensors(rows: 800, seed: 121)))
+        s.append(AdviseScenario(name: "no signal: sensors, output permuted", split: .score, spec: sensors, options: opts,
+                                old: permutingTarget(Generators.sensors(rows: 1500, seed: 122), seed: 4),
+                                new: permutingTarget(Generators.sensors(rows: 600, seed: 123), seed: 5),
+                                final: permutingTarget(Generators.sensors(rows: 600, seed: 124), seed: 6)))
+        s.append(AdviseScenario(name: "tiny NEW: churn odds × e^1.2, 60 rows", split: .score, spec: churn, options: opts,
+                                old: Generators.churn(rows: 3000, seed: 125), new: Generators.churn(rows: 60, seed: 126, shift: 1.2),
+                                final: Generators.churn(rows: 1500, seed: 127, shift: 1.2)))
+        s.append(AdviseScenario(name: "huge NEW: sensors drift 1, 400 old, 8000 new", split: .score, spec: sensors, options: opts,
+                                old: Generators.sensors(rows: 400, seed: 128), new: Generators.sensors(rows: 8000, seed: 129, drift: 1),
+                                final: Generators.sensors(rows: 1000, seed: 130, drift: 1)))
+        s.append(AdviseScenario(name: "new feature: sensors + pressure, 300 new", split: .score, spec: sensors, options: opts,
+                                old: Generators.sensors(rows: 1500, seed: 131), new: Generators.sensors(rows: 300, seed: 132, extraFeature: true),
+                                final: Generators.sensors(rows: 800, seed: 133, extraFeature: true)))
+        let net = TrainOptions(epochs: 30, seed: 1)
+        s.append(AdviseScenario(name: "mlp gradual drift: sensors drift 1.5", split: .score,
+                                spec: ModelSpec(name: "output", family: .mlp, target: "output", hidden: [16]), options: net,
+                                old: Generators.sensors(rows: 1500, seed: 134), new: Generators.sensors(rows: 800, seed: 135, drift: 1.5),
+                                final: Generators.sensors(rows: 800, seed: 136, drift: 1.7)))
+        var houseNet = ModelSpec(name: "price", family: .mlp, target: "price", features: house.features, hidden: [16])
+        houseNet.task = .regression
+        s.append(AdviseScenario(name: "mlp no drift: housing 2021", split: .score, spec: houseNet, options: net,
+                                old: Generators.housing(rows: 1500, seed: 137, year: 2021), new: Generators.housing(rows: 600, seed: 138, year: 2021),
+                                final: Generators.housing(rows: 600, seed: 139, year: 2021)))
         return s
     }
 

@@ -22,7 +22,8 @@ let package = Package(
         // C libraries, each wrapped by exactly one Swift target.
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "CLibcrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-        // CPU feature probe + OpenBLAS loaded with dlopen (no link-time BLAS dependency).
+        // CPU feature probe + OpenBLAS loaded with dlopen (no link-time BLAS dependency), SIMD
+        // kernels for Learning, the CSV row kernel for Tabular.
         .target(name: "CKernels", linkerSettings: [.linkedLibrary("dl")]),
 
         // Pure front end: lexer, parser, diagnostics. Depends on nothing of ours.
@@ -32,7 +33,8 @@ let package = Package(
         // Rendering of plain values: tables, charts, progress, exports.
         .target(name: "Render", swiftSettings: strict),
         // Datasets: CSV, typed columns, generators, transforms, fingerprints, drift statistics.
-        .target(name: "Tabular", dependencies: ["CLibcrypto"], swiftSettings: strict),
+        // CKernels: the CSV row kernel (csv_numeric.c).
+        .target(name: "Tabular", dependencies: ["CLibcrypto", "CKernels"], swiftSettings: strict),
         // Models, training, metrics.
         .target(name: "Learning", dependencies: ["Tabular", "CKernels"], swiftSettings: strict),
         // The decision engine: candidate actions, evaluation protocols (held-out, prequential

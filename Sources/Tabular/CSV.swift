@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CKernels
 
 /// How to read a CSV file.
 public struct CSVOptions: Sendable, Hashable {
@@ -137,10 +138,12 @@ public enum CSVLoader {
     /// One pass over the bytes. By default the whole file from its header; for parallel chunks,
     /// `knownHeader` + `startAt` begin at a row start after the header, and `limit` stops at the
     /// first row boundary at or after it (`requireRows` is then left to the caller).
+    /// `rowKernel`: rows of plain numbers go through the C row kernel (`RowKernel`); false reads
+    /// every field in Swift (tests compare the two).
     static func parsePass(_ buffer: UnsafeRawBufferPointer, file: String, sep: UInt8, options: CSVOptions,
                           forcedCategorical: Set<Int>, releasePages: Bool = false,
                           knownHeader: [String]? = nil, startAt: Int = 0, limit: Int = Int.max,
-                          requireRows: Bool = true, reserve: Bool = true) throws -> PassResult {
+                          requireRows: Bool = true, reserve: Bool = true, rowKernel: Bool = true) throws -> PassResult {
         let n = buffer.count
         guard n > 0, let base = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
             throw TabularError.csv(file: file, line: 1, column: 1, message: "empty file: expected a header row")
@@ -163,6 +166,8 @@ public enum CSVLoader {
         var storage = BuilderStorage()
         defer { storage.release() }
         var bp = storage.base
+        var kernel = RowKernel()
+        defer { kernel.free() }
         var demoted = Set<Int>()
         var ncols = 0
         var inHeader = true
@@ -191,6 +196,7 @@ public enum CSVLoader {
             }
             storage.set(makeBuilders(header, forcedCategorical: forcedCategorical, options: options, estimate: estimate))
             bp = storage.base
+            if rowKernel && fastNumbers { kernel.prepare(bp, count: ncols) }
             released = (startAt / pageSize) * pageSize
         }
         let plainAbove = max(sep, quote, cr)   // bytes above this are never separators, quotes or line ends
@@ -202,6 +208,18 @@ public enum CSVLoader {
                 let upTo = (i / pageSize) * pageSize
                 _ = madvise(UnsafeMutableRawPointer(mutating: base + released), upTo - released, MADV_DONTNEED)
                 released = upTo
+            }
+            if fieldIndex == 0 && kernel.ready && i < limit && kernel.columnsNumeric(bp) {
+                // Whole rows of plain numbers in C; it stops at the first row it cannot take
+                // whole, which the loop below then reads field by field.
+                let (rows, stop) = kernel.run(base, at: i, rowLimit: min(limit, n), end: n, sep: sep, into: bp)
+                if rows > 0 {
+                    dataRows += rows
+                    line += rows   // each row taken ended with one LF or CRLF
+                    i = stop
+                    lineStart = i
+                    continue
+                }
             }
             if fieldIndex == 0 {
                 // Skip blank lines between rows.
@@ -372,6 +390,7 @@ public enum CSVLoader {
                     let estimate = reserve ? estimateRows(base: base, from: i, to: n) : 0
                     storage.set(makeBuilders(header, forcedCategorical: forcedCategorical, options: options, estimate: estimate))
                     bp = storage.base
+                    if rowKernel && fastNumbers { kernel.prepare(bp, count: ncols) }
                     inHeader = false
                 } else {
                     if fieldIndex < ncols {
@@ -539,6 +558,79 @@ struct BuilderStorage {
     }
 }
 
+/// The C row kernel's state for one pass: a block of `stride` rows per column, column-major, that
+/// `ck_csv_numeric_rows` fills and `run` appends to the builders, and per-column flags.
+struct RowKernel {
+    private(set) var ready = false
+    private var ncols = 0
+    private var stride = 0
+    private var block: UnsafeMutablePointer<Double>?
+    private var forcedInteger: UnsafeMutablePointer<UInt8>?
+    private var seen: UnsafeMutablePointer<UInt8>?
+
+    /// About 128 KiB of block (it stays in the cache between the kernel and the append).
+    static let blockValues = 16_384
+
+    mutating func prepare(_ builders: UnsafeMutablePointer<ColumnBuilder>, count: Int) {
+        free()
+        guard count > 0 else { return }
+        ncols = count
+        stride = min(1024, max(8, Self.blockValues / count))
+        let b = UnsafeMutablePointer<Double>.allocate(capacity: count * stride)
+        let f = UnsafeMutablePointer<UInt8>.allocate(capacity: count)
+        let s = UnsafeMutablePointer<UInt8>.allocate(capacity: count)
+        for k in 0..<count {
+            f[k] = builders[k].forced == .integer ? 1 : 0
+            s[k] = 0
+        }
+        block = b
+        forcedInteger = f
+        seen = s
+        ready = true
+    }
+
+    /// Every column is (so far) a number column: unknown, integer or float.
+    @inline(__always)
+    func columnsNumeric(_ builders: UnsafeMutablePointer<ColumnBuilder>) -> Bool {
+        for k in 0..<ncols where !builders[k].acceptsFastNumbers { return false }
+        return true
+    }
+
+    /// Rows from `at` through the kernel, their values appended to the builders and the
+    /// columns' kinds updated as `appendFast` would have, value by value. Returns the rows
+    /// taken and the offset after the last one.
+    mutating func run(_ base: UnsafePointer<UInt8>, at: Int, rowLimit: Int, end: Int, sep: UInt8,
+                      into builders: UnsafeMutablePointer<ColumnBuilder>) -> (rows: Int, stop: Int) {
+        guard let block, let forcedInteger, let seen else { return (0, at) }
+        var stop = at
+        let rows = ck_csv_numeric_rows(base, at, rowLimit, end, sep, ncols, forcedInteger, seen, block,
+                                       stride, stride, &stop)
+        for k in 0..<ncols {
+            let flags = Int(seen[k])
+            seen[k] = 0
+            // Flags from the row the kernel stopped at are only from complete fields (number and
+            // separator), which the loop's fast path reads next to the same values and kinds.
+            if rows > 0 {
+                builders[k].noteKernelValues(number: flags & Int(CK_CSV_SEEN_NUMBER) != 0,
+                                             fraction: flags & Int(CK_CSV_SEEN_FRACTION) != 0)
+                builders[k].values.append(contentsOf: UnsafeBufferPointer(start: block + k * stride, count: rows))
+            }
+        }
+        return (rows, stop)
+    }
+
+    mutating func free() {
+        block?.deallocate()
+        forcedInteger?.deallocate()
+        seen?.deallocate()
+        block = nil
+        forcedInteger = nil
+        seen = nil
+        ready = false
+        ncols = 0
+    }
+}
+
 /// A growable byte buffer for unescaped quoted fields (no Array bookkeeping in the hot loop).
 struct ScratchBuffer {
     var base: UnsafeMutablePointer<UInt8>
@@ -618,7 +710,21 @@ struct ColumnBuilder {
         }
     }
 
+    /// The kind after numbers of the row kernel: what `appendFast` makes of them one by one
+    /// (the kernel never passes a fraction to a column forced to integers).
+    @inline(__always)
+    mutating func noteKernelValues(number: Bool, fraction: Bool) {
+        guard number else { return }
+        switch kind {
+        case .unknown: kind = fraction ? .float : .integer
+        case .integer: if fraction && forced != .integer { kind = .float }
+        default: break
+        }
+    }
+
     mutating func reserve(_ n: Int) {
+        // Plain reservations: asking for huge pages here (LargeBuffer) made the first load of
+        // the bench file slower (compaction on fault) and raised peak RSS by ~40 MiB.
         if kind == .categorical { codes.reserveCapacity(n) } else { values.reserveCapacity(n) }
     }
 

@@ -1,4 +1,4 @@
-// CKernels: the only C the Learning target touches.
+// CKernels: the only C that Learning and Tabular touch.
 // - CPU feature probe (__builtin_cpu_supports), so the OpenBLAS kernel can be chosen
 //   before the library loads;
 // - OpenBLAS loaded at run time with dlopen (no link-time dependency: the package builds and
@@ -104,6 +104,29 @@ void ck_gram_upper(const double *x, const double *y, long n, long p, double *g);
 
 /// h += Aᵀ(y − Aθ) for A = [1, X] (x row-major n × p, θ and h of length p + 1), rows ascending.
 void ck_residual_gradient(const double *x, const double *y, long n, long p, const double *theta, double *h);
+
+/// Flags of ck_csv_numeric_rows' `seen` array (OR-ed in, never cleared by the call).
+enum {
+    CK_CSV_SEEN_NUMBER = 1 << 0,     // a number was read in this column
+    CK_CSV_SEEN_FRACTION = 1 << 1,   // one of them had a fraction or an exponent
+};
+
+/// The CSV loader's row kernel (csv_numeric.c): from buf[pos], a row start, parses whole rows of
+/// `ncols` plain fields separated by `sep` — `[+-]digits[.digits][(e|E)[+-]digits]` in
+/// Clinger's exact range, with exactly the value and integral flag of Swift's
+/// NumberParser.parsePrefix, or an empty field (quiet NaN, Swift's Double.nan) — each row ended
+/// by LF or CRLF, into out[c·stride + r]. Starts no row at or after rowLimit, reads no byte at
+/// or after end, parses at most maxRows rows. Stops at the start of the first row it cannot
+/// take whole (a blank line, a quote, text, a missing token, too many digits, a wrong field
+/// count, a bare CR, a row without a line end at the end of the buffer, a non-integral value in
+/// a column with forcedInteger[c] ≠ 0, …). Returns the rows taken; *stop is the offset after
+/// the last one. seen[c] gets CK_CSV_SEEN_* flags, possibly also from fields of the row it
+/// stopped at that were complete (a number and its separator), which the Swift loop's own fast
+/// path then reads to the same values and kinds.
+long ck_csv_numeric_rows(const unsigned char *buf, long pos, long rowLimit, long end,
+                         unsigned char sep, long ncols, const unsigned char *forcedInteger,
+                         unsigned char *seen, double *out, long stride, long maxRows,
+                         long *stop);
 
 #ifdef __cplusplus
 }

@@ -105,6 +105,17 @@ void ck_gram_upper(const double *x, const double *y, long n, long p, double *g);
 /// h += Aᵀ(y − Aθ) for A = [1, X] (x row-major n × p, θ and h of length p + 1), rows ascending.
 void ck_residual_gradient(const double *x, const double *y, long n, long p, const double *theta, double *h);
 
+/// A reusable barrier for `parties` threads (barrier.c): each ck_barrier_wait returns once all
+/// parties have called it for the current generation, with acquire/release ordering (writes
+/// before the barrier are visible after it on every thread). A waiter spins `spins` times
+/// (pause instruction) checking for the release, then sleeps on a futex (Linux; sched_yield
+/// elsewhere). ck_barrier_create returns NULL when parties < 1 or memory is short.
+typedef struct ck_barrier ck_barrier;
+ck_barrier *ck_barrier_create(int parties, long spins);
+void ck_barrier_destroy(ck_barrier *b);
+/// Returns 1 on the thread that arrived last (it opened the barrier), else 0.
+int ck_barrier_wait(ck_barrier *b);
+
 #ifdef __cplusplus
 }
 #endif

@@ -2,26 +2,30 @@ import CKernels
 import Foundation
 
 /// The state the training threads share for one fit with `threads N > 1` (`Iterative.run`),
-/// and each thread's share of a mini-batch.
+/// and the two tasks of a mini-batch.
 ///
 /// A batch of b rows is split into N fixed contiguous parts (`part`: the first b mod N parts get
-/// one extra row, as `BatchSplit.ranges`). Per batch (`work`, run by every thread w):
-/// 1. phase 1: gather part w's rows, forward and backward on them into `nets[w]`'s own
-///    activations and gradients; its summed loss into `partLoss[w]`;
-/// 2. barrier;
-/// 3. phase 2 (skipped by all when the batch's loss is not finite): for its parameter slice
-///    (`slices[w]`, 16-float aligned), `nets[0].grads ← g0 + g1 + …` in part order, then weight
-///    decay, the L2-SP anchor and the SGD/Adam step on that slice only.
-/// The next batch's start barrier (`WorkerTeam.run`) ends phase 2. Parts are fixed by (b, N) and
-/// every sum runs in part order, so the bits depend only on (seed, N, kernel).
+/// one extra row, as `BatchSplit.ranges`). Per batch (`runBatch`), two tasks on the team:
+/// 1. forward, one item per non-empty part p: gather part p's rows, forward and backward on them
+///    into `nets[p]`'s own activations and gradients; its summed loss into `partLoss[p]`;
+/// 2. update (skipped when the batch's loss, parts added in order, is not finite), one item per
+///    parameter slice s (`slices[s]`, 16-float aligned): `nets[0].grads ← g0 + g1 + …` in part
+///    order, then weight decay, the L2-SP anchor and the SGD/Adam step on that slice only.
+/// `WorkerTeam.run` returns when a task's items are all finished, so those are the batch's two
+/// synchronisation points. Parts and slices are fixed by (b, N), each item writes only memory
+/// of its own part or slice, and every sum runs in part order: the bits depend only on
+/// (seed, N, kernel), not on which thread ran which item (a thread the OS has descheduled just
+/// leaves its items to the others).
 ///
-/// Disjoint memory (why `@unchecked Sendable` is sound): in phase 1 thread w writes only
-/// `nets[w]`'s buffers, `yBatch[w]` and `partLoss[w]`, and reads the shared parameters and data;
-/// in phase 2 it writes only elements in `slices[w]` of the parameters, optimizer moments and
-/// `nets[0].grads`. Worker 0 (the calling thread) writes `order` and the dropout masks only
-/// between rounds, and reads the parameters only after `WorkerTeam.join()`.
+/// Disjoint memory (why `@unchecked Sendable` is sound): a forward item p writes only
+/// `nets[p]`'s buffers, `yBatch[p]` and `partLoss[p]`, and reads the shared parameters and data;
+/// an update item s writes only elements in `slices[s]` of the parameters, optimizer moments
+/// and `nets[0].grads`. The calling thread writes `order` and the dropout masks, and reads the
+/// parameters, only between tasks.
 final class ThreadedBatch: @unchecked Sendable {
     struct Job: Sendable {
+        enum Phase: Sendable { case forward, update }
+        var phase: Phase
         var start: Int
         var rows: Int
         var lr: Double
@@ -130,29 +134,40 @@ final class ThreadedBatch: @unchecked Sendable {
         return total
     }
 
-    /// One thread's share of one batch (see the type's comment).
-    func work(_ w: Int, _ job: Job, _ team: WorkerTeam<Job>) {
-        let parts = nets.count
-        let rows = Self.part(w, rows: job.rows, parts: parts)
-        if !rows.isEmpty {
-            let net = nets[w]
+    /// Calling thread: one batch on the team; returns its summed loss (the update is skipped
+    /// when it is not finite).
+    func runBatch(_ team: WorkerTeam<Job>, start: Int, rows: Int, lr: Double, step: Int) -> Double {
+        team.run(Job(phase: .forward, start: start, rows: rows, lr: lr, step: step), items: activeParts(rows: rows))
+        let loss = totalLoss(rows: rows)
+        if loss.isFinite {
+            team.run(Job(phase: .update, start: start, rows: rows, lr: lr, step: step), items: slices.count)
+        }
+        return loss
+    }
+
+    /// One item of a batch's task (see the type's comment); any thread may run it.
+    func work(_ item: Int, _ job: Job) {
+        switch job.phase {
+        case .forward:
+            let rows = Self.part(item, rows: job.rows, parts: nets.count)
+            guard !rows.isEmpty else { return }
+            let net = nets[item]
             let len = rows.count
-            ck_gather_rows(net.inputs[0], yBatch[w], x32.base, y32.base, rx32.base, ry32.base,
+            ck_gather_rows(net.inputs[0], yBatch[item], x32.base, y32.base, rx32.base, ry32.base,
                            order + job.start + rows.lowerBound, len, d, n)
             var unused = LearningRandom(seed: 0)
             net.forward(rows: len, dropout: dropout, rng: &unused, presetMasks: true)
             let loss = Iterative.lossAndDelta(output: net.output, outputs: outputs, out: net.inputs[net.layerCount],
-                                              targets: yBatch[w], delta: net.delta[net.layerCount - 1],
+                                              targets: yBatch[item], delta: net.delta[net.layerCount - 1],
                                               rows: len, invB: 1 / Float(job.rows))
-            partLoss[w] = loss
+            partLoss[item] = loss
             if loss.isFinite { net.backward(rows: len, firstTrainable: freeze, dropout: dropout > 0) }
+        case .update:
+            update(slice: slices[item], active: activeParts(rows: job.rows), lr: job.lr, step: job.step)
         }
-        team.sync()
-        guard totalLoss(rows: job.rows).isFinite else { return }
-        update(slice: slices[w], active: activeParts(rows: job.rows), lr: job.lr, step: job.step)
     }
 
-    /// Phase 2 on one parameter slice: the same element-wise operations as `Iterative.update`.
+    /// The update of one parameter slice: the same element-wise operations as `Iterative.update`.
     private func update(slice: Range<Int>, active: Int, lr: Double, step: Int) {
         guard !slice.isEmpty else { return }
         let net0 = nets[0]

@@ -148,7 +148,7 @@ enum Iterative {
                                             decay: decay, anchor: anchor, reference: reference,
                                             optimizer: optimizer, momentum: momentum, m1: m1, m2: m2)
             shared = batchShared
-            team = try WorkerTeam<ThreadedBatch.Job>(count: teamSize) { w, job, team in batchShared.work(w, job, team) }
+            team = try WorkerTeam<ThreadedBatch.Job>(count: teamSize) { item, job in batchShared.work(item, job) }
         }
         defer { team?.close() }
         let started = Date()
@@ -184,18 +184,16 @@ enum Iterative {
                 let start = bi * batch
                 let b = min(batch, epochRows - start)
                 if let team, let shared {
-                    // Threaded batch: forward/backward per part, barrier, gradients summed in part
-                    // order and the update done per parameter slice (ThreadedBatch.work).
+                    // Threaded batch: forward/backward per part, then gradients summed in part order
+                    // and the update per parameter slice, each a task on the team (ThreadedBatch).
                     if dropout > 0 { shared.drawMasks(rows: b, dropout: dropout, rng: &rng) }
                     let nextStep = step + 1
                     var stepLR = lr
                     if options.resolvedSchedule == .cosine {
                         stepLR = baseLR * 0.5 * (1 + cos(Double.pi * Double(nextStep - 1) / Double(max(totalSteps, 1))))
                     }
-                    team.run(ThreadedBatch.Job(start: start, rows: b, lr: stepLR, step: nextStep))
-                    let loss = shared.totalLoss(rows: b)
+                    let loss = shared.runBatch(team, start: start, rows: b, lr: stepLR, step: nextStep)
                     if !loss.isFinite {
-                        team.join()
                         net.params.update(from: epochStart, count: p)
                         status = .diverged(epoch: epoch, batch: bi + 1)
                         break epochLoop
@@ -246,8 +244,6 @@ enum Iterative {
                                                         rowsPerSecond: elapsed > 0 ? Double(examples) / elapsed : 0))
                 }
             }
-            // Every thread has finished the epoch's last update before the weights are read.
-            team?.join()
             let trainLoss = reportLoss(lossSum / Double(max(lossRows, 1)), task: task, std: yStd)
             var validRecord: [String: Double] = [:]
             if let valid, valid.rows > 0, let vy = valid.y {
@@ -288,7 +284,6 @@ enum Iterative {
             lowestLoss = min(lowestLoss, scaledLoss)
             if let patience = options.earlyStop, sinceBest >= patience { break }
         }
-        team?.join()
         var warnings: [String] = []
         if hasBest, status == .finished {
             net.params.update(from: best, count: p)

@@ -160,6 +160,27 @@ import Tabular
         #expect(try train(mlp, data, TrainOptions(epochs: 1, threads: 64)).status == .finished)
     }
 
+    /// Every item of every task runs exactly once, whichever thread claims it.
+    @Test func teamRunsEveryItemOnce() throws {
+        final class Counts: @unchecked Sendable {
+            let slots = UnsafeMutablePointer<Int>.allocate(capacity: 8)
+            init() { slots.initialize(repeating: 0, count: 8) }
+            deinit { slots.deallocate() }
+        }
+        let counts = Counts()
+        for threads in [2, 3, 8] {
+            counts.slots.update(repeating: 0, count: 8)
+            let team = try WorkerTeam<Int>(count: threads, spins: threads == 3 ? 0 : 4000) { item, job in
+                counts.slots[item] += job   // item-owned memory: no two threads write one slot
+            }
+            for round in 0..<3000 { team.run(round % 2 == 0 ? 1 : 2, items: 1 + round % 8) }
+            team.close()
+            var expected = [Int](repeating: 0, count: 8)
+            for round in 0..<3000 { for i in 0..<(1 + round % 8) { expected[i] += round % 2 == 0 ? 1 : 2 } }
+            #expect((0..<8).map { counts.slots[$0] } == expected)
+        }
+    }
+
     @Test func barrierRoundsComplete() throws {
         let s = try BarrierProbe.secondsPerRound(threads: 2, rounds: 2000)
         #expect(s > 0 && s < 0.01)

@@ -20,6 +20,9 @@ PAIRS = [
     ("trainer_mlp", "pytorch", "mlp_epoch", 8.0, None),
     ("trainer_mlp", "numpy", "mlp_epoch", 2.5, None),
     ("trainer_mlp", "sklearn", "mlp_epoch", None, None),
+    ("trainer_mlp_2t", "pytorch_2t", "mlp_epoch", 8.0, None),   # issue 18's bar against PyTorch at 2 threads
+    ("trainer_mlp_2t", "pytorch", "mlp_epoch", None, None),
+    ("trainer_mlp_2t", "numpy", "mlp_epoch", None, None),
     ("gemm", "numpy", "gemm", None, None),
     ("csv_load", "pandas", "csv_load", 2.0, None),   # issue 18: >= 2x pandas (retune parses on 2 threads, pandas on 1)
     ("ols", "numpy_lstsq", "ols", None, None),

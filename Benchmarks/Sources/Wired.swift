@@ -103,6 +103,7 @@ final class EpochClock {
 func runTrainerMLP(_ o: Options) throws {
     let epochs = try o.int("epochs", 6, range: 2...1000)
     let batch = try o.int("batch", 256, range: 1...1_000_000)
+    let threads = try o.int("threads", 1, range: 1...TrainOptions.maxThreads)
     let data: MLPData
     var source: String
     if let rows = o.values["synthetic"] {
@@ -114,7 +115,7 @@ func runTrainerMLP(_ o: Options) throws {
     }
     let dataset = mlpDataset(data)
     let spec = ModelSpec(name: "bench", family: .mlp, target: "y", hidden: [64, 64], activation: .relu, task: .regression)
-    let options = TrainOptions(optimizer: .adam, epochs: epochs, lr: 1e-3, batch: batch, seed: 0)
+    let options = TrainOptions(optimizer: .adam, epochs: epochs, lr: 1e-3, batch: batch, seed: 0, threads: threads)
     let clock = EpochClock()
     var firstBatchAt = 0.0
     let control = TrainingControl(onEpoch: { _ in clock.stamps.append(now()) },
@@ -130,12 +131,13 @@ func runTrainerMLP(_ o: Options) throws {
     var rates: [Double] = []
     for i in 1..<clock.stamps.count { rates.append(Double(data.rows) / (clock.stamps[i] - clock.stamps[i - 1])) }
     let first = Double(data.rows) / max(clock.stamps[0] - firstBatchAt, 1e-9)
-    ResultLine(workload: "trainer_mlp", size: "\(data.rows)x\(data.dim) \(data.dim)-64-64-1 b\(batch)",
+    ResultLine(workload: threads == 1 ? "trainer_mlp" : "trainer_mlp_\(threads)t", size: "\(data.rows)x\(data.dim) \(data.dim)-64-64-1 b\(batch)",
                median: median(rates), unit: "rows/s", kernel: GEMM.kernelName, samples: rates,
                extras: [("epoch1_rows_per_s_after_first_batch", .number(first)),
                         ("train_call_seconds", .number(total)),
                         ("final_train_loss", .number(result.curve.last?.trainLoss ?? .nan)),
                         ("train_rmse", .number(result.trainMetrics["rmse"] ?? .nan)),
+                        ("threads", .number(Double(threads))),
                         ("data", .string(source))]).print()
 }
 
@@ -485,4 +487,25 @@ func wallTime(exe: String, args: [String], home: String) throws -> Double {
     var status: Int32 = 0
     waitpid(pid, &status, 0)
     return now() - t0
+}
+
+// MARK: - barrier
+
+/// Cost of the trainer's synchronisation: one round = the two tasks of a threaded batch
+/// (`WorkerTeam.run` twice, `threads` items each). With `--work NS` every item is busy for NS
+/// ns and the figure is the overhead per round beyond 2 × NS (the hand-offs, wake-ups and
+/// waits of a batch); with `--work 0` it is the cost of two empty tasks.
+func runBarrier(_ o: Options) throws {
+    let threads = try o.int("threads", 2, range: 2...TrainOptions.maxThreads)
+    let rounds = try o.int("rounds", 20000, range: 1...100_000_000)
+    let spins = try o.int("spins", -1, range: -1...100_000_000)
+    let work = try o.int("work", 20000, range: 0...100_000_000)
+    let count = try o.int("samples", 7, range: 1...1000)
+    var samples: [Double] = []
+    for _ in 0..<count {
+        let s = try BarrierProbe.secondsPerRound(threads: threads, rounds: rounds, spins: spins < 0 ? nil : spins, itemNanos: work)
+        samples.append(s * 1e9 - 2 * Double(work))
+    }
+    ResultLine(workload: "barrier", size: "\(threads) threads, 2 tasks/round, items \(work) ns\(spins < 0 ? "" : ", spins \(spins)")",
+               median: median(samples), unit: "ns", kernel: GEMM.kernelName, samples: samples, extras: []).print()
 }

@@ -20,8 +20,12 @@ let usage = """
              [--data $MLP_DATA | --synthetic ROWS]
       csvgen [--rows 1000000] [--cols 20] [--seed 1] [--out PATH]
       csv_load [--path CSV] [--samples 3]        Tabular CSVLoader.load, MB/s + peak RSS
-      trainer_mlp [--epochs 6] [--batch 256] [--data $MLP_DATA | --synthetic ROWS]
-                                             the real Trainer.train, rows/s per epoch (epochs 2…E)
+      trainer_mlp [--epochs 6] [--batch 256] [--threads 1] [--data $MLP_DATA | --synthetic ROWS]
+                                             the real Trainer.train, rows/s per epoch (epochs 2…E);
+                                             --threads N > 1 reports workload trainer_mlp_Nt
+      barrier [--threads 2] [--rounds 20000] [--work 20000] [--spins N] [--samples 7]
+                                             the trainer's synchronisation: overhead ns per batch
+                                             (2 tasks of items busy --work ns each)
       ols    [--data $OLS_DATA | --synthetic ROWS] [--samples 3]   linear solver exact, seconds
       run_create [--runs 10000] [--store PATH]   beginRun(5 params) + finishRun(3 metrics), runs/s
       metric_points [--points 1000000] [--runs 10] [--keys 10] [--store PATH]
@@ -205,6 +209,7 @@ func main() -> Int32 {
         case "csvgen": try runCSVGen(Options(rest, flags: []))
         case "csv_load": try runCSVLoad(Options(rest, flags: []))
         case "trainer_mlp": try runTrainerMLP(Options(rest, flags: []))
+        case "barrier": try runBarrier(Options(rest, flags: []))
         case "ols": try runOLS(Options(rest, flags: []))
         case "run_create": try runRunCreate(Options(rest, flags: []))
         case "metric_points": try runMetricPoints(Options(rest, flags: []))

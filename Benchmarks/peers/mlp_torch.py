@@ -32,5 +32,6 @@ for e in range(epochs):
         tot += loss.item() * len(idx)
     rates.append(n / (time.perf_counter() - t0))
 kernel = f"torch {torch.__version__} {torch.backends.cpu.get_cpu_capability()} ({torch.get_num_threads()} thread{'s' if threads != 1 else ''})"
-emit("pytorch", "mlp_epoch", f"{n}x32 32-64-64-1 b256", median(rates), "rows/s", kernel, rates,
+# 1 thread: side "pytorch"; N threads: "pytorch_Nt" (paired with trainer_mlp_Nt in table.py).
+emit("pytorch" if threads == 1 else f"pytorch_{threads}t", "mlp_epoch", f"{n}x32 32-64-64-1 b256", median(rates), "rows/s", kernel, rates,
      final_loss=tot / n)

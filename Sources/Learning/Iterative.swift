@@ -135,6 +135,22 @@ enum Iterative {
         let out = net.inputs[layers]
         let delta = net.delta[layers - 1]
         let input = net.inputs[0]
+
+        // Threads: one part of each batch per thread (`ThreadedBatch`); a team of one is the
+        // single-threaded path below. Capped at the batch size (more parts would be empty).
+        let teamSize = min(options.resolvedThreads, batch)
+        var shared: ThreadedBatch?
+        var team: WorkerTeam<ThreadedBatch.Job>?
+        if teamSize > 1 {
+            let batchShared = ThreadedBatch(net: net, parts: teamSize, capacity: batch, epochRows: epochRows,
+                                            x32: x32, y32: y32, rx32: rx32, ry32: ry32, d: d, n: n,
+                                            outputs: outputs, freeze: freeze, dropout: dropout,
+                                            decay: decay, anchor: anchor, reference: reference,
+                                            optimizer: optimizer, momentum: momentum, m1: m1, m2: m2)
+            shared = batchShared
+            team = try WorkerTeam<ThreadedBatch.Job>(count: teamSize) { item, job in batchShared.work(item, job) }
+        }
+        defer { team?.close() }
         let started = Date()
 
         epochLoop: for epoch in 1...epochs {
@@ -154,6 +170,7 @@ enum Iterative {
                 }
             }
             rng.shuffle(&order)
+            if let shared { shared.setOrder(order) }
             var lossSum = 0.0
             var lossRows = 0
             var lr = baseLR
@@ -162,70 +179,103 @@ enum Iterative {
                 if e >= max(1, epochs / 2) { lr *= 0.1 }
                 if e >= max(1, (3 * epochs) / 4) { lr *= 0.1 }
             }
-            for bi in 0..<batches {
-                if control.shouldStop() { status = .interrupted; break epochLoop }
-                let start = bi * batch
-                let b = min(batch, epochRows - start)
-                // Gather the batch (C, with prefetch: the rows are scattered over data larger
-                // than the caches, so a plain loop waits on memory).
-                order.withUnsafeBufferPointer { ord in
-                    if let o0 = ord.baseAddress {
-                        ck_gather_rows(input, yBatch, x32.base, y32.base, rx32.base, ry32.base,
-                                       o0 + start, b, d, n)
+            if let team, let shared {
+                // Threaded batches: forward/backward per part, then gradients summed in part order
+                // and the update per parameter slice, each a task on the team (ThreadedBatch). A
+                // loop of its own, so the single-threaded loop below is compiled as before.
+                for bi in 0..<batches {
+                    if control.shouldStop() { status = .interrupted; break epochLoop }
+                    let start = bi * batch
+                    let b = min(batch, epochRows - start)
+                    if dropout > 0 { shared.drawMasks(rows: b, dropout: dropout, rng: &rng) }
+                    let nextStep = step + 1
+                    var stepLR = lr
+                    if options.resolvedSchedule == .cosine {
+                        stepLR = baseLR * 0.5 * (1 + cos(Double.pi * Double(nextStep - 1) / Double(max(totalSteps, 1))))
+                    }
+                    let loss = shared.runBatch(team, start: start, rows: b, lr: stepLR, step: nextStep)
+                    if !loss.isFinite {
+                        net.params.update(from: epochStart, count: p)
+                        status = .diverged(epoch: epoch, batch: bi + 1)
+                        break epochLoop
+                    }
+                    step = nextStep
+                    lossSum += loss
+                    lossRows += b
+                    examples += b
+                    if bi == batches - 1 || bi % max(1, batches / 20) == 0 {
+                        let elapsed = Date().timeIntervalSince(started)
+                        control.onProgress(TrainingProgress(epoch: epoch, epochs: epochs, batch: bi + 1, batches: batches,
+                                                            loss: reportLoss(loss / Double(b), task: task, std: yStd),
+                                                            rowsPerSecond: elapsed > 0 ? Double(examples) / elapsed : 0))
                     }
                 }
-                net.forward(rows: b, dropout: dropout, rng: &rng)
-                var loss = 0.0
-                let invB = 1 / Float(b)
-                switch output {
-                case .identity:
-                    for r in 0..<b {
-                        let diff = out[r] - yBatch[r]
-                        loss += Double(diff) * Double(diff)
-                        delta[r] = 2 * diff * invB
+            } else {
+                for bi in 0..<batches {
+                    if control.shouldStop() { status = .interrupted; break epochLoop }
+                    let start = bi * batch
+                    let b = min(batch, epochRows - start)
+                    // Gather the batch (C, with prefetch: the rows are scattered over data larger
+                    // than the caches, so a plain loop waits on memory).
+                    order.withUnsafeBufferPointer { ord in
+                        if let o0 = ord.baseAddress {
+                            ck_gather_rows(input, yBatch, x32.base, y32.base, rx32.base, ry32.base,
+                                           o0 + start, b, d, n)
+                        }
                     }
-                case .sigmoid:
-                    for r in 0..<b {
-                        let z = Double(out[r])
-                        let t = Double(yBatch[r])
-                        loss += ClosedForm.softplus(z) - t * z
-                        delta[r] = Float(OutputMath.sigmoid(z) - t) * invB
+                    net.forward(rows: b, dropout: dropout, rng: &rng)
+                    var loss = 0.0
+                    let invB = 1 / Float(b)
+                    switch output {
+                    case .identity:
+                        for r in 0..<b {
+                            let diff = out[r] - yBatch[r]
+                            loss += Double(diff) * Double(diff)
+                            delta[r] = 2 * diff * invB
+                        }
+                    case .sigmoid:
+                        for r in 0..<b {
+                            let z = Double(out[r])
+                            let t = Double(yBatch[r])
+                            loss += ClosedForm.softplus(z) - t * z
+                            delta[r] = Float(OutputMath.sigmoid(z) - t) * invB
+                        }
+                    case .softmax:
+                        let k = outputs
+                        for r in 0..<b {
+                            let row = out + r &* k
+                            let drow = delta + r &* k
+                            var mx = -Float.infinity
+                            for c in 0..<k { mx = max(mx, row[c]) }
+                            var s: Float = 0
+                            for c in 0..<k { let e = expf(row[c] - mx); drow[c] = e; s += e }
+                            let cls = Int(yBatch[r])
+                            loss += Double(mx) + log(Double(s)) - Double(row[cls])
+                            for c in 0..<k { drow[c] = (drow[c] / s - (c == cls ? 1 : 0)) * invB }
+                        }
                     }
-                case .softmax:
-                    let k = outputs
-                    for r in 0..<b {
-                        let row = out + r &* k
-                        let drow = delta + r &* k
-                        var mx = -Float.infinity
-                        for c in 0..<k { mx = max(mx, row[c]) }
-                        var s: Float = 0
-                        for c in 0..<k { let e = expf(row[c] - mx); drow[c] = e; s += e }
-                        let cls = Int(yBatch[r])
-                        loss += Double(mx) + log(Double(s)) - Double(row[cls])
-                        for c in 0..<k { drow[c] = (drow[c] / s - (c == cls ? 1 : 0)) * invB }
+                    if !loss.isFinite {
+                        net.params.update(from: epochStart, count: p)
+                        status = .diverged(epoch: epoch, batch: bi + 1)
+                        break epochLoop
                     }
-                }
-                if !loss.isFinite {
-                    net.params.update(from: epochStart, count: p)
-                    status = .diverged(epoch: epoch, batch: bi + 1)
-                    break epochLoop
-                }
-                net.backward(rows: b, firstTrainable: freeze, dropout: dropout > 0)
-                step += 1
-                var stepLR = lr
-                if options.resolvedSchedule == .cosine {
-                    stepLR = baseLR * 0.5 * (1 + cos(Double.pi * Double(step - 1) / Double(max(totalSteps, 1))))
-                }
-                update(net: net, from: freeze, decay: decay, anchor: anchor, reference: reference,
-                       optimizer: optimizer, momentum: momentum, lr: stepLR, step: step, m1: m1, m2: m2)
-                lossSum += loss
-                lossRows += b
-                examples += b
-                if bi == batches - 1 || bi % max(1, batches / 20) == 0 {
-                    let elapsed = Date().timeIntervalSince(started)
-                    control.onProgress(TrainingProgress(epoch: epoch, epochs: epochs, batch: bi + 1, batches: batches,
-                                                        loss: reportLoss(loss / Double(b), task: task, std: yStd),
-                                                        rowsPerSecond: elapsed > 0 ? Double(examples) / elapsed : 0))
+                    net.backward(rows: b, firstTrainable: freeze, dropout: dropout > 0)
+                    step += 1
+                    var stepLR = lr
+                    if options.resolvedSchedule == .cosine {
+                        stepLR = baseLR * 0.5 * (1 + cos(Double.pi * Double(step - 1) / Double(max(totalSteps, 1))))
+                    }
+                    update(net: net, from: freeze, decay: decay, anchor: anchor, reference: reference,
+                           optimizer: optimizer, momentum: momentum, lr: stepLR, step: step, m1: m1, m2: m2)
+                    lossSum += loss
+                    lossRows += b
+                    examples += b
+                    if bi == batches - 1 || bi % max(1, batches / 20) == 0 {
+                        let elapsed = Date().timeIntervalSince(started)
+                        control.onProgress(TrainingProgress(epoch: epoch, epochs: epochs, batch: bi + 1, batches: batches,
+                                                            loss: reportLoss(loss / Double(b), task: task, std: yStd),
+                                                            rowsPerSecond: elapsed > 0 ? Double(examples) / elapsed : 0))
+                    }
                 }
             }
             let trainLoss = reportLoss(lossSum / Double(max(lossRows, 1)), task: task, std: yStd)
@@ -289,6 +339,42 @@ enum Iterative {
                                  kernel: GEMM.kernelName)
         return Run(model: model, curve: curve, status: status, examples: examples,
                    flops: flopsPerExample * Double(examples), warnings: warnings)
+    }
+
+    /// Summed loss of `rows` output rows against their targets, and the output layer's delta
+    /// (∂ mean loss / ∂ output, `invB` = 1 / batch rows) written for each row.
+    static func lossAndDelta(output: OutputKind, outputs: Int, out: UnsafePointer<Float>, targets yBatch: UnsafePointer<Float>,
+                             delta: UnsafeMutablePointer<Float>, rows b: Int, invB: Float) -> Double {
+        var loss = 0.0
+        switch output {
+        case .identity:
+            for r in 0..<b {
+                let diff = out[r] - yBatch[r]
+                loss += Double(diff) * Double(diff)
+                delta[r] = 2 * diff * invB
+            }
+        case .sigmoid:
+            for r in 0..<b {
+                let z = Double(out[r])
+                let t = Double(yBatch[r])
+                loss += ClosedForm.softplus(z) - t * z
+                delta[r] = Float(OutputMath.sigmoid(z) - t) * invB
+            }
+        case .softmax:
+            let k = outputs
+            for r in 0..<b {
+                let row = out + r &* k
+                let drow = delta + r &* k
+                var mx = -Float.infinity
+                for c in 0..<k { mx = max(mx, row[c]) }
+                var s: Float = 0
+                for c in 0..<k { let e = expf(row[c] - mx); drow[c] = e; s += e }
+                let cls = Int(yBatch[r])
+                loss += Double(mx) + log(Double(s)) - Double(row[cls])
+                for c in 0..<k { drow[c] = (drow[c] / s - (c == cls ? 1 : 0)) * invB }
+            }
+        }
+        return loss
     }
 
     static func reportLoss(_ l: Double, task: ModelSpec.Task, std: Double) -> Double {

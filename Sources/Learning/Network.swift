@@ -11,6 +11,8 @@ final class Network {
     let weightOffset: [Int]
     let biasOffset: [Int]
     let params: UnsafeMutablePointer<Float>
+    /// False when `params` belongs to another network (a training thread's part network).
+    private let ownsParams: Bool
     let grads: UnsafeMutablePointer<Float>
     /// inputs[0] is the input batch; inputs[l] (l ≥ 1) is the activated output of layer l − 1.
     var inputs: [UnsafeMutablePointer<Float>] = []
@@ -22,7 +24,10 @@ final class Network {
     var masks: [UnsafeMutablePointer<Float>] = []
     var layerCount: Int { sizes.count - 1 }
 
-    init(sizes: [Int], activation: ModelSpec.Activation, output: OutputKind, capacity: Int) {
+    /// With `sharing`, the network reads and writes the parameters of that network (which
+    /// must outlive it) and has its own activations and gradients: one per training thread.
+    init(sizes: [Int], activation: ModelSpec.Activation, output: OutputKind, capacity: Int,
+         sharing owner: Network? = nil) {
         self.sizes = sizes
         self.activation = activation
         self.output = output
@@ -34,7 +39,12 @@ final class Network {
             bo.append(off); off += sizes[l + 1]
         }
         weightOffset = wo; biasOffset = bo; paramCount = off
-        params = .allocate(capacity: max(off, 1)); params.initialize(repeating: 0, count: max(off, 1))
+        if let owner {
+            params = owner.params; ownsParams = false
+        } else {
+            params = .allocate(capacity: max(off, 1)); params.initialize(repeating: 0, count: max(off, 1))
+            ownsParams = true
+        }
         grads = .allocate(capacity: max(off, 1)); grads.initialize(repeating: 0, count: max(off, 1))
         for l in 0..<sizes.count {
             let p = UnsafeMutablePointer<Float>.allocate(capacity: self.capacity * sizes[l])
@@ -58,7 +68,8 @@ final class Network {
     }
 
     deinit {
-        params.deallocate(); grads.deallocate()
+        if ownsParams { params.deallocate() }
+        grads.deallocate()
         for p in inputs { p.deallocate() }
         for p in pre { p.deallocate() }
         for p in delta { p.deallocate() }
@@ -88,7 +99,9 @@ final class Network {
         forward(rows: rows, dropout: 0, rng: &unused)
     }
 
-    func forward(rows: Int, dropout: Float, rng: inout LearningRandom) {
+    /// With `presetMasks`, the dropout scales are already in `masks` (drawn by the caller in
+    /// this function's order) and `rng` is not used.
+    func forward(rows: Int, dropout: Float, rng: inout LearningRandom, presetMasks: Bool = false) {
         // With the own kernel, C = acc + beta·C is one IEEE addition after the product, so
         // `beta 0, then + bias` gives the same bits as `C = bias, beta 1` and the bias and ReLU
         // take one pass. Other kernels (the portable one accumulates into C) keep the bias in C.
@@ -138,7 +151,10 @@ final class Network {
                     let c = Float(Activations.geluC)
                     for i in 0..<count { let x = z[i]; h[i] = 0.5 * x * (1 + tanhf(c * (x + 0.044715 * x * x * x))) }
                 }
-                if dropout > 0 {
+                if dropout > 0 && presetMasks {
+                    let m = masks[l]
+                    for i in 0..<count { h[i] *= m[i] }
+                } else if dropout > 0 {
                     let m = masks[l]
                     let keep = 1 / (1 - dropout)
                     for i in 0..<count {

@@ -31,11 +31,18 @@ public struct TrainOptions: Codable, Hashable, Sendable {
     public var shrink: Double?
     public var perturb: Double?
     public var impute: ImputeStrategy?
+    /// Threads training each mini-batch (iterative solvers): the batch's rows are split into
+    /// this many contiguous parts whose gradients are summed in part order. Results are
+    /// deterministic for a given (seed, threads) and differ in the last bits between thread
+    /// counts; 1 (the default) is the single-threaded path.
+    public var threads: Int?
 
     public init(optimizer: Optimizer? = nil, momentum: Double? = nil, epochs: Int? = nil, lr: Double? = nil,
                 batch: Int? = nil, seed: UInt64? = nil, weightDecay: Double? = nil, schedule: Schedule? = nil,
                 validFraction: Double? = nil, earlyStop: Int? = nil, freeze: Int? = nil, anchor: Double? = nil,
-                replayFraction: Double? = nil, shrink: Double? = nil, perturb: Double? = nil, impute: ImputeStrategy? = nil) {
+                replayFraction: Double? = nil, shrink: Double? = nil, perturb: Double? = nil, impute: ImputeStrategy? = nil,
+                threads: Int? = nil) {
+        self.threads = threads
         self.shrink = shrink; self.perturb = perturb
         self.optimizer = optimizer; self.momentum = momentum; self.epochs = epochs; self.lr = lr
         self.batch = batch; self.seed = seed; self.weightDecay = weightDecay; self.schedule = schedule
@@ -67,6 +74,7 @@ public struct TrainOptions: Codable, Hashable, Sendable {
         OptionDefault(key: "replay", defaultValue: "0", help: "finetune: F × |DATA| rows sampled from another dataset mixed into every epoch"),
         OptionDefault(key: "shrink", defaultValue: "off (0.5 when perturb is given)", help: "finetune: scale the parent's weights by λ before training (shrink and perturb, Ash & Adams 2020)"),
         OptionDefault(key: "perturb", defaultValue: "off (0.01 when shrink is given)", help: "finetune: add p × a fresh seeded initialisation to the shrunk weights"),
+        OptionDefault(key: "threads", defaultValue: "1", help: "threads sharing each mini-batch (iterative solvers; 1…64): deterministic for a seed and thread count, last bits differ between counts"),
         OptionDefault(key: "impute", defaultValue: "none", help: "none | mean | median | drop: missing numeric feature values (none: an error)"),
     ]
 
@@ -82,6 +90,9 @@ public struct TrainOptions: Codable, Hashable, Sendable {
     public var resolvedAnchor: Double { anchor ?? 0 }
     public var resolvedReplay: Double { replayFraction ?? 0 }
     public var resolvedImpute: ImputeStrategy { impute ?? .none }
+    public var resolvedThreads: Int { threads ?? 1 }
+    /// Largest accepted `threads`.
+    public static let maxThreads = 64
     /// The shrink-and-perturb warm start of this fine-tune, nil when off.
     public var shrinkPerturb: ShrinkPerturb? {
         guard shrink != nil || perturb != nil else { return nil }
@@ -104,6 +115,7 @@ public struct TrainOptions: Codable, Hashable, Sendable {
             if schedule != nil { given.append("schedule") }
             if earlyStop != nil { given.append("early_stop") }
             if optimizer != nil { given.append("optimizer") }
+            if threads != nil { given.append("threads") }
             if !given.isEmpty {
                 let hint = spec.family == .linear ? "define the model with solver sgd" : "give an optimizer or define the model with solver sgd"
                 throw bad("option\(given.count > 1 ? "s" : "") \(given.joined(separator: ", ")) make\(given.count > 1 ? "" : "s") no sense here: \(how) (\(hint) to train iteratively)")
@@ -132,6 +144,12 @@ public struct TrainOptions: Codable, Hashable, Sendable {
         if let r = replayFraction {
             if !(r > 0 && r <= 100) { throw bad("replay fraction must be in (0, 100], got \(r)") }
             if !hasReplaySet { throw bad("replay \(r) needs a dataset to replay from (replay F from DATA)") }
+        }
+        if let t = threads {
+            if t < 1 || t > TrainOptions.maxThreads { throw bad("threads must be in 1…\(TrainOptions.maxThreads), got \(t)") }
+            if t > 1, GEMM.threads > 1 {
+                throw bad("threads \(t) needs the matrix kernel on one thread, but RETUNE_BLAS_THREADS asks for \(GEMM.threads): unset it, or use threads 1")
+            }
         }
         if let e = epochs, e < 1 || e > 1_000_000 { throw bad("epochs must be in 1…1000000, got \(e)") }
         if let l = lr, !(l > 0) || !l.isFinite { throw bad("lr must be a finite number > 0, got \(l)") }
@@ -164,6 +182,9 @@ public struct TrainOptions: Codable, Hashable, Sendable {
             out.append(("schedule", resolvedSchedule.rawValue))
             out.append(("early_stop", earlyStop.map { "\($0)" } ?? "off"))
             out.append(("freeze", "\(resolvedFreeze)"))
+            // Recorded only above 1, so runs at one thread (and runs recorded before the option
+            // existed) keep their parameter lists: an absent `threads` means 1.
+            if resolvedThreads > 1 { out.append(("threads", "\(resolvedThreads)")) }
             out.append(("kernel", GEMM.kernelName))
         }
         out.append(("seed", "\(resolvedSeed)"))

@@ -203,6 +203,7 @@ func relClose(_ a: Double?, _ b: Double, _ tol: Double = 1e-8) -> Bool {
         ("train price on nothing", "no dataset named 'nothing'"),
         ("train prize on old", "did you mean 'price'?"),
         ("train price on old seed -1", "seed must be ≥ 0"),
+        ("train price on old threads 2", "option threads makes no sense here"),
     ])
     func optionsThatMakeNoSenseAreErrors(_ text: String, _ message: String) throws {
         let h = Harness()

@@ -128,6 +128,32 @@ long ck_csv_numeric_rows(const unsigned char *buf, long pos, long rowLimit, long
                          unsigned char *seen, double *out, long stride, long maxRows,
                          long *stop);
 
+/// A task team (team.c): one publisher thread posts tasks of `items` independent items
+/// (≤ 65535); any thread — publisher or worker — claims items of the current task one at a
+/// time, runs them and reports each finished; the publisher waits until every item is
+/// finished. So whichever threads are running do all the work (a descheduled worker delays
+/// nothing it has not claimed). Orderings: writes before ck_team_publish are visible to a
+/// thread after a successful ck_team_claim of that task; writes of an item before its
+/// ck_team_item_done are visible to the publisher after ck_team_wait_done, and to every
+/// claimer of any later task. Waits spin `spins` times (pause), then sleep on a futex.
+typedef struct ck_team ck_team;
+ck_team *ck_team_create(long spins);
+void ck_team_destroy(ck_team *t);
+/// Publisher: start a task (the previous one must be finished); returns its number (≥ 1).
+unsigned long long ck_team_publish(ck_team *t, unsigned int items);
+/// Number of the task most recently published.
+unsigned long long ck_team_current(ck_team *t);
+/// The next unclaimed item of task `task`, or −1 when that task is no longer current or has
+/// none left.
+long ck_team_claim(ck_team *t, unsigned long long task);
+void ck_team_item_done(ck_team *t);
+/// Publisher: until every item of the current task is finished.
+void ck_team_wait_done(ck_team *t);
+/// Worker: until a publish newer than *seen (updated); returns 1 once ck_team_exit was called.
+int ck_team_wait_task(ck_team *t, unsigned int *seen);
+/// Publisher: wake every worker and make ck_team_wait_task return 1.
+void ck_team_exit(ck_team *t);
+
 #ifdef __cplusplus
 }
 #endif

@@ -61,6 +61,7 @@ func trainOptions(fromParams p: [String: String], seed: UInt64?) -> TrainOptions
     if let w = p["weight_decay"].flatMap({ Double($0) }), w != 0 { o.weightDecay = w }
     if let s = p["schedule"].flatMap({ TrainOptions.Schedule(rawValue: $0) }), s != .constant { o.schedule = s }
     if let i = p["impute"].flatMap({ ImputeStrategy(rawValue: $0) }), i != .none { o.impute = i }
+    if let t = p["threads"].flatMap({ Int($0) }), t > 1 { o.threads = t }
     o.seed = seed ?? p["seed"].flatMap { UInt64($0) }
     return o
 }
@@ -86,6 +87,7 @@ func commandOptions(_ o: TrainOptions, replayFrom: String? = nil) -> String {
     if let w = o.weightDecay { parts.append("weight_decay \(num(w))") }
     if let s = o.schedule { parts.append("schedule \(s.rawValue)") }
     if let i = o.impute, i != .none { parts.append("impute \(i.rawValue)") }
+    if let t = o.threads, t > 1 { parts.append("threads \(t)") }
     if let f = o.freeze { parts.append("freeze \(f)") }
     if let a = o.anchor { parts.append("anchor \(num(a))") }
     if let r = o.replayFraction, let from = replayFrom { parts.append("replay \(num(r)) from \(from)") }

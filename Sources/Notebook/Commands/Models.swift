@@ -223,6 +223,7 @@ let optimisationOptions: [OptionSpec] = [
                help: trainHelp("schedule")),
     OptionSpec("early_stop", .integer, default: trainDefault("early_stop"), help: trainHelp("early_stop")),
     OptionSpec("impute", .choice(ImputeStrategy.allCases.map(\.rawValue)), default: trainDefault("impute"), help: trainHelp("impute")),
+    OptionSpec("threads", .integer, default: trainDefault("threads"), help: trainHelp("threads")),
 ]
 
 let finetuneOnlyOptions: [OptionSpec] = [
@@ -260,6 +261,7 @@ func readTrainOptions(_ inv: Invocation, _ session: Session) throws -> (TrainOpt
     o.schedule = inv.string("schedule").flatMap(TrainOptions.Schedule.init(rawValue:))
     o.earlyStop = inv.int("early_stop")
     o.impute = inv.string("impute").flatMap(ImputeStrategy.init(rawValue:))
+    o.threads = inv.int("threads")
     o.freeze = inv.int("freeze")
     o.anchor = inv.double("anchor")
     o.replayFraction = inv.double("replay")
@@ -293,7 +295,7 @@ func validateOptions(_ o: TrainOptions, spec: ModelSpec, fineTune: Bool, valid: 
 let trainCommand = CommandSpec(
     name: "train", group: .models,
     summary: "Train a new version of a model from a fresh seeded initialisation",
-    synopsis: "train MODEL on DATA [where EXPR] [valid DATA | valid F] [epochs N] [lr X] [batch N] [optimizer sgd|adam] [momentum M] [seed S] [weight_decay W] [schedule constant|cosine|step] [early_stop N] [impute mean|median|drop]",
+    synopsis: "train MODEL on DATA [where EXPR] [valid DATA | valid F] [epochs N] [lr X] [batch N] [optimizer sgd|adam] [momentum M] [seed S] [weight_decay W] [schedule constant|cosine|step] [early_stop N] [impute mean|median|drop] [threads N]",
     operands: [OperandSpec("MODEL", .name(.model), help: "a model defined with 'model'")],
     options: [OptionSpec("on", .name(.dataset), required: true, help: "the training data"),
               OptionSpec("where", .expr, help: "only the rows of DATA matching this condition, e.g. where island = \"Biscoe\" (the filter language; recorded as the param where)")] + optimisationOptions,
@@ -312,7 +314,7 @@ let trainCommand = CommandSpec(
 let retrainCommand = CommandSpec(
     name: "retrain", group: .models,
     summary: "Train a new version from scratch on new data, linked to the version it replaces",
-    synopsis: "retrain MODEL on DATA [where EXPR] [valid DATA | valid F] [epochs N] [lr X] [batch N] [optimizer sgd|adam] [momentum M] [seed S] [weight_decay W] [schedule …] [early_stop N] [impute …]",
+    synopsis: "retrain MODEL on DATA [where EXPR] [valid DATA | valid F] [epochs N] [lr X] [batch N] [optimizer sgd|adam] [momentum M] [seed S] [weight_decay W] [schedule …] [early_stop N] [impute …] [threads N]",
     operands: [OperandSpec("MODEL", .name(.model), help: "a model with at least one version")],
     options: [OptionSpec("on", .name(.dataset), required: true, help: "the training data"),
               OptionSpec("where", .expr, help: "only the rows of DATA matching this condition, e.g. where island = \"Biscoe\" (the filter language; recorded as the param where)")] + optimisationOptions,

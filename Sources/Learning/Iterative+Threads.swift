@@ -171,37 +171,14 @@ final class ThreadedBatch: @unchecked Sendable {
     private func update(slice: Range<Int>, active: Int, lr: Double, step: Int) {
         guard !slice.isEmpty else { return }
         let net0 = nets[0]
-        let w = net0.params, g = net0.grads
+        let g = net0.grads
         let lo = slice.lowerBound, hi = slice.upperBound
         for p in 1..<max(active, 1) {
             let gp = nets[p].grads
             var i = lo
             while i < hi { g[i] = g[i] + gp[i]; i &+= 1 }
         }
-        if decay != 0 {
-            for l in freeze..<net0.layerCount {
-                var i = max(net0.weightOffset[l], lo)
-                let stop = min(net0.biasOffset[l], hi)
-                while i < stop { g[i] = g[i] + decay * w[i]; i &+= 1 }
-            }
-        }
-        if anchor > 0 {
-            var i = lo
-            while i < hi { g[i] = g[i] + anchor * (w[i] - reference[i]); i &+= 1 }
-        }
-        switch optimizer {
-        case .sgd:
-            let lrF = Float(lr)
-            var i = lo
-            while i < hi {
-                let v = momentum * m1[i] + g[i]
-                m1[i] = v
-                w[i] = w[i] - lrF * v
-                i &+= 1
-            }
-        case .adam:
-            AdamKernel.update(params: w + lo, grads: UnsafePointer(g + lo), m: m1 + lo, v: m2 + lo,
-                              count: hi - lo, lr: lr, t: step)
-        }
+        Iterative.applyStep(net: net0, range: slice, freeze: freeze, decay: decay, anchor: anchor, reference: reference,
+                            optimizer: optimizer, momentum: momentum, lr: lr, step: step, m1: m1, m2: m2)
     }
 }

@@ -224,36 +224,8 @@ enum Iterative {
                         }
                     }
                     net.forward(rows: b, dropout: dropout, rng: &rng)
-                    var loss = 0.0
-                    let invB = 1 / Float(b)
-                    switch output {
-                    case .identity:
-                        for r in 0..<b {
-                            let diff = out[r] - yBatch[r]
-                            loss += Double(diff) * Double(diff)
-                            delta[r] = 2 * diff * invB
-                        }
-                    case .sigmoid:
-                        for r in 0..<b {
-                            let z = Double(out[r])
-                            let t = Double(yBatch[r])
-                            loss += ClosedForm.softplus(z) - t * z
-                            delta[r] = Float(OutputMath.sigmoid(z) - t) * invB
-                        }
-                    case .softmax:
-                        let k = outputs
-                        for r in 0..<b {
-                            let row = out + r &* k
-                            let drow = delta + r &* k
-                            var mx = -Float.infinity
-                            for c in 0..<k { mx = max(mx, row[c]) }
-                            var s: Float = 0
-                            for c in 0..<k { let e = expf(row[c] - mx); drow[c] = e; s += e }
-                            let cls = Int(yBatch[r])
-                            loss += Double(mx) + log(Double(s)) - Double(row[cls])
-                            for c in 0..<k { drow[c] = (drow[c] / s - (c == cls ? 1 : 0)) * invB }
-                        }
-                    }
+                    let loss = lossAndDelta(output: output, outputs: outputs, out: out, targets: yBatch, delta: delta,
+                                            rows: b, invB: 1 / Float(b))
                     if !loss.isFinite {
                         net.params.update(from: epochStart, count: p)
                         status = .diverged(epoch: epoch, batch: bi + 1)
@@ -343,6 +315,7 @@ enum Iterative {
 
     /// Summed loss of `rows` output rows against their targets, and the output layer's delta
     /// (∂ mean loss / ∂ output, `invB` = 1 / batch rows) written for each row.
+    @inline(__always)
     static func lossAndDelta(output: OutputKind, outputs: Int, out: UnsafePointer<Float>, targets yBatch: UnsafePointer<Float>,
                              delta: UnsafeMutablePointer<Float>, rows b: Int, invB: Float) -> Double {
         var loss = 0.0
@@ -385,36 +358,47 @@ enum Iterative {
                        reference: UnsafeMutablePointer<Float>, optimizer: TrainOptions.Optimizer, momentum: Float,
                        lr: Double, step: Int, m1: UnsafeMutablePointer<Float>, m2: UnsafeMutablePointer<Float>) {
         guard freeze < net.layerCount else { return }
-        let w = net.params, g = net.grads
         // Trainable parameters are contiguous: layer `freeze`'s weights up to the last bias.
-        let first = net.weightOffset[freeze]
-        let end = net.paramCount
+        applyStep(net: net, range: net.weightOffset[freeze]..<net.paramCount, freeze: freeze, decay: decay, anchor: anchor,
+                  reference: reference, optimizer: optimizer, momentum: momentum, lr: lr, step: step, m1: m1, m2: m2)
+    }
+
+    /// The optimizer step on the parameters in `range` (trainable ones only), from `net.grads`:
+    /// weight decay on weights, the L2-SP anchor, then SGD with momentum or Adam — element-wise,
+    /// so a slice of the range (the threaded update) gets the same bits as the whole.
+    @inline(__always)
+    static func applyStep(net: Network, range: Range<Int>, freeze: Int, decay: Float, anchor: Float,
+                          reference: UnsafeMutablePointer<Float>, optimizer: TrainOptions.Optimizer, momentum: Float,
+                          lr: Double, step: Int, m1: UnsafeMutablePointer<Float>, m2: UnsafeMutablePointer<Float>) {
+        guard !range.isEmpty else { return }
+        let w = net.params, g = net.grads
+        let lo = range.lowerBound, hi = range.upperBound
         // Penalties folded into the gradient first (branch-free loops that vectorise):
         // weight decay on weights only, the L2-SP anchor on every trainable parameter.
         if decay != 0 {
             for l in freeze..<net.layerCount {
-                var i = net.weightOffset[l]
-                let bStart = net.biasOffset[l]
-                while i < bStart { g[i] = g[i] + decay * w[i]; i &+= 1 }
+                var i = max(net.weightOffset[l], lo)
+                let stop = min(net.biasOffset[l], hi)
+                while i < stop { g[i] = g[i] + decay * w[i]; i &+= 1 }
             }
         }
         if anchor > 0 {
-            var i = first
-            while i < end { g[i] = g[i] + anchor * (w[i] - reference[i]); i &+= 1 }
+            var i = lo
+            while i < hi { g[i] = g[i] + anchor * (w[i] - reference[i]); i &+= 1 }
         }
         switch optimizer {
         case .sgd:
             let lrF = Float(lr)
-            var i = first
-            while i < end {
+            var i = lo
+            while i < hi {
                 let v = momentum * m1[i] + g[i]
                 m1[i] = v
                 w[i] = w[i] - lrF * v
                 i &+= 1
             }
         case .adam:
-            AdamKernel.update(params: w + first, grads: UnsafePointer(g + first), m: m1 + first, v: m2 + first,
-                              count: end - first, lr: lr, t: step)
+            AdamKernel.update(params: w + lo, grads: UnsafePointer(g + lo), m: m1 + lo, v: m2 + lo,
+                              count: hi - lo, lr: lr, t: step)
         }
     }
 }

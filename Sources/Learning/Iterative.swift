@@ -152,6 +152,14 @@ enum Iterative {
         }
         defer { team?.close() }
         let started = Date()
+        // About 20 progress reports an epoch, and one after its last batch.
+        func progress(epoch: Int, batch bi: Int, loss: Double, rows b: Int) {
+            guard bi == batches - 1 || bi % max(1, batches / 20) == 0 else { return }
+            let elapsed = Date().timeIntervalSince(started)
+            control.onProgress(TrainingProgress(epoch: epoch, epochs: epochs, batch: bi + 1, batches: batches,
+                                                loss: reportLoss(loss / Double(b), task: task, std: yStd),
+                                                rowsPerSecond: elapsed > 0 ? Double(examples) / elapsed : 0))
+        }
 
         epochLoop: for epoch in 1...epochs {
             epochStart.update(from: net.params, count: p)
@@ -203,12 +211,7 @@ enum Iterative {
                     lossSum += loss
                     lossRows += b
                     examples += b
-                    if bi == batches - 1 || bi % max(1, batches / 20) == 0 {
-                        let elapsed = Date().timeIntervalSince(started)
-                        control.onProgress(TrainingProgress(epoch: epoch, epochs: epochs, batch: bi + 1, batches: batches,
-                                                            loss: reportLoss(loss / Double(b), task: task, std: yStd),
-                                                            rowsPerSecond: elapsed > 0 ? Double(examples) / elapsed : 0))
-                    }
+                    progress(epoch: epoch, batch: bi, loss: loss, rows: b)
                 }
             } else {
                 for bi in 0..<batches {
@@ -242,12 +245,7 @@ enum Iterative {
                     lossSum += loss
                     lossRows += b
                     examples += b
-                    if bi == batches - 1 || bi % max(1, batches / 20) == 0 {
-                        let elapsed = Date().timeIntervalSince(started)
-                        control.onProgress(TrainingProgress(epoch: epoch, epochs: epochs, batch: bi + 1, batches: batches,
-                                                            loss: reportLoss(loss / Double(b), task: task, std: yStd),
-                                                            rowsPerSecond: elapsed > 0 ? Double(examples) / elapsed : 0))
-                    }
+                    progress(epoch: epoch, batch: bi, loss: loss, rows: b)
                 }
             }
             let trainLoss = reportLoss(lossSum / Double(max(lossRows, 1)), task: task, std: yStd)

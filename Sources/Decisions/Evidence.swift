@@ -83,6 +83,13 @@ public enum AdviseRules {
     /// one by one: an hour's error is like the next hour's, and the i.i.d. bootstrap then calls
     /// differences real that the later data does not keep (2026-12-07, round C in docs/ADVICE.md).
     public static let blockBootstrap = true
+    /// A partial tie — keep within noise of the best, retrain on old + NEW too, but some other
+    /// candidate worse beyond noise — goes to old + NEW, not keep: the held-out rows do separate
+    /// the actions, and old + NEW holds keep's data and NEW's, so it is the update that the next
+    /// rows (further along the same drift) favour. When every candidate ties, keep (item 3 of
+    /// issue 14). Chosen on the tuning split with round D in it (2026-12-07: 26 → 30 of 37, no
+    /// tuning verdict lost; docs/ADVICE.md step 8), then scored on round E.
+    public static let partialTieToOldPlusNew = true
 }
 
 /// Per-row losses of a model on a dataset: squared errors (regression) or 0/1 errors
@@ -434,13 +441,19 @@ public enum AdviseEngine {
             }
         }
         let tied = run.filter { e.candidates[$0].tied }
-        let pick = tied.min { e.candidates[$0].action < e.candidates[$1].action } ?? best
-        e.pick = pick
-        e.verdict = AdviseOutcome(e.candidates[pick].action)
-        if pick != best {
+        var pick = tied.min { e.candidates[$0].action < e.candidates[$1].action } ?? best
+        if AdviseRules.partialTieToOldPlusNew, tied.count < run.count, e.candidates[pick].action == .keep,
+           let all = tied.first(where: { e.candidates[$0].action == .retrainAll }) {
+            let both = all == best ? "keep (\(show(e.candidates[pick].loss ?? .nan))) is"
+                : "keep (\(show(e.candidates[pick].loss ?? .nan))) and retrain on old + NEW (\(show(e.candidates[all].loss ?? .nan))) are"
+            pick = all
+            e.reasons.append("\(both) within noise of it, but not every candidate is: the held-out rows separate the actions, so retrain on old + NEW — keep's data and NEW's — is recommended over keep")
+        } else if pick != best {
             let p = e.candidates[pick]
             e.reasons.append("\(p.action.rawValue) (\(show(p.loss ?? .nan))) is within noise of it and cheaper: ties go to the cheapest action")
         }
+        e.pick = pick
+        e.verdict = AdviseOutcome(e.candidates[pick].action)
         let others = tied.filter { $0 != best && $0 != pick }.map { e.candidates[$0].action.rawValue }
         if !others.isEmpty { e.reasons.append("also within noise: " + others.joined(separator: ", ")) }
         let worse = run.filter { !e.candidates[$0].tied }.map { "\(e.candidates[$0].action.rawValue) \(show(e.candidates[$0].loss ?? .nan))" }

@@ -210,7 +210,12 @@ public enum ChainHealthAssessment {
     @discardableResult
     public static func preferRetrain(_ e: inout Evidence, health: ChainHealth) -> Bool {
         guard health.unhealthy, e.verdict != .noSignal, !e.insufficient, let pick = e.pick else { return false }
-        guard e.candidates[pick].action == .keep || e.candidates[pick].action == .finetune else { return false }
+        let picked = e.candidates[pick].action
+        if picked == .retrainNew || picked == .retrainAll {
+            e.reasons.append("the fine-tune chain is unhealthy (\(health.reasons.joined(separator: "; "))): a retrain is due, and \(picked.rawValue) is one")
+            return false
+        }
+        guard picked == .keep || picked == .finetune else { return false }
         let retrains = e.candidates.indices.filter {
             let c = e.candidates[$0]
             return c.tied && c.loss != nil && (c.action == .retrainNew || c.action == .retrainAll)

@@ -63,4 +63,36 @@ import Testing
                                                     old: nil, oldMissing: "not loaded", new: Generators.housing(rows: 300, seed: 10, year: 2019), seed: 1))
         #expect(e.candidates.first { $0.action == .retrainAll }?.skipped == "not loaded")
     }
+
+    /// `AdviseRules.partialTieToOldPlusNew`: keep and old + NEW within noise of the best while
+    /// another candidate is worse beyond noise → old + NEW; every candidate tied → keep; old + NEW
+    /// not tied → keep.
+    @Test func aPartialTieBetweenKeepAndOldPlusNewGoesToOldPlusNew() {
+        var rng = SeededRandom(seed: 21)
+        let n = 400
+        let base = (0..<n).map { _ in abs(rng.nextGaussian()) * 10 + 5 }
+        func candidate(_ a: Action, _ losses: [Double]) -> CandidateEstimate {
+            var c = CandidateEstimate(action: a, loss: RowLosses.loss(losses.reduce(0, +) / Double(n), classification: false),
+                                      low: nil, high: nil, cost: TrainingCost(wallSeconds: 0, examplesProcessed: 0, estimatedFLOPs: 0),
+                                      skipped: nil)
+            c.rowLosses = losses
+            return c
+        }
+        let trivial = base.map { $0 * 4 + 20 }
+        func decided(_ cs: [CandidateEstimate]) -> Evidence {
+            var e = Evidence(protocolText: "test", heldOutRows: n, candidates: cs, baselineLoss: 0, classification: false,
+                             verdict: .keep, best: nil, pick: nil, reasons: [], insufficient: false, costRatio: nil)
+            AdviseEngine.decide(&e, baseline: trivial, seed: 1)
+            return e
+        }
+        let near = base.map { $0 * 0.998 }, worse = base.map { $0 * 1.5 + 3 }
+        let partial = decided([candidate(.keep, base), candidate(.finetune, base.map { $0 * 1.001 }),
+                               candidate(.retrainNew, worse), candidate(.retrainAll, near)])
+        #expect(partial.verdict == .retrainAll, "\(partial.reasons)")
+        #expect(partial.reasons.contains { $0.contains("not every candidate is") })
+        let allTie = decided([candidate(.keep, base), candidate(.retrainNew, base.map { $0 * 1.002 }), candidate(.retrainAll, near)])
+        #expect(allTie.verdict == .keep, "\(allTie.reasons)")
+        let oldPlusNewWorse = decided([candidate(.keep, base), candidate(.finetune, near), candidate(.retrainAll, worse)])
+        #expect(oldPlusNewWorse.verdict == .keep, "\(oldPlusNewWorse.reasons)")
+    }
 }

@@ -190,5 +190,11 @@ import Testing
         g.candidates[2].tied = false
         #expect(!ChainHealthAssessment.preferRetrain(&g, health: sick))
         #expect(g.pick == 0)
+        // A retrain already picked stays, and the reasons say the chain agrees.
+        var r = base
+        r.pick = 3
+        r.verdict = .retrainAll
+        #expect(!ChainHealthAssessment.preferRetrain(&r, health: sick))
+        #expect(r.pick == 3 && r.reasons.last?.hasSuffix("a retrain is due, and retrain on old + NEW is one") == true)
     }
 }

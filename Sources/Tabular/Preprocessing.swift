@@ -481,6 +481,16 @@ public struct PreparedDesign: Sendable {
     /// The source row of every design row; nil when every row is kept (design row k is source row k).
     let selected: [Int]?
     let encoders: [Encoder]
+    /// Some column is one-hot (a block is then zeroed before it is written).
+    let oneHot: Bool
+
+    init(rows: Int, cols: Int, y: [Double]?, unseenCategoryCount: Int, featureNames: [String], droppedRows: Int,
+         selected: [Int]?, encoders: [Encoder]) {
+        self.rows = rows; self.cols = cols; self.y = y; self.unseenCategoryCount = unseenCategoryCount
+        self.featureNames = featureNames; self.droppedRows = droppedRows; self.selected = selected
+        self.encoders = encoders
+        oneHot = encoders.contains { if case .categorical = $0 { return true } else { return false } }
+    }
 
     enum Encoder: Sendable {
         /// Standardised numeric column; `fill` replaces a missing value (the mean without impute).
@@ -496,7 +506,8 @@ public struct PreparedDesign: Sendable {
     public func fill(_ range: Range<Int>, into out: UnsafeMutablePointer<Double>) {
         let width = cols, count = range.count
         guard count > 0, width > 0 else { return }
-        out.update(repeating: 0, count: count * width)
+        // Numeric columns write every value of theirs; one-hot columns write their ones only.
+        if oneHot { out.update(repeating: 0, count: count * width) }
         for encoder in encoders {
             switch encoder {
             case .numeric(let v, let at, let mean, let std, let fill):

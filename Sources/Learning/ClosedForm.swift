@@ -61,15 +61,79 @@ enum ClosedForm {
         return DenseLayer(inputs: p, outputs: k, weights: w, bias: b)
     }
 
-    static func linear(_ d: DesignMatrix, y: [Double], l2: Double, anchor: Double, parent: [Double]?) throws -> Fit {
-        let n = d.rows, p = d.cols, q = p + 1
+    /// The training design of an exact linear fit: a written-out matrix, or a prepared design
+    /// whose rows are produced `blockRows` at a time from the dataset's columns, so that the
+    /// normal equations, their refinement and the training outputs never hold a copy of the data
+    /// (the whole matrix is written only when the QR fallback needs it).
+    enum LinearDesign {
+        case matrix(DesignMatrix)
+        case prepared(PreparedDesign)
+
+        /// Rows of one produced block: even (ck_gram_upper pairs rows from the start of each
+        /// call), 256 × 32 features = 64 KB.
+        static let blockRows = 256
+
+        var rows: Int { switch self { case .matrix(let d): return d.rows; case .prepared(let d): return d.rows } }
+        var cols: Int { switch self { case .matrix(let d): return d.cols; case .prepared(let d): return d.cols } }
+        var featureNames: [String] {
+            switch self { case .matrix(let d): return d.featureNames; case .prepared(let d): return d.featureNames }
+        }
+        var matrix: DesignMatrix {
+            switch self { case .matrix(let d): return d; case .prepared(let d): return d.materialised() }
+        }
+
+        /// Calls `body(first row, row count, rows)` over consecutive blocks of rows, row-major
+        /// (`cols` values a row); every block but the last has an even number of rows. Returns
+        /// false (calling nothing) when there is no row or feature to read.
+        func forEachBlock(_ body: (Int, Int, UnsafePointer<Double>) -> Void) -> Bool {
+            guard rows > 0, cols > 0 else { return false }
+            switch self {
+            case .matrix(let d):
+                guard d.x.count == d.rows * d.cols else { return false }
+                return d.x.withUnsafeBufferPointer { xp in
+                    guard let x0 = xp.baseAddress else { return false }
+                    body(0, d.rows, x0)
+                    return true
+                }
+            case .prepared(let d):
+                var scratch = [Double](repeating: 0, count: Swift.min(Self.blockRows, d.rows) * d.cols)
+                return scratch.withUnsafeMutableBufferPointer { sp in
+                    guard let s0 = sp.baseAddress else { return false }
+                    var start = 0
+                    while start < d.rows {
+                        let end = Swift.min(start + Self.blockRows, d.rows)
+                        d.fill(start..<end, into: s0)
+                        body(start, end - start, UnsafePointer(s0))
+                        start = end
+                    }
+                    return true
+                }
+            }
+        }
+    }
+
+    /// The outputs θ0 + Σ θ_j x_j of a one-output linear layer on every row (`ck_linear_outputs`,
+    /// the sums of `TrainedModel`'s Float64 forward pass), before the output mapping.
+    static func outputs(_ layer: DenseLayer, _ d: LinearDesign) -> [Double] {
+        let theta = [layer.bias[0]] + layer.weights
+        var out = [Double](repeating: 0, count: d.rows)
+        out.withUnsafeMutableBufferPointer { op in
+            guard let o0 = op.baseAddress else { return }
+            _ = d.forEachBlock { start, count, x in ck_linear_outputs(x, count, layer.inputs, theta, o0 + start) }
+        }
+        return out
+    }
+
+    static func linear(_ design: LinearDesign, y: [Double], l2: Double, anchor: Double, parent: [Double]?) throws -> Fit {
+        let n = design.rows, p = design.cols, q = p + 1
         let ridgeRows = l2 > 0 ? p : 0
         let anchorRows = (anchor > 0 && parent != nil) ? q : 0
         let m = n + ridgeRows + anchorRows
         if m < q {
             throw LearningError.notEnoughData("least squares needs at least \(q) rows for \(p) features and an intercept, got \(n)")
         }
-        if let fit = normalEquations(d, y: y, l2: l2, anchor: anchorRows > 0 ? anchor : 0, parent: parent) { return fit }
+        if let fit = normalEquations(design, y: y, l2: l2, anchor: anchorRows > 0 ? anchor : 0, parent: parent) { return fit }
+        let d = design.matrix
         var a = [Double](repeating: 0, count: m * q)
         var b = [Double](repeating: 0, count: m)
         for i in 0..<n {
@@ -105,20 +169,18 @@ enum ClosedForm {
     static let dependentPivot = 1e-10
 
     /// The linear exact fit through the normal equations: one pass of `ck_gram_upper` over the
-    /// rows (no copy of the design), the penalties on the diagonal, Cholesky in column order, and
-    /// one step of iterative refinement with the true residual (a second pass). Returns nil when
-    /// a column is neither well determined nor clearly dependent: the QR path then decides.
-    static func normalEquations(_ d: DesignMatrix, y: [Double], l2: Double, anchor: Double, parent: [Double]?) -> Fit? {
+    /// rows, block by block (no copy of the design), the penalties on the diagonal, Cholesky in
+    /// column order, and one step of iterative refinement with the true residual (a second
+    /// pass). Returns nil when a column is neither well determined nor clearly dependent: the QR
+    /// path then decides. The blocks give the bits of one pass over a written-out matrix.
+    static func normalEquations(_ d: LinearDesign, y: [Double], l2: Double, anchor: Double, parent: [Double]?) -> Fit? {
         let n = d.rows, p = d.cols, q = p + 1, w = p + 2
-        guard n >= q, p > 0, d.x.count == n * p, y.count >= n else { return nil }
+        guard n >= q, p > 0, y.count >= n else { return nil }
         var g = [Double](repeating: 0, count: w * w)
-        let ok = d.x.withUnsafeBufferPointer { xp in
-            y.withUnsafeBufferPointer { yp in
-                g.withUnsafeMutableBufferPointer { gp -> Bool in
-                    guard let x0 = xp.baseAddress, let y0 = yp.baseAddress, let g0 = gp.baseAddress else { return false }
-                    ck_gram_upper(x0, y0, n, p, g0)
-                    return true
-                }
+        let ok = y.withUnsafeBufferPointer { yp in
+            g.withUnsafeMutableBufferPointer { gp -> Bool in
+                guard let y0 = yp.baseAddress, let g0 = gp.baseAddress else { return false }
+                return d.forEachBlock { start, count, x in ck_gram_upper(x, y0 + start, count, p, g0) }
             }
         }
         guard ok else { return nil }
@@ -160,12 +222,10 @@ enum ClosedForm {
         var theta = solve(c)
         // One refinement step: r = (Aᵀy + anchor·θp) − (AᵀA + D)θ computed from the rows.
         var r = [Double](repeating: 0, count: q)
-        d.x.withUnsafeBufferPointer { xp in
-            y.withUnsafeBufferPointer { yp in
-                r.withUnsafeMutableBufferPointer { rp in
-                    guard let x0 = xp.baseAddress, let y0 = yp.baseAddress, let r0 = rp.baseAddress else { return }
-                    ck_residual_gradient(x0, y0, n, p, theta, r0)
-                }
+        y.withUnsafeBufferPointer { yp in
+            r.withUnsafeMutableBufferPointer { rp in
+                guard let y0 = yp.baseAddress, let r0 = rp.baseAddress else { return }
+                _ = d.forEachBlock { start, count, x in ck_residual_gradient(x, y0 + start, count, p, theta, r0) }
             }
         }
         for j in 1..<q { r[j] -= l2 * theta[j] }

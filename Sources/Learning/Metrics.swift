@@ -121,13 +121,18 @@ public enum Metrics {
     /// Metrics of a model on a design matrix that carries a target.
     static func evaluate(_ model: TrainedModel, design: DesignMatrix, outputs: [Double]? = nil) -> [String: Double] {
         guard let y = design.y, design.rows > 0 else { return [:] }
-        let out = outputs ?? model.rawOutputs(design.x, rows: design.rows)
+        return evaluate(model, y: y, outputs: outputs ?? model.rawOutputs(design.x, rows: design.rows))
+    }
+
+    /// Metrics of a model's outputs (`rawOutputs`, one row per target value) against the target.
+    static func evaluate(_ model: TrainedModel, y: [Double], outputs out: [Double]) -> [String: Double] {
+        guard !y.isEmpty else { return [:] }
         switch model.task {
         case .regression:
             return regression(y: y, predicted: out)
         case .classification:
             let k = max(model.classes?.count ?? 1, 1)
-            let p = OutputMath.probabilities(model.output, out, rows: design.rows, classes: k)
+            let p = OutputMath.probabilities(model.output, out, rows: y.count, classes: k)
             return classification(y: y.map { Int($0) }, probabilities: p, classes: k)
         }
     }

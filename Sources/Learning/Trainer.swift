@@ -185,19 +185,27 @@ public enum Trainer {
                                      allColumns: allColumns, vocabularyFrom: validData.map { [$0] } ?? [])
             }
         }
-        let trainDesign = try wrapPreprocessing { try preprocessor.transform(trainData, requireTarget: true) }
+        // The exact linear fit reads its training design block by block (ClosedForm.LinearDesign):
+        // the matrix is not written unless the QR fallback needs it. Replay rows (appended to
+        // the design) and every other model take the written-out matrix.
+        let replaying = replay != nil && options.resolvedReplay > 0
+        let streamed = spec.family == .linear && spec.isClosedForm(options: options) && task == .regression && !replaying
+        let trainPrepared = try wrapPreprocessing {
+            try preprocessor.prepare(trainData, requireTarget: true, fittedOn: parent == nil)
+        }
+        let trainDesign: DesignMatrix? = streamed ? nil : trainPrepared.materialised()
         let validDesign: DesignMatrix? = try validData.map { v in try wrapPreprocessing { try preprocessor.transform(v, requireTarget: true) } }
         var replayDesign: DesignMatrix? = nil
         if let replay, options.resolvedReplay > 0 {
             replayDesign = try wrapPreprocessing { try preprocessor.transform(replay, requireTarget: true) }
             if replayDesign?.rows == 0 { throw LearningError.notEnoughData("replay dataset '\(replay.name)' has no usable rows") }
         }
-        if trainDesign.cols == 0 { throw LearningError.preprocessing(.noFeatures) }
-        if trainDesign.rows == 0 { throw LearningError.notEnoughData("dataset '\(data.name)' has no usable training rows") }
-        if trainDesign.droppedRows > 0 {
-            warnings.append("\(trainDesign.droppedRows) training row\(trainDesign.droppedRows == 1 ? "" : "s") left out (missing target\(preprocessor.impute == .drop ? " or feature" : ""))")
+        if trainPrepared.cols == 0 { throw LearningError.preprocessing(.noFeatures) }
+        if trainPrepared.rows == 0 { throw LearningError.notEnoughData("dataset '\(data.name)' has no usable training rows") }
+        if trainPrepared.droppedRows > 0 {
+            warnings.append("\(trainPrepared.droppedRows) training row\(trainPrepared.droppedRows == 1 ? "" : "s") left out (missing target\(preprocessor.impute == .drop ? " or feature" : ""))")
         }
-        let unseen = trainDesign.unseenCategoryCount + (validDesign?.unseenCategoryCount ?? 0) + (replayDesign?.unseenCategoryCount ?? 0)
+        let unseen = trainPrepared.unseenCategoryCount + (validDesign?.unseenCategoryCount ?? 0) + (replayDesign?.unseenCategoryCount ?? 0)
         if unseen > 0, parent == nil {
             // Name them (a fine-tune has said so above, per column).
             let named = [validData].compactMap { $0 }.flatMap { preprocessor.schemaDifferences(with: $0) }.compactMap { d -> String? in
@@ -206,7 +214,7 @@ public enum Trainer {
             }
             warnings.append("\(unseen) categorical value\(unseen == 1 ? "" : "s") not in the training vocabulary encoded as all zeros" + (named.isEmpty ? "" : ": " + named.joined(separator: "; ")))
         }
-        guard let yTrain = trainDesign.y else { throw LearningError.unknownColumn(name: spec.target, dataset: data.name) }
+        guard let yTrain = trainPrepared.y else { throw LearningError.unknownColumn(name: spec.target, dataset: data.name) }
 
         // Output layer.
         var output = OutputKind.identity
@@ -232,18 +240,21 @@ public enum Trainer {
         var closedFormTrainMetrics: [String: Double]?
 
         if spec.isClosedForm(options: options) {
-            var design = trainDesign
+            var design = ClosedForm.LinearDesign.prepared(trainPrepared)
             var y = yTrain
-            if let rd = replayDesign, let ry = rd.y {
-                // Closed form: replay rows are appended once (F × |DATA| rows, seeded sample).
-                let count = Int((Double(trainDesign.rows) * options.resolvedReplay).rounded())
-                var rng = LearningRandom(seed: options.resolvedSeed ^ 0x2E_97A4)
-                for _ in 0..<count {
-                    let r = rng.nextInt(below: rd.rows)
-                    design.x.append(contentsOf: rd.x[(r * rd.cols)..<((r + 1) * rd.cols)])
-                    y.append(ry[r])
+            if var matrix = trainDesign {
+                if let rd = replayDesign, let ry = rd.y {
+                    // Closed form: replay rows are appended once (F × |DATA| rows, seeded sample).
+                    let count = Int((Double(matrix.rows) * options.resolvedReplay).rounded())
+                    var rng = LearningRandom(seed: options.resolvedSeed ^ 0x2E_97A4)
+                    for _ in 0..<count {
+                        let r = rng.nextInt(below: rd.rows)
+                        matrix.x.append(contentsOf: rd.x[(r * rd.cols)..<((r + 1) * rd.cols)])
+                        y.append(ry[r])
+                    }
+                    matrix.rows += count
                 }
-                design.rows += count
+                design = .matrix(matrix)
             }
             // Closed form with shrink and perturb: the anchor's target is the shrunk, perturbed
             // parent (validation requires anchor > 0).
@@ -255,7 +266,7 @@ public enum Trainer {
             case .linear:
                 fit = try ClosedForm.linear(design, y: y, l2: spec.l2, anchor: options.resolvedAnchor, parent: parentTheta)
             default:
-                fit = try ClosedForm.newton(design, y: y, classes: outputs == 1 ? 2 : outputs, binary: output == .sigmoid,
+                fit = try ClosedForm.newton(design.matrix, y: y, classes: outputs == 1 ? 2 : outputs, binary: output == .sigmoid,
                                             l2: spec.l2, anchor: options.resolvedAnchor, parent: parentTheta,
                                             shouldStop: control.shouldStop)
                 if fit.interrupted { status = .interrupted } else if !fit.converged {
@@ -267,7 +278,15 @@ public enum Trainer {
                                  targetMean: 0, targetStd: 1, precision: .float64, kernel: "float64-reference")
             examples = design.rows * fit.iterations
             flops = fit.flops
-            let trainM = Metrics.evaluate(model, design: trainDesign)
+            let trainM: [String: Double]
+            if let trainDesign {
+                trainM = Metrics.evaluate(model, design: trainDesign)
+            } else {
+                // The streamed linear fit: outputs block by block, mapped as the forward pass maps them.
+                var out = ClosedForm.outputs(fit.layer, .prepared(trainPrepared))
+                trainM = Metrics.evaluate(model, y: yTrain, outputs: OutputMath.finish(
+                    output, &out, rows: trainPrepared.rows, width: 1, mean: model.targetMean, std: model.targetStd))
+            }
             closedFormTrainMetrics = trainM
             var validM: [String: Double] = [:]
             if let vd = validDesign, vd.rows > 0 {
@@ -281,7 +300,7 @@ public enum Trainer {
             control.onEpoch(record)
         } else {
             let run = try Iterative.run(spec: spec, task: task, output: output, outputs: outputs,
-                                        preprocessor: preprocessor, train: trainDesign, y: yTrain,
+                                        preprocessor: preprocessor, train: trainDesign ?? trainPrepared.materialised(), y: yTrain,
                                         valid: validDesign, replay: replayDesign, parent: parent,
                                         options: options, control: control)
             model = run.model
@@ -292,13 +311,13 @@ public enum Trainer {
             warnings += run.warnings
         }
 
-        let trainMetrics = closedFormTrainMetrics ?? Metrics.evaluate(model, design: trainDesign)
+        let trainMetrics = closedFormTrainMetrics ?? Metrics.evaluate(model, design: trainDesign ?? trainPrepared.materialised())
         var validMetrics: [String: Double] = [:]
         if let vd = validDesign, vd.rows > 0 { validMetrics = Metrics.evaluate(model, design: vd) }
         let wall = Date().timeIntervalSince(started)
         return TrainingResult(model: model, curve: curve, trainMetrics: trainMetrics, validMetrics: validMetrics,
                               status: status, cost: TrainingCost(wallSeconds: wall, examplesProcessed: examples, estimatedFLOPs: flops),
-                              warnings: warnings, trainRows: trainDesign.rows, validRows: validDesign?.rows ?? 0,
+                              warnings: warnings, trainRows: trainPrepared.rows, validRows: validDesign?.rows ?? 0,
                               parameters: options.effectiveValues(for: spec))
     }
 }

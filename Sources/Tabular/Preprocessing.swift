@@ -1,3 +1,5 @@
+import CKernels
+
 /// Preprocessing for models: fitted on training data, stored with every model version and
 /// reused unchanged by fine-tuning.
 ///
@@ -189,7 +191,10 @@ public struct Preprocessor: Codable, Sendable, Hashable {
             guard let t = data.column(named: target) else {
                 throw PreprocessingError.unknownColumn(name: target, dataset: data.name)
             }
-            for r in 0..<t.count where t.isMissing(r) { usable[r] = false }
+            switch t.storage {
+            case .numeric(let v): for r in 0..<v.count where v[r].isNaN { usable[r] = false }
+            case .categorical(let codes, _): for r in 0..<codes.count where codes[r] < 0 { usable[r] = false }
+            }
             switch t.storage {
             case .numeric(let v):
                 if classification {
@@ -204,37 +209,34 @@ public struct Preprocessor: Codable, Sendable, Hashable {
                 classes = levels.indices.filter { seen[$0] }.map { levels[$0] }
             }
         }
-        for c in columns {
-            if case .numeric(let v) = c.storage {
-                // One pass: infinities are errors; missing values drop the row (drop), are counted
-                // (none: an error) or are left to the fill (mean, median).
-                var missing = 0, infinite: Int?
-                v.withUnsafeBufferPointer { vp in
-                    usable.withUnsafeMutableBufferPointer { up in
-                        for r in 0..<Swift.min(vp.count, up.count) where !vp[r].isFinite {
-                            if !vp[r].isNaN { infinite = r; break }
-                            if impute == .drop { up[r] = false } else if up[r] { missing += 1 }
-                        }
+        // One pass per numeric column: infinities are errors; missing values drop the row (drop),
+        // are counted (none: an error) or are left to the fill (mean, median).
+        func scan(_ v: [Double], _ name: String) throws {
+            var missing = 0, infinite: Int?
+            v.withUnsafeBufferPointer { vp in
+                usable.withUnsafeMutableBufferPointer { up in
+                    for r in 0..<Swift.min(vp.count, up.count) where !vp[r].isFinite {
+                        if !vp[r].isNaN { infinite = r; break }
+                        if impute == .drop { up[r] = false } else if up[r] { missing += 1 }
                     }
                 }
-                if let r = infinite { throw PreprocessingError.nonFiniteValue(column: c.name, row: r, value: v[r]) }
-                if impute == .none && missing > 0 { throw PreprocessingError.missingValues(column: c.name, rows: missing) }
             }
+            if let r = infinite { throw PreprocessingError.nonFiniteValue(column: name, row: r, value: v[r]) }
+            if impute == .none && missing > 0 { throw PreprocessingError.missingValues(column: name, rows: missing) }
         }
-        if !usable.contains(true) { throw PreprocessingError.emptyTraining(dataset: data.name) }
-
-        var fitted: [Feature] = []
-        for c in columns {
+        // `cleanSum`: the column's plain sum, known finite with every row usable (so no value is
+        // missing or infinite): the sums are then taken over every row without tests (ck_sum4).
+        func feature(_ c: Column, cleanSum: Double? = nil) throws -> Feature {
             switch c.storage {
             case .numeric(let v):
                 // Mean and population std over the usable present values (two passes, no copy of
                 // the column unless the median is needed), each sum in four interleaved partial
                 // sums (rows r mod 4) added as (s0 + s1) + (s2 + s3): a fixed order, so the
                 // same data gives the same bits, without one long chain of dependent adds.
-                let (sum, count) = Preprocessor.sum4(v, usable, centre: nil)
+                let (sum, count) = cleanSum.map { ($0, v.count) } ?? Preprocessor.sum4(v, usable, centre: nil)
                 if count == 0 { throw PreprocessingError.missingValues(column: c.name, rows: v.count) }
                 let mean = sum / Double(count)
-                let (ss, _) = Preprocessor.sum4(v, usable, centre: mean)
+                let ss = cleanSum != nil ? ck_sum4(v, v.count, mean, 1) : Preprocessor.sum4(v, usable, centre: mean).0
                 var std = (ss / Double(count)).squareRoot()
                 if !(std > 0) || !std.isFinite { std = 1 }
                 var fill: Double? = nil
@@ -246,7 +248,7 @@ public struct Preprocessor: Codable, Sendable, Hashable {
                     fill = s.count % 2 == 1 ? s[m] : (s[m - 1] + s[m]) / 2
                 case .none, .drop: fill = nil
                 }
-                fitted.append(Feature(name: c.name, type: c.type, kind: .numeric(mean: mean, std: std, fill: fill)))
+                return Feature(name: c.name, type: c.type, kind: .numeric(mean: mean, std: std, fill: fill))
             case .categorical(let codes, let levels):
                 var seen = [Bool](repeating: false, count: levels.count)
                 for r in 0..<codes.count where usable[r] && codes[r] >= 0 { seen[Int(codes[r])] = true }
@@ -257,8 +259,37 @@ public struct Preprocessor: Codable, Sendable, Hashable {
                     for code in oc where code >= 0 { used[Int(code)] = true }
                     for i in ol.indices where used[i] && !vocab.contains(ol[i]) { vocab.append(ol[i]) }
                 }
-                fitted.append(Feature(name: c.name, type: c.type, kind: .categorical(levels: vocab)))
+                return Feature(name: c.name, type: c.type, kind: .categorical(levels: vocab))
             }
+        }
+        var fitted: [Feature] = []
+        if impute == .drop {
+            // Every column's missing values decide the usable rows before any statistic.
+            for c in columns { if case .numeric(let v) = c.storage { try scan(v, c.name) } }
+            if !usable.contains(true) { throw PreprocessingError.emptyTraining(dataset: data.name) }
+            for c in columns { fitted.append(try feature(c)) }
+        } else {
+            // The usable rows depend on the target alone: each column's statistics are taken right
+            // after its scan, while it is still in cache (a 1M-row column is 8 MB). The errors keep
+            // the drop path's precedence: every scan, then no usable row, then a statistic's.
+            // With every row usable, a finite plain sum (one pass, ck_sum4) shows the column holds
+            // no missing or infinite value, and the scan is not needed.
+            let anyUsable = usable.contains(true), allUsable = !usable.contains(false)
+            var deferred: (any Error)? = nil
+            for c in columns {
+                var cleanSum: Double? = nil
+                if case .numeric(let v) = c.storage {
+                    if allUsable, v.count == usable.count {
+                        let s = ck_sum4(v, v.count, 0, 0)
+                        if s.isFinite { cleanSum = s }
+                    }
+                    if cleanSum == nil { try scan(v, c.name) }
+                }
+                guard anyUsable, deferred == nil else { continue }
+                do { fitted.append(try feature(c, cleanSum: cleanSum)) } catch { deferred = error }
+            }
+            if !anyUsable { throw PreprocessingError.emptyTraining(dataset: data.name) }
+            if let deferred { throw deferred }
         }
         return Preprocessor(features: fitted, target: target, classes: classes, impute: impute, allColumns: allColumns)
     }
@@ -314,6 +345,17 @@ public struct Preprocessor: Codable, Sendable, Hashable {
     /// Transforms `data` into a design matrix. With `requireTarget` the target column must
     /// exist; otherwise `y` is nil when it is absent.
     public func transform(_ data: Dataset, requireTarget: Bool = false) throws -> DesignMatrix {
+        try prepare(data, requireTarget: requireTarget).materialised()
+    }
+
+    /// Every check and row choice of `transform`, without writing the matrix: the design's rows
+    /// are produced on demand, a block at a time (`PreparedDesign.fill`).
+    ///
+    /// `fittedOn`: the caller has just fitted this preprocessor on this very `data` with an
+    /// impute other than `drop`. `fit` then already rejected every infinite feature value and
+    /// (without a fill) every missing one, and none can drop a row, so the scan of the feature
+    /// columns for them is skipped (it reads the whole data once more).
+    public func prepare(_ data: Dataset, requireTarget: Bool = false, fittedOn: Bool = false) throws -> PreparedDesign {
         var columns: [Column] = []
         for f in features {
             guard let c = data.column(named: f.name) else {
@@ -334,7 +376,10 @@ public struct Preprocessor: Codable, Sendable, Hashable {
         if let target {
             if let t = data.column(named: target) {
                 targetColumn = t
-                for r in 0..<n where t.isMissing(r) { keep[r] = false }
+                switch t.storage {
+                case .numeric(let v): for r in 0..<n where v[r].isNaN { keep[r] = false }
+                case .categorical(let codes, _): for r in 0..<n where codes[r] < 0 { keep[r] = false }
+                }
                 if classes == nil, case .categorical = t.storage {
                     throw PreprocessingError.nonNumericTarget(column: target)
                 }
@@ -342,7 +387,7 @@ public struct Preprocessor: Codable, Sendable, Hashable {
                 throw PreprocessingError.unknownColumn(name: target, dataset: data.name)
             }
         }
-        for (i, f) in features.enumerated() {
+        for (i, f) in features.enumerated() where !(fittedOn && impute != .drop) {
             guard case .numeric(_, _, let fill) = f.kind, case .numeric(let v) = columns[i].storage else { continue }
             // One pass: infinities are errors; without a fill, missing values drop the row (drop)
             // or are counted (an error).
@@ -359,85 +404,150 @@ public struct Preprocessor: Codable, Sendable, Hashable {
             if let r = infinite { throw PreprocessingError.nonFiniteValue(column: f.name, row: r, value: v[r]) }
             if missing > 0 { throw PreprocessingError.missingValues(column: f.name, rows: missing) }
         }
-        let sourceRows = (0..<n).filter { keep[$0] }
-        let rows = sourceRows.count
-        let width = designWidth
-        var unseen = 0
+        // nil: every row kept, design row k is source row k.
+        var selected: [Int]? = nil
+        if keep.contains(false) {
+            var rows: [Int] = []
+            rows.reserveCapacity(n)
+            for r in 0..<n where keep[r] { rows.append(r) }
+            selected = rows
+        }
+        let rows = selected?.count ?? n
+        @inline(__always) func source(_ k: Int) -> Int { selected?[k] ?? k }
         // Each feature's column encoder, prepared once: numeric (mean, std, fill) or the map from
         // the dataset's category codes to vocabulary positions.
-        enum Encoder { case numeric([Double], Double, Double, Double?), categorical([Int32], [Int]), none }
-        var encoders: [(Encoder, Int)] = []
+        var encoders: [PreparedDesign.Encoder] = []
+        var unseen = 0
         var offset = 0
         for (i, f) in features.enumerated() {
             switch (f.kind, columns[i].storage) {
             case (.numeric(let mean, let std, let fill), .numeric(let v)):
-                encoders.append((.numeric(v, mean, std, fill), offset))
+                encoders.append(.numeric(values: v, at: offset, mean: mean, std: std, fill: fill ?? mean))
                 offset += 1
             case (.categorical(let vocab), .categorical(let codes, let levels)):
                 var index: [String: Int] = [:]
                 for (j, l) in vocab.enumerated() { index[l] = j }
-                encoders.append((.categorical(codes, levels.map { index[$0] ?? -1 }), offset))
+                let map = levels.map { index[$0] ?? -1 }
+                for k in 0..<rows {
+                    let code = Int(codes[source(k)])
+                    if code >= 0 && map[code] < 0 { unseen += 1 }
+                }
+                encoders.append(.categorical(codes: codes, at: offset, map: map))
                 offset += vocab.count
             default:
-                encoders.append((.none, offset))  // type mismatches were rejected above
-            }
-        }
-        // Written in blocks of rows, every feature of a block before the next block: the block's
-        // part of the row-major matrix stays in cache (column by column over all rows touched a
-        // new cache line per value). The arithmetic is unchanged.
-        let block = 512
-        let x = LargeBuffer.doubles(count: rows * width) { xp in
-            var start = 0
-            while start < rows {
-                let end = Swift.min(start + block, rows)
-                for i in (start * width)..<(end * width) { xp[i] = 0 }
-                for (encoder, at) in encoders {
-                    switch encoder {
-                    case .numeric(let v, let mean, let std, let fill):
-                        for k in start..<end {
-                            var value = v[sourceRows[k]]
-                            if value.isNaN { value = fill ?? mean }
-                            xp[k * width + at] = (value - mean) / std
-                        }
-                    case .categorical(let codes, let map):
-                        for k in start..<end {
-                            let code = Int(codes[sourceRows[k]])
-                            if code < 0 { continue }
-                            let j = map[code]
-                            if j < 0 { unseen += 1; continue }
-                            xp[k * width + at + j] = 1
-                        }
-                    case .none:
-                        break
-                    }
-                }
-                start = end
+                break  // type mismatches were rejected above
             }
         }
         var y: [Double]? = nil
         if let t = targetColumn {
-            var out = [Double](repeating: 0, count: rows)
             switch t.storage {
             case .numeric(let v):
-                for r in sourceRows where !v[r].isFinite {
-                    throw PreprocessingError.nonFiniteValue(column: t.name, row: r, value: v[r])
+                for k in 0..<rows where !v[source(k)].isFinite {
+                    throw PreprocessingError.nonFiniteValue(column: t.name, row: source(k), value: v[source(k)])
                 }
                 if let classes {
                     var index: [String: Int] = [:]
                     for (j, l) in classes.enumerated() { index[l] = j }
-                    for (k, r) in sourceRows.enumerated() { out[k] = Double(index[Preprocessor.classLabel(v[r])] ?? -1) }
+                    y = (0..<rows).map { Double(index[Preprocessor.classLabel(v[source($0)])] ?? -1) }
+                } else if let selected {
+                    y = selected.map { v[$0] }
                 } else {
-                    for (k, r) in sourceRows.enumerated() { out[k] = v[r] }
+                    y = v
                 }
             case .categorical(let codes, let levels):
                 var index: [String: Int] = [:]
                 for (j, l) in (classes ?? []).enumerated() { index[l] = j }
                 let map: [Int] = levels.map { index[$0] ?? -1 }
-                for (k, r) in sourceRows.enumerated() { out[k] = Double(map[Int(codes[r])]) }
+                y = (0..<rows).map { Double(map[Int(codes[source($0)])]) }
             }
-            y = out
         }
-        return DesignMatrix(x: x, rows: rows, cols: width, y: y, unseenCategoryCount: unseen,
-                            featureNames: featureNames, sourceRows: sourceRows, droppedRows: n - rows)
+        return PreparedDesign(rows: rows, cols: designWidth, y: y, unseenCategoryCount: unseen,
+                              featureNames: featureNames, droppedRows: n - rows, selected: selected, encoders: encoders)
+    }
+}
+
+/// A design matrix not yet written: `Preprocessor.prepare` has made every check of `transform`
+/// and chosen the rows, and `fill` writes any block of the design's rows. A consumer that reads
+/// the design a block at a time (the exact linear fit) so never holds the whole matrix;
+/// `materialised()` is the `DesignMatrix` that `transform` returns.
+public struct PreparedDesign: Sendable {
+    public let rows: Int
+    public let cols: Int
+    /// As `DesignMatrix.y`.
+    public let y: [Double]?
+    public let unseenCategoryCount: Int
+    public let featureNames: [String]
+    public let droppedRows: Int
+    /// The source row of every design row; nil when every row is kept (design row k is source row k).
+    let selected: [Int]?
+    let encoders: [Encoder]
+    /// Some column is one-hot (a block is then zeroed before it is written).
+    let oneHot: Bool
+
+    init(rows: Int, cols: Int, y: [Double]?, unseenCategoryCount: Int, featureNames: [String], droppedRows: Int,
+         selected: [Int]?, encoders: [Encoder]) {
+        self.rows = rows; self.cols = cols; self.y = y; self.unseenCategoryCount = unseenCategoryCount
+        self.featureNames = featureNames; self.droppedRows = droppedRows; self.selected = selected
+        self.encoders = encoders
+        oneHot = encoders.contains { if case .categorical = $0 { return true } else { return false } }
+    }
+
+    enum Encoder: Sendable {
+        /// Standardised numeric column; `fill` replaces a missing value (the mean without impute).
+        case numeric(values: [Double], at: Int, mean: Double, std: Double, fill: Double)
+        /// One-hot column: the dataset's category codes and their vocabulary positions (-1 unseen).
+        case categorical(codes: [Int32], at: Int, map: [Int])
+    }
+
+    /// For every design row, the row of the source dataset it came from.
+    public var sourceRows: [Int] { selected ?? Array(0..<rows) }
+
+    /// Writes design rows `range` row-major (`cols` values a row, every value written) at `out`.
+    public func fill(_ range: Range<Int>, into out: UnsafeMutablePointer<Double>) {
+        let width = cols, count = range.count
+        guard count > 0, width > 0 else { return }
+        // Numeric columns write every value of theirs; one-hot columns write their ones only.
+        if oneHot { out.update(repeating: 0, count: count * width) }
+        for encoder in encoders {
+            switch encoder {
+            case .numeric(let v, let at, let mean, let std, let fill):
+                v.withUnsafeBufferPointer { vp in
+                    guard let v0 = vp.baseAddress else { return }
+                    if let selected {
+                        selected.withUnsafeBufferPointer { sp in
+                            if let s0 = sp.baseAddress {
+                                ck_standardise(v0, s0 + range.lowerBound, count, mean, std, fill, out + at, width)
+                            }
+                        }
+                    } else {
+                        ck_standardise(v0 + range.lowerBound, nil, count, mean, std, fill, out + at, width)
+                    }
+                }
+            case .categorical(let codes, let at, let map):
+                for k in range {
+                    let code = Int(codes[selected?[k] ?? k])
+                    if code < 0 { continue }
+                    let j = map[code]
+                    if j >= 0 { out[(k - range.lowerBound) * width + at + j] = 1 }
+                }
+            }
+        }
+    }
+
+    /// The whole design as `Preprocessor.transform` returns it (written in blocks of 512 rows:
+    /// a block's part of the row-major matrix stays in cache while every feature is written).
+    public func materialised() -> DesignMatrix {
+        let block = 512
+        let x = LargeBuffer.doubles(count: rows * cols) { xp in
+            guard let base = xp.baseAddress else { return }
+            var start = 0
+            while start < rows {
+                let end = Swift.min(start + block, rows)
+                fill(start..<end, into: base + start * cols)
+                start = end
+            }
+        }
+        return DesignMatrix(x: x, rows: rows, cols: cols, y: y, unseenCategoryCount: unseenCategoryCount,
+                            featureNames: featureNames, sourceRows: sourceRows, droppedRows: droppedRows)
     }
 }

@@ -98,12 +98,29 @@ void ck_gather_rows(float *dst, float *ydst, const float *src, const float *y,
                     const float *src2, const float *y2, const long *idx, long rows, long d, long n);
 
 /// Upper triangle of the Gram matrix of the augmented rows [1, x_i1 … x_ip, y_i] (w = p + 2):
-/// g[j·w + l] += a_ij·a_il for j ≤ l, over rows i ascending with separate multiply and add, so
-/// every CPU clone gives bit-identical results. `x` is row-major n × p; `g` (w × w) is added to.
+/// g[j·w + l] += a_ij·a_il for j ≤ l, over rows i ascending (in pairs) with separate multiply and
+/// add, so every CPU clone gives bit-identical results. `x` is row-major n × p; `g` (w × w) is
+/// added to (its lower triangle is not touched). Calls over consecutive blocks of one design give
+/// the bits of one call over all rows when every block but the last has an even number of rows.
 void ck_gram_upper(const double *x, const double *y, long n, long p, double *g);
 
 /// h += Aᵀ(y − Aθ) for A = [1, X] (x row-major n × p, θ and h of length p + 1), rows ascending.
 void ck_residual_gradient(const double *x, const double *y, long n, long p, const double *theta, double *h);
+
+/// out[i] = θ0 + Σ_j θ_{j+1}·x_ij (x row-major n × p), j ascending, separate multiply and add: the
+/// bits of a row-by-row Float64 forward pass of one linear output.
+void ck_linear_outputs(const double *x, long n, long p, const double *theta, double *out);
+
+/// out[k·stride] = (x_k − mean) / std for k < n, x_k = v[sel[k]] (v[k] when sel is NULL), a NaN x_k
+/// replaced by `fill`; IEEE subtract then divide (the bits of the scalar Swift expression). The
+/// numeric columns of Tabular's design blocks.
+void ck_standardise(const double *v, const long *sel, long n, double mean, double std, double fill,
+                    double *out, long stride);
+
+/// Σ v[r] (square 0) or Σ (v[r] − centre)² (square 1) over r < n in four partial sums by r mod 4
+/// (the last n mod 4 rows added to the first), added as (s0 + s1) + (s2 + s3): Tabular's
+/// `Preprocessor.sum4` when every row is usable and none is missing.
+double ck_sum4(const double *v, long n, double centre, int square);
 
 /// Flags of ck_csv_numeric_rows' `seen` array (OR-ed in, never cleared by the call).
 enum {

@@ -133,7 +133,7 @@ static inline const unsigned char *ck_number(const unsigned char *p, const unsig
 
 long ck_csv_numeric_rows(const unsigned char *buf, long pos, long rowLimit, long end,
                          unsigned char sep, long ncols, const unsigned char *forcedInteger,
-                         unsigned char *seen, double *out, long stride, long maxRows,
+                         unsigned char *seen, double *const *out, long maxRows,
                          long *stop) {
     const unsigned char *const last = buf + end;
     const unsigned char *p = buf + pos;
@@ -160,7 +160,7 @@ long ck_csv_numeric_rows(const unsigned char *buf, long pos, long rowLimit, long
                 flags = (unsigned char)(integral ? CK_CSV_SEEN_NUMBER : (CK_CSV_SEEN_NUMBER | CK_CSV_SEEN_FRACTION));
                 q = after;
             }
-            out[c * stride + rows] = v;
+            out[c][rows] = v;
             // A field's flags count only once its end is checked: "2024-01-02" starts with a
             // number, but it is a date to the Swift loop.
             if (c + 1 < ncols) {
@@ -177,4 +177,17 @@ long ck_csv_numeric_rows(const unsigned char *buf, long pos, long rowLimit, long
     }
     *stop = p - buf;
     return rows;
+}
+
+long ck_count_row_ends(const unsigned char *buf, long from, long to, long end) {
+    // A byte-wise sum the compiler vectorizes: LF, or CR not followed by LF (CRLF counts once).
+    long n = 0;
+    long last = to < end ? to : end - 1;   // the last byte whose successor is in the buffer
+    for (long i = from; i < last; i++) {
+        n += (buf[i] == '\n') | ((buf[i] == '\r') & (buf[i + 1] != '\n'));
+    }
+    for (long i = last > from ? last : from; i < to; i++) {
+        n += (buf[i] == '\n') | ((buf[i] == '\r') & (i + 1 >= end || buf[i + 1] != '\n'));
+    }
+    return n;
 }

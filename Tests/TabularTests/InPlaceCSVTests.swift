@@ -104,7 +104,7 @@ import Testing
         }
         let bytes = Array(text.utf8)
         let expected = bits(try serial(bytes))
-        for split in stride(from: 20, to: bytes.count, by: 97) {
+        for split in stride(from: 20, to: bytes.count - 40, by: 97) {   // not in the last row (no second half)
             for caps in [nil, (first: 5, second: 5)] as [(first: Int, second: Int)?] {
                 let got = try #require(try parallel(bytes, split: split, capacities: caps))
                 #expect(bits(got) == expected, "split \(split)")

@@ -125,9 +125,15 @@ static inline const unsigned char *ck_number(const unsigned char *p, const unsig
         return q;
     }
     if (mantissa > (1ULL << 53) || exp10 < -22 || exp10 > 22) return NULL;
-    double v = (double)mantissa;
+    double v = (double)(int64_t)mantissa;   // exact: 0 < mantissa ≤ 2^53 (a signed conversion is one instruction)
     if (exp10 < 0) v = v / ck_pow10[-exp10]; else if (exp10 > 0) v = v * ck_pow10[exp10];
-    *value = negative ? -v : v;
+    // The sign as a bit, without a branch: signs are random in real data, and the branch that
+    // `negative ? -v : v` compiled to was mispredicted on about half the fields. v > 0 here, so
+    // setting the bit is negation.
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    bits |= (uint64_t)negative << 63;
+    memcpy(value, &bits, sizeof bits);
     return q;
 }
 

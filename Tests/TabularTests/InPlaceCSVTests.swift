@@ -5,15 +5,9 @@ import Testing
 /// `ColumnArrays`). Whatever the split, the window sizes (exact, short, empty) and the mix of
 /// rows the C kernel and the Swift loop take, the columns must be the serial parser's, bit for bit.
 @Suite struct InPlaceCSVTests {
-    /// The serial columns (header pass, then a categorical re-read when needed).
+    /// The serial columns (`ParallelCSVTests.serial`: header pass, then a categorical re-read).
     func serial(_ bytes: [UInt8], options: CSVOptions = CSVOptions()) throws -> [Column] {
-        try bytes.withUnsafeBytes { buf in
-            var r = try CSVLoader.parsePass(buf, file: "s", sep: UInt8(ascii: ","), options: options, forcedCategorical: [])
-            if !r.demoted.isEmpty {
-                r = try CSVLoader.parsePass(buf, file: "s", sep: UInt8(ascii: ","), options: options, forcedCategorical: r.demoted)
-            }
-            return r.builders.map { $0.finish() }
-        }
+        try ParallelCSVTests().serial(bytes, options: options)
     }
 
     /// The parallel pass at `split`, finished as `CSVLoader.parse` finishes it; nil when it fell back.

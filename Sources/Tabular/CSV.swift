@@ -139,11 +139,13 @@ public enum CSVLoader {
     /// `knownHeader` + `startAt` begin at a row start after the header, and `limit` stops at the
     /// first row boundary at or after it (`requireRows` is then left to the caller).
     /// `rowKernel`: rows of plain numbers go through the C row kernel (`RowKernel`); false reads
-    /// every field in Swift (tests compare the two).
+    /// every field in Swift (tests compare the two). `windows` (with `knownHeader`): each column's
+    /// values go in place into its part of the final column (`ColumnWindows`), nothing is reserved.
     static func parsePass(_ buffer: UnsafeRawBufferPointer, file: String, sep: UInt8, options: CSVOptions,
                           forcedCategorical: Set<Int>, releasePages: Bool = false,
                           knownHeader: [String]? = nil, startAt: Int = 0, limit: Int = Int.max,
-                          requireRows: Bool = true, reserve: Bool = true, rowKernel: Bool = true) throws -> PassResult {
+                          requireRows: Bool = true, reserve: Bool = true, rowKernel: Bool = true,
+                          windows: ColumnWindows? = nil) throws -> PassResult {
         let n = buffer.count
         guard n > 0, let base = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
             throw TabularError.csv(file: file, line: 1, column: 1, message: "empty file: expected a header row")
@@ -189,13 +191,20 @@ public enum CSVLoader {
             // Rows in this chunk; a first chunk also reserves room for the rows after it (scaled
             // by bytes, plus an eighth), which the merge appends without moving this chunk's values.
             var estimate = 0
-            if reserve {
+            if reserve && windows == nil {
                 let end = min(n, limit)
                 estimate = estimateRows(base: base, from: i, to: end)
                 if end < n { estimate += estimate * (n - end) / max(1, end - i) + estimate / 8 + 64 }
             }
-            storage.set(makeBuilders(header, forcedCategorical: forcedCategorical, options: options, estimate: estimate))
+            storage.set(makeBuilders(header, forcedCategorical: forcedCategorical, options: options,
+                                     estimate: windows == nil ? estimate : 0))
             bp = storage.base
+            if let windows {
+                for k in 0..<min(ncols, windows.bases.count) where bp[k].kind != .categorical {
+                    bp[k].window = windows.bases[k] + windows.offset
+                    bp[k].windowCapacity = windows.capacity
+                }
+            }
             if rowKernel && fastNumbers { kernel.prepare(bp, count: ncols) }
             released = (startAt / pageSize) * pageSize
         }
@@ -559,7 +568,9 @@ struct BuilderStorage {
 }
 
 /// The C row kernel's state for one pass: a block of `stride` rows per column, column-major, that
-/// `ck_csv_numeric_rows` fills and `run` appends to the builders, and per-column flags.
+/// `ck_csv_numeric_rows` fills and `run` appends to the builders, and per-column flags. When every
+/// builder has room in its in-place window (`ColumnBuilder.window`, the two-thread path), the
+/// kernel writes there directly instead.
 struct RowKernel {
     private(set) var ready = false
     private var ncols = 0
@@ -567,9 +578,13 @@ struct RowKernel {
     private var block: UnsafeMutablePointer<Double>?
     private var forcedInteger: UnsafeMutablePointer<UInt8>?
     private var seen: UnsafeMutablePointer<UInt8>?
+    private var out: UnsafeMutablePointer<UnsafeMutablePointer<Double>?>?
 
     /// About 128 KiB of block (it stays in the cache between the kernel and the append).
     static let blockValues = 16_384
+    /// Bytes one call of the kernel may cover when it writes in place (the caller releases the
+    /// file's pages between calls).
+    static let directBytes = 1 << 20
 
     mutating func prepare(_ builders: UnsafeMutablePointer<ColumnBuilder>, count: Int) {
         free()
@@ -579,13 +594,16 @@ struct RowKernel {
         let b = UnsafeMutablePointer<Double>.allocate(capacity: count * stride)
         let f = UnsafeMutablePointer<UInt8>.allocate(capacity: count)
         let s = UnsafeMutablePointer<UInt8>.allocate(capacity: count)
+        let o = UnsafeMutablePointer<UnsafeMutablePointer<Double>?>.allocate(capacity: count)
         for k in 0..<count {
             f[k] = builders[k].forced == .integer ? 1 : 0
             s[k] = 0
+            o[k] = nil
         }
         block = b
         forcedInteger = f
         seen = s
+        out = o
         ready = true
     }
 
@@ -601,10 +619,21 @@ struct RowKernel {
     /// taken and the offset after the last one.
     mutating func run(_ base: UnsafePointer<UInt8>, at: Int, rowLimit: Int, end: Int, sep: UInt8,
                       into builders: UnsafeMutablePointer<ColumnBuilder>) -> (rows: Int, stop: Int) {
-        guard let block, let forcedInteger, let seen else { return (0, at) }
+        guard let block, let forcedInteger, let seen, let out else { return (0, at) }
+        // In place when every column's window has room for a row (the kernel may write one
+        // partial row at index `rows` < maxRows, which a later value overwrites).
+        var room = Int.max
+        for k in 0..<ncols {
+            room = min(room, builders[k].windowRoom)
+            out[k] = builders[k].windowNext
+        }
+        let direct = room > 0
+        if !direct {
+            for k in 0..<ncols { out[k] = block + k * stride }
+        }
         var stop = at
-        let rows = ck_csv_numeric_rows(base, at, rowLimit, end, sep, ncols, forcedInteger, seen, block,
-                                       stride, stride, &stop)
+        let rows = ck_csv_numeric_rows(base, at, direct ? min(rowLimit, at + Self.directBytes) : rowLimit, end, sep,
+                                       ncols, forcedInteger, seen, out, direct ? room : stride, &stop)
         for k in 0..<ncols {
             let flags = Int(seen[k])
             seen[k] = 0
@@ -613,7 +642,11 @@ struct RowKernel {
             if rows > 0 {
                 builders[k].noteKernelValues(number: flags & Int(CK_CSV_SEEN_NUMBER) != 0,
                                              fraction: flags & Int(CK_CSV_SEEN_FRACTION) != 0)
-                builders[k].values.append(contentsOf: UnsafeBufferPointer(start: block + k * stride, count: rows))
+                if direct {
+                    builders[k].windowCount += rows
+                } else {
+                    builders[k].values.append(contentsOf: UnsafeBufferPointer(start: block + k * stride, count: rows))
+                }
             }
         }
         return (rows, stop)
@@ -623,9 +656,11 @@ struct RowKernel {
         block?.deallocate()
         forcedInteger?.deallocate()
         seen?.deallocate()
+        out?.deallocate()
         block = nil
         forcedInteger = nil
         seen = nil
+        out = nil
         ready = false
         ncols = 0
     }
@@ -666,6 +701,13 @@ struct ColumnBuilder {
     let forced: ColumnType?
     var kind: Kind
     var values: [Double] = []
+    /// In-place destination of the two-thread path (`CSVLoader.parallelPass`): this builder's
+    /// part of the final column. Values go to `window[0..<windowCount]` until it is full, then
+    /// to `values` (a spill, when the row estimate was short); `materialize` or the merge puts
+    /// them back in one array. Nil outside that path.
+    var window: UnsafeMutablePointer<Double>?
+    var windowCount = 0
+    var windowCapacity = 0
     var codes: [Int32] = []
     var lookup: [String: Int32] = [:]
     var levels: [String] = []
@@ -686,24 +728,56 @@ struct ColumnBuilder {
 
     var acceptsFastNumbers: Bool { kind == .integer || kind == .float || kind == .unknown }
 
+    /// Values read so far (window and spill).
+    var valueCount: Int { windowCount + values.count }
+    /// Free slots left in the window (0 without one).
+    var windowRoom: Int { window == nil ? 0 : windowCapacity - windowCount }
+    var windowNext: UnsafeMutablePointer<Double>? { window.map { $0 + windowCount } }
+
+    /// Appends one value: to the window while it has room, then to `values`.
+    @inline(__always)
+    mutating func push(_ v: Double) {
+        if windowCount < windowCapacity, let w = window {
+            w[windowCount] = v
+            windowCount += 1
+        } else {
+            values.append(v)
+        }
+    }
+
+    /// Moves the window's values in front of `values` and drops the window.
+    mutating func materialize() {
+        guard let w = window else { return }
+        if windowCount > 0 {
+            var all = [Double]()
+            all.reserveCapacity(valueCount)
+            all.append(contentsOf: UnsafeBufferPointer(start: w, count: windowCount))
+            all.append(contentsOf: values)
+            values = all
+        }
+        window = nil
+        windowCount = 0
+        windowCapacity = 0
+    }
+
     /// Appends a number parsed by the fast path; false when the column cannot take it here
     /// (the generic path then handles the field and reports any error).
     @inline(__always)
     mutating func appendFast(_ v: Double, integral: Bool) -> Bool {
         switch kind {
         case .float:
-            values.append(v)
+            push(v)
             return true
         case .integer:
             if !integral {
                 if forced == .integer { return false }
                 kind = .float
             }
-            values.append(v)
+            push(v)
             return true
         case .unknown:
             kind = integral ? .integer : .float
-            values.append(v)
+            push(v)
             return true
         default:
             return false
@@ -729,6 +803,10 @@ struct ColumnBuilder {
     }
 
     func finish() -> Column {
+        var values = values
+        if let w = window, windowCount > 0 {
+            values = Array(UnsafeBufferPointer(start: w, count: windowCount)) + values
+        }
         switch kind {
         case .categorical:
             return Column(name: name, type: .categorical, storage: .categorical(codes: codes, levels: levels))
@@ -759,10 +837,10 @@ struct ColumnBuilder {
             try addCategory(field, highBit: highBit)
             return true
         case .unknown:
-            if missing { values.append(.nan); return true }
+            if missing { push(.nan); return true }
             return try classifyFirst(field, highBit: highBit)
         case .integer, .float:
-            if missing { values.append(.nan); return true }
+            if missing { push(.nan); return true }
             switch NumberParser.parse(field) {
             case .number(let v, let integral):
                 if kind == .integer && !integral {
@@ -771,7 +849,7 @@ struct ColumnBuilder {
                     }
                     kind = .float
                 }
-                values.append(v)
+                push(v)
                 return true
             case .overflow:
                 throw FieldError("'\(text(field))' overflows a 64-bit float")
@@ -784,17 +862,17 @@ struct ColumnBuilder {
                 return demote()
             }
         case .boolean:
-            if missing { values.append(.nan); return true }
-            if let b = parseBool(field, allowDigits: forced == .boolean) { values.append(b); return true }
+            if missing { push(.nan); return true }
+            if let b = parseBool(field, allowDigits: forced == .boolean) { push(b); return true }
             if forced != nil {
                 throw FieldError("'\(text(field))' is not a boolean (true/false) (type override boolean)")
             }
             return demote()
         case .date, .datetime:
-            if missing { values.append(.nan); return true }
+            if missing { push(.nan); return true }
             if let (seconds, k) = ISODate.parse(field) {
                 if k == .datetime && kind == .date && forced == nil { kind = .datetime }
-                values.append(seconds)
+                push(seconds)
                 return true
             }
             if forced != nil {
@@ -807,6 +885,9 @@ struct ColumnBuilder {
     mutating func demote() -> Bool {
         kind = .demoted
         values = []
+        window = nil
+        windowCount = 0
+        windowCapacity = 0
         return false
     }
 
@@ -814,7 +895,7 @@ struct ColumnBuilder {
         switch NumberParser.parse(field) {
         case .number(let v, let integral):
             kind = integral ? .integer : .float
-            values.append(v)
+            push(v)
             return true
         case .overflow:
             throw FieldError("'\(text(field))' overflows a 64-bit float")
@@ -825,19 +906,22 @@ struct ColumnBuilder {
         }
         if let b = parseBool(field, allowDigits: false) {
             kind = .boolean
-            values.append(b)
+            push(b)
             return true
         }
         if let (seconds, k) = ISODate.parse(field) {
             kind = k == .date ? .date : .datetime
-            values.append(seconds)
+            push(seconds)
             return true
         }
         // Categorical: earlier rows were all missing.
         kind = .categorical
-        codes = [Int32](repeating: -1, count: values.count)
-        codes.reserveCapacity(values.capacity)
+        codes = [Int32](repeating: -1, count: valueCount)
+        codes.reserveCapacity(max(values.capacity, windowCapacity))
         values = []
+        window = nil
+        windowCount = 0
+        windowCapacity = 0
         try addCategory(field, highBit: highBit)
         return true
     }

@@ -132,7 +132,7 @@ enum {
 /// `ncols` plain fields separated by `sep` — `[+-]digits[.digits][(e|E)[+-]digits]` in
 /// Clinger's exact range, with exactly the value and integral flag of Swift's
 /// NumberParser.parsePrefix, or an empty field (quiet NaN, Swift's Double.nan) — each row ended
-/// by LF or CRLF, into out[c·stride + r]. Starts no row at or after rowLimit, reads no byte at
+/// by LF or CRLF, into out[c][r]. Starts no row at or after rowLimit, reads no byte at
 /// or after end, parses at most maxRows rows. Stops at the start of the first row it cannot
 /// take whole (a blank line, a quote, text, a missing token, too many digits, a wrong field
 /// count, a bare CR, a row without a line end at the end of the buffer, a non-integral value in
@@ -142,8 +142,12 @@ enum {
 /// path then reads to the same values and kinds.
 long ck_csv_numeric_rows(const unsigned char *buf, long pos, long rowLimit, long end,
                          unsigned char sep, long ncols, const unsigned char *forcedInteger,
-                         unsigned char *seen, double *out, long stride, long maxRows,
+                         unsigned char *seen, double *const *out, long maxRows,
                          long *stop);
+
+/// Line ends in buf[from..<to) (end: the buffer's length): LF, and CR not followed by LF, so a
+/// CRLF counts once. An upper bound on the rows that start in that range and end in it.
+long ck_count_row_ends(const unsigned char *buf, long from, long to, long end);
 
 /// A task team (team.c): one publisher thread posts tasks of `items` independent items
 /// (≤ 65535); any thread — publisher or worker — claims items of the current task one at a

@@ -90,6 +90,10 @@ public enum AdviseRules {
     /// issue 14). Chosen on the tuning split with round D in it (2026-12-07: 26 → 30 of 37, no
     /// tuning verdict lost; docs/ADVICE.md step 8), then scored on round E.
     public static let partialTieToOldPlusNew = true
+    /// Classifiers are compared by the Brier score of their class probabilities on the held-out
+    /// rows (a proper scoring rule: a finer, less noisy signal than the 0/1 error on the same
+    /// rows), the trivial predictor being the fit rows' class frequencies.
+    public static let classifierBrier = true
 }
 
 /// Per-row losses of a model on a dataset: squared errors (regression) or 0/1 errors
@@ -98,6 +102,9 @@ public struct RowLosses: Sendable {
     public var losses: [Double]
     public var targets: [Double]
     public var classification: Bool
+    /// Classification: each row's Brier score, Σ_c (p_c − [y = c])² over the model's class
+    /// probabilities (0 best, 2 worst); empty for regression.
+    public var brier: [Double] = []
 
     public static func of(_ model: TrainedModel, on data: Dataset) throws -> RowLosses {
         let design = try model.preprocessor.transform(data, requireTarget: true)
@@ -107,8 +114,22 @@ public struct RowLosses: Sendable {
         }
         let classification = model.task == .classification
         var out = RowLosses(losses: [], targets: [], classification: classification)
+        let probabilities = predictions.probabilities ?? []
+        let width = max(predictions.classes?.count ?? 0, 1)
         for (k, r) in design.sourceRows.enumerated() where r < predictions.values.count {
             let p = predictions.values[r]
+            if classification {
+                var b = 0.0
+                if probabilities.count >= (r + 1) * width {
+                    for c in 0..<width {
+                        let q = probabilities[r * width + c], hit: Double = Double(c) == y[k] ? 1 : 0
+                        b += q.isFinite ? (q - hit) * (q - hit) : 2
+                    }
+                } else {
+                    b = p.isFinite && p == y[k] ? 0 : 2
+                }
+                out.brier.append(min(b, 2))
+            }
             let l: Double
             if p.isFinite {
                 l = classification ? (p == y[k] ? 0 : 1) : (y[k] - p) * (y[k] - p)
@@ -141,6 +162,9 @@ public struct CandidateEstimate: Sendable {
     public var tied = false
     /// Per-row losses (out of fold under k-fold), aligned across candidates.
     var rowLosses: [Double] = []
+    /// Classification: the error rate on the same held-out rows (`loss` is then the Brier
+    /// score when `AdviseRules.classifierBrier`).
+    public var errorRate: Double? = nil
 }
 
 public enum AdviseOutcome: String, Sendable, Hashable {
@@ -190,6 +214,9 @@ public struct Evidence: Sendable {
     public var costRatio: CostRatio?
     /// Rows per block of the bootstrap that measured the noise (1: rows resampled independently).
     public var bootstrapBlock: Int = 1
+
+    /// What `CandidateEstimate.loss` measures: rmse, the Brier score or the error rate.
+    public var scoreName: String { classification ? (AdviseRules.classifierBrier ? "Brier score" : "error rate") : "rmse" }
 
     /// Estimated error + priced compute of a candidate's fit, when a cost ratio is set.
     public func priced(_ c: CandidateEstimate) -> Double? {
@@ -306,7 +333,7 @@ public enum AdviseEngine {
                 }
             }
             do {
-                var losses: [Double] = []
+                var losses: [Double] = [], errors: [Double] = []
                 var wall = 0.0, flops = 0.0, examples = 0
                 for fold in folds {
                     let test = new.gathering(rows: fold.test, name: new.name + "[held out]", provenance: new.provenance)
@@ -333,15 +360,18 @@ public enum AdviseEngine {
                         wall += r.cost.wallSeconds; flops += r.cost.estimatedFLOPs; examples += r.cost.examplesProcessed
                     }
                     let scored = try RowLosses.of(model, on: test)
-                    losses += scored.losses
+                    losses += classification && AdviseRules.classifierBrier ? scored.brier : scored.losses
+                    errors += scored.losses
                     if action == .keep {
-                        baselineLosses += baseline(fit: fit, test: test, model: input.current, scored: scored)
+                        baselineLosses += baseline(fit: fit, test: test, model: input.current, scored: scored,
+                                                   brier: classification && AdviseRules.classifierBrier)
                     }
                 }
                 let k = Double(folds.count)
                 c.cost = TrainingCost(wallSeconds: wall / k, examplesProcessed: Int(Double(examples) / k), estimatedFLOPs: flops / k)
                 c.rowLosses = losses
                 c.loss = RowLosses.loss(mean(losses), classification: classification)
+                if classification { c.errorRate = mean(errors) }
             } catch let e as InterruptedError {
                 throw e
             } catch {
@@ -370,14 +400,24 @@ public enum AdviseEngine {
     }
 
     /// The trivial predictor's per-row losses on `test`: the mean target of `fit` (regression)
-    /// or its majority class (classification), in the model's target encoding.
-    static func baseline(fit: Dataset, test: Dataset, model: TrainedModel, scored: RowLosses) -> [Double] {
+    /// or its majority class (classification), in the model's target encoding; with `brier`,
+    /// the Brier score of predicting `fit`'s class frequencies.
+    static func baseline(fit: Dataset, test: Dataset, model: TrainedModel, scored: RowLosses, brier: Bool = false) -> [Double] {
         guard let fitDesign = try? model.preprocessor.transform(fit, requireTarget: true), let y = fitDesign.y, !y.isEmpty else {
             return scored.targets.map { _ in .nan }
         }
         if scored.classification {
             var counts: [Double: Int] = [:]
             for v in y { counts[v, default: 0] += 1 }
+            if brier {
+                // The fit rows' class frequencies as probabilities, for every row.
+                let total = Double(y.count)
+                let sumSquares = counts.values.reduce(0.0) { $0 + (Double($1) / total) * (Double($1) / total) }
+                return scored.targets.map { t in
+                    let f = Double(counts[t] ?? 0) / total
+                    return sumSquares - f * f + (1 - f) * (1 - f)
+                }
+            }
             let majority = counts.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }?.key ?? 0
             return scored.targets.map { $0 == majority ? 0 : 1 }
         }
@@ -425,7 +465,7 @@ public enum AdviseEngine {
                                                             of: e.candidates[best].rowLosses, bestLoss,
                                                             quantile: AdviseRules.tieQuantile)
         }
-        let name = cls ? "error rate" : "rmse"
+        let name = e.scoreName
         func show(_ x: Double) -> String { String(format: "%.4g", x) }
         let b = e.candidates[best]
         e.reasons.append("\(b.action.rawValue) has the lowest held-out \(name): \(show(bestLoss)) (95 % \(show(b.low ?? .nan))–\(show(b.high ?? .nan))) on \(e.heldOutRows) rows no candidate was fitted on"
@@ -436,7 +476,7 @@ public enum AdviseEngine {
             if within(baseline, bl, of: e.candidates[best].rowLosses, bestLoss) {
                 e.verdict = .noSignal
                 e.pick = e.candidates.firstIndex { $0.action == .keep && $0.loss != nil }
-                e.reasons.append("no signal: predicting \(cls ? "the majority class" : "the mean") gives \(show(bl)), within noise of the best; no update is worth its cost — check the features and the target")
+                e.reasons.append("no signal: predicting \(cls ? (AdviseRules.classifierBrier ? "the class frequencies" : "the majority class") : "the mean") gives \(show(bl)), within noise of the best; no update is worth its cost — check the features and the target")
                 return
             }
         }

@@ -95,4 +95,49 @@ import Testing
         let oldPlusNewWorse = decided([candidate(.keep, base), candidate(.finetune, near), candidate(.retrainAll, worse)])
         #expect(oldPlusNewWorse.verdict == .keep, "\(oldPlusNewWorse.reasons)")
     }
+
+    /// Classifiers are compared by the Brier score of their probabilities: each row's score is
+    /// Σ_c (p_c − [y = c])² of the model's own probabilities, the error rate rides along, and
+    /// the trivial predictor is the fit rows' class frequencies.
+    @Test func classifiersAreComparedByTheirBrierScore() throws {
+        let churnSpec = ModelSpec(name: "churn", family: .logistic, target: "churned")
+        let old = Generators.churn(rows: 3000, seed: 180), new = Generators.churn(rows: 600, seed: 181, shift: 0.8)
+        let c = try Trainer.train(spec: churnSpec, data: old, options: TrainOptions(seed: 1))
+        let rows = try RowLosses.of(c.model, on: new)
+        let p = try c.model.predict(new)
+        let probabilities = try #require(p.probabilities)
+        let y = try #require(try c.model.preprocessor.transform(new, requireTarget: true).y)
+        #expect(rows.brier.count == y.count && y.count == 600)
+        for i in [0, 1, 17, 599] {
+            let hit1: Double = y[i] == 1 ? 1 : 0
+            let expected = (probabilities[2 * i] - (1 - hit1)) * (probabilities[2 * i] - (1 - hit1))
+                + (probabilities[2 * i + 1] - hit1) * (probabilities[2 * i + 1] - hit1)
+            #expect(abs(rows.brier[i] - expected) < 1e-12)
+            #expect(rows.losses[i] == (p.values[i] == y[i] ? 0 : 1))
+        }
+        // The trivial predictor: the fit rows' class frequencies f, scored Σ_c (f_c − [y = c])².
+        let fit = Generators.churn(rows: 400, seed: 5)
+        let fy = try #require(try c.model.preprocessor.transform(fit, requireTarget: true).y)
+        let f1 = Double(fy.filter { $0 == 1 }.count) / Double(fy.count)
+        #expect(f1 > 0.05 && f1 < 0.95)
+        let base = AdviseEngine.baseline(fit: fit, test: new, model: c.model, scored: rows, brier: true)
+        let zeroOne = AdviseEngine.baseline(fit: fit, test: new, model: c.model, scored: rows)
+        let majority: Double = f1 > 0.5 ? 1 : 0
+        for i in [0, 3, 599] {
+            let hit1: Double = y[i] == 1 ? 1 : 0
+            let expected = ((1 - f1) - (1 - hit1)) * ((1 - f1) - (1 - hit1)) + (f1 - hit1) * (f1 - hit1)
+            #expect(abs(base[i] - expected) < 1e-12)
+            #expect(zeroOne[i] == (y[i] == majority ? 0 : 1))
+        }
+        let e = try AdviseEngine.advise(AdviseInput(current: c.model, currentRows: c.trainRows, base: TrainOptions(seed: 1),
+                                                    old: old, new: new, seed: 7))
+        #expect(e.scoreName == "Brier score")
+        #expect(e.reasons.first?.contains("Brier score") == true, "\(e.reasons)")
+        for cand in e.candidates where cand.loss != nil {
+            let r = try #require(cand.errorRate)
+            #expect(r >= 0 && r <= 1)
+            #expect(cand.loss != r, "the estimate is the Brier score, not the error rate")
+        }
+        #expect(e.verdict == .retrainNew, "\(e.reasons)")
+    }
 }

@@ -77,8 +77,11 @@ struct AdviseEvidence {
     }
 
     var metricName: String { trained.task == .classification ? "accuracy" : "rmse" }
-    /// Display value (accuracy = 1 − error rate) of a loss-like estimate.
-    func display(_ loss: Double) -> Double { trained.task == .classification ? 1 - loss : loss }
+    /// Whether the estimates are Brier scores (classifiers, `AdviseRules.classifierBrier`): shown
+    /// as they are, with each candidate's held-out accuracy beside them.
+    var brier: Bool { trained.task == .classification && AdviseRules.classifierBrier }
+    /// Display value of a loss-like estimate: accuracy = 1 − error rate, a Brier score or an rmse as is.
+    func display(_ loss: Double) -> Double { trained.task == .classification && !brier ? 1 - loss : loss }
 
     /// One child run per fitted candidate (keep is scored, not fitted).
     func record(_ e: Evidence) throws {
@@ -89,7 +92,14 @@ struct AdviseEvidence {
                                         seed: Int(truncatingIfNeeded: session.settings.seed), datasets: [("new", newName)],
                                         params: ["candidate": c.action.arm, "protocol": e.protocolText])
             var metrics: [String: Double] = [:]
-            if let l = c.loss { metrics["heldout_" + metricName] = display(l) }
+            if let l = c.loss {
+                if brier {
+                    metrics["heldout_brier"] = l
+                    if let r = c.errorRate { metrics["heldout_accuracy"] = 1 - r }
+                } else {
+                    metrics["heldout_" + metricName] = display(l)
+                }
+            }
             try store.tag(child.id, key: "candidate", value: c.action.arm)
             try child.finish(.finished, metrics: metrics,
                              cost: RunCost(wallSeconds: c.cost.wallSeconds, examples: c.cost.examplesProcessed, flops: c.cost.estimatedFLOPs))
@@ -101,26 +111,28 @@ struct AdviseEvidence {
         var rows: [[Cell]] = []
         for (i, c) in e.candidates.enumerated() {
             guard let l = c.loss else {
-                rows.append([.text(c.action.rawValue), .missing, .missing, .missing, .missing]
+                rows.append([.text(c.action.rawValue), .missing, .missing] + (brier ? [.missing] : []) + [.missing, .missing]
                             + (e.costRatio != nil ? [.missing] : []) + [.text("not run: \(c.skipped ?? "")")])
                 continue
             }
             let interval = c.low.flatMap { lo in c.high.map { hi in
-                let (a, b) = trained.task == .classification ? (display(hi), display(lo)) : (lo, hi)
+                let (a, b) = trained.task == .classification && !brier ? (display(hi), display(lo)) : (lo, hi)
                 return NumberText.short(a) + "–" + NumberText.short(b)
             } } ?? "—"
             let vs = best.map { b in b > 0 ? NumberText.percent((l - b) / b) : "—" } ?? "—"
             let cost = c.action == .keep ? "none" : "\(formatSeconds(c.cost.wallSeconds)), \(formatFLOPs(c.cost.estimatedFLOPs)) FLOPs"
             var reading = c.tied ? (i == e.best ? "best" : "within noise") : "worse"
             if i == e.pick { reading += " ◀" }
-            rows.append([.text(c.action.rawValue), .number(display(l)), .text(interval), .text(vs), .text(cost)]
+            let accuracy: [Cell] = brier ? [c.errorRate.map { .number(1 - $0) } ?? .missing] : []
+            rows.append([.text(c.action.rawValue), .number(display(l)), .text(interval)] + accuracy + [.text(vs), .text(cost)]
                         + (e.costRatio != nil ? [e.priced(c).map { .number($0) } ?? .missing] : []) + [.text(reading)])
         }
-        let baselineName = trained.task == .classification ? "baseline (majority class)" : "baseline (the mean)"
-        rows.append([.text(baselineName), .number(display(e.baselineLoss)), .missing, .missing, .missing]
+        let baselineName = trained.task == .classification ? (brier ? "baseline (class frequencies)" : "baseline (majority class)") : "baseline (the mean)"
+        rows.append([.text(baselineName), .number(display(e.baselineLoss)), .missing] + (brier ? [.missing] : []) + [.missing, .missing]
                     + (e.costRatio != nil ? [.missing] : []) + [.text(e.verdict == .noSignal ? "no signal" : "—")])
-        let lossWord = trained.task == .classification ? "error rate" : "rmse"
-        var headers = ["action", "est. \(metricName)", "95 % interval", "vs best (\(lossWord))", "cost of a fit"]
+        let lossWord = e.scoreName
+        var headers = ["action", "est. \(brier ? "Brier score" : metricName)", "95 % interval"] + (brier ? ["accuracy"] : [])
+            + ["vs best (\(lossWord))", "cost of a fit"]
         if let r = e.costRatio { headers.append("\(lossWord) + \(r)") }
         headers.append("reading")
         session.show(Table(title: "evidence: \(e.protocolText)", headers: headers, rows: rows))

@@ -213,7 +213,14 @@ func runAdvise(_ inv: Invocation, _ session: Session) throws -> ResultValue? {
                                           parentRun: recorder.id, chainHealth: health).run()
         if let e = evidence, !e.insufficient {
             arm = e.verdict == .noSignal ? "no_signal" : (e.verdict.action?.arm ?? "keep")
-            if let p = e.pick, let l = e.candidates[p].loss { metrics["estimated_" + metric.name] = metric.display(loss: l) }
+            if let p = e.pick, let l = e.candidates[p].loss {
+                if e.classification && AdviseRules.classifierBrier {
+                    metrics["estimated_brier"] = l
+                    if let r = e.candidates[p].errorRate { metrics["estimated_accuracy"] = 1 - r }
+                } else {
+                    metrics["estimated_" + metric.name] = metric.display(loss: l)
+                }
+            }
         } else {
             arm = decision.verdict.arm
             let verdictText = decision.verdict == .keep ? "keep (and monitor)" : decision.verdict.rawValue

@@ -4,7 +4,7 @@
 public enum ColumnType: String, Sendable, Hashable, Codable, CaseIterable {
     case integer, float, boolean, date, datetime, categorical
 
-    /// Numeric columns are stored as `[Double]`; categorical ones as codes into levels.
+    /// Numeric columns are stored as `[Double]` or exact decimal codes (`DecimalCodes`); categorical ones as codes into levels.
     public var isNumeric: Bool { self != .categorical }
 }
 

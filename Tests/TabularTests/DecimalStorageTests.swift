@@ -149,7 +149,7 @@ import Testing
     /// one half falling back (−0, 2^31) or a rescale at the merge overflowing: the serial columns,
     /// storage included.
     @Test func everySplitReconcilesScalesAndFallbacks() throws {
-        var text = "a,b,c,d,e\n"
+        var text = "a,b,c,d,e,f\n"
         for r in 0..<48 {
             let late = r >= 30
             let a = late ? "\(r).125" : "\(r).5"                       // scale 1 then 3: rescaled at the merge
@@ -157,7 +157,8 @@ import Testing
             let c = r == 5 ? "214748365" : (r == 44 ? "0.5" : "\(r)")   // a rescale by 10 overflows
             let d = r % 9 == 0 ? "" : (late ? "1.25" : "2")             // missing, scale 0 then 2
             let e = r == 10 ? "2147483648" : "\(r).0"                   // falls back early
-            text += "\(a),\(b),\(c),\(d),\(e)\n"
+            let f = r < 20 ? "-\(r).25" : "\(r)"                         // scale 2 then 0: the second half rescaled
+            text += "\(a),\(b),\(c),\(d),\(e),\(f)\n"
         }
         let bytes = Array(text.utf8)
         let inPlace = InPlaceCSVTests()
@@ -167,12 +168,16 @@ import Testing
         #expect(!expected[2].contains("decimal"))
         #expect(expected[3].contains("decimal 2"))
         #expect(!expected[4].contains("decimal"))
+        #expect(expected[5].contains("decimal 2"))
+        var compared = 0
         for split in 0..<bytes.count {
             for caps in [nil, (first: 3, second: 2), (first: 0, second: 0), (first: 100, second: 100)] as [(first: Int, second: Int)?] {
                 guard let got = try inPlace.parallel(bytes, split: split, capacities: caps) else { continue }
+                compared += 1
                 #expect(inPlace.bits(got) == expected, "split \(split) capacities \(String(describing: caps))")
             }
         }
+        #expect(compared > bytes.count)
     }
 
     /// Consumers read the codes (or decode once) and give the Float64 storage's results.

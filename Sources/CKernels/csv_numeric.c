@@ -22,6 +22,10 @@ static const uint64_t ck_pow10_int[9] = {
     1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL, 100000000ULL,
 };
 
+static const uint64_t ck_pow10_int9[10] = {
+    1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL, 100000000ULL, 1000000000ULL,
+};
+
 static inline uint64_t ck_load8(const unsigned char *p) {
     uint64_t w;
     memcpy(&w, p, 8);
@@ -137,9 +141,68 @@ static inline const unsigned char *ck_number(const unsigned char *p, const unsig
     return q;
 }
 
+// One number at p as a decimal code at `scale` (0…9): *code = ±mantissa·10^(scale+exp10), exact,
+// |code| < 2^31. Returns the byte after it, or NULL when the Swift loop must decide (a code is
+// impossible at this scale: more decimals than `scale`, |code| ≥ 2^31, −0, or anything ck_number
+// would refuse). Decoding the code (Double(code) / 10^scale, one correctly rounded division)
+// gives the bits ck_number would give (the correctly rounded value of the same rational).
+static inline const unsigned char *ck_code(const unsigned char *p, const unsigned char *end, int scale,
+                                           int32_t *code, int *integral) {
+    const unsigned char *q = p;
+    int negative = *q == '-';
+    q += negative | (*q == '+');
+    uint64_t mantissa = 0;
+    long digits = ck_digit_run(&q, end, &mantissa);
+    long fracDigits = 0;
+    int isIntegral = 1;
+    if (q < end && *q == '.') {
+        isIntegral = 0;
+        q++;
+        if (digits <= 19) fracDigits = ck_digit_run(&q, end, &mantissa);
+        digits += fracDigits;
+    }
+    if (digits == 0 || digits > 19) return NULL;
+    long exp10 = -fracDigits;
+    if (q < end && (*q | 0x20) == 'e') {
+        isIntegral = 0;
+        q++;
+        int expNegative = 0;
+        if (q < end && *q == '-') { expNegative = 1; q++; } else if (q < end && *q == '+') { q++; }
+        long e = 0;
+        const unsigned char *expStart = q;
+        while (q < end && e < 1000) {
+            unsigned d = (unsigned)(*q) - 48u;
+            if (d > 9) break;
+            e = e * 10 + d;
+            q++;
+        }
+        if (q == expStart || e >= 1000) return NULL;
+        exp10 += expNegative ? -e : e;
+    }
+    *integral = isIntegral;
+    if (mantissa == 0) {
+        if (negative) return NULL;   // −0 has no code
+        *code = 0;
+        return q;
+    }
+    long shift = scale + exp10;   // code = mantissa · 10^shift
+    if (shift < 0) {
+        // Trailing zeros only (rare: the column's scale is below this value's decimals).
+        while (shift < 0 && mantissa % 10 == 0) { mantissa /= 10; shift++; }
+        if (shift < 0) return NULL;
+    }
+    if (mantissa > 2147483647ULL || shift > 9) return NULL;
+    uint64_t m = mantissa * ck_pow10_int9[shift];
+    if (m > 2147483647ULL) return NULL;
+    int64_t c = (int64_t)m;
+    int64_t sign = -(int64_t)negative;   // without a branch (random signs)
+    *code = (int32_t)((c ^ sign) - sign);
+    return q;
+}
+
 long ck_csv_numeric_rows(const unsigned char *buf, long pos, long rowLimit, long end,
                          unsigned char sep, long ncols, const unsigned char *forcedInteger,
-                         unsigned char *seen, double *const *out, long maxRows,
+                         const signed char *scale, unsigned char *seen, void *const *out, long maxRows,
                          long *stop) {
     const unsigned char *const last = buf + end;
     const unsigned char *p = buf + pos;
@@ -153,20 +216,35 @@ long ck_csv_numeric_rows(const unsigned char *buf, long pos, long rowLimit, long
         const unsigned char *q = p;
         long c = 0;
         for (; c < ncols; c++) {
-            double v;
             int integral = 1;
             unsigned char flags = 0;
             if (q >= last) break;   // the buffer ends inside the row
-            if (*q == sep || *q == '\n' || *q == '\r') {
-                v = missing;   // an empty field: missing, the column's kind unchanged
+            int s = scale[c];
+            if (s >= 0) {
+                int32_t code;
+                if (*q == sep || *q == '\n' || *q == '\r') {
+                    code = INT32_MIN;   // an empty field: missing
+                } else {
+                    const unsigned char *after = ck_code(q, last, s, &code, &integral);
+                    if (after == NULL) break;
+                    if (!integral && forcedInteger[c]) break;
+                    flags = (unsigned char)(integral ? CK_CSV_SEEN_NUMBER : (CK_CSV_SEEN_NUMBER | CK_CSV_SEEN_FRACTION));
+                    q = after;
+                }
+                ((int32_t *)out[c])[rows] = code;
             } else {
-                const unsigned char *after = ck_number(q, last, &v, &integral);
-                if (after == NULL) break;
-                if (!integral && forcedInteger[c]) break;   // the Swift loop reports it
-                flags = (unsigned char)(integral ? CK_CSV_SEEN_NUMBER : (CK_CSV_SEEN_NUMBER | CK_CSV_SEEN_FRACTION));
-                q = after;
+                double v;
+                if (*q == sep || *q == '\n' || *q == '\r') {
+                    v = missing;   // an empty field: missing, the column's kind unchanged
+                } else {
+                    const unsigned char *after = ck_number(q, last, &v, &integral);
+                    if (after == NULL) break;
+                    if (!integral && forcedInteger[c]) break;   // the Swift loop reports it
+                    flags = (unsigned char)(integral ? CK_CSV_SEEN_NUMBER : (CK_CSV_SEEN_NUMBER | CK_CSV_SEEN_FRACTION));
+                    q = after;
+                }
+                ((double *)out[c])[rows] = v;
             }
-            out[c][rows] = v;
             // A field's flags count only once its end is checked: "2024-01-02" starts with a
             // number, but it is a date to the Swift loop.
             if (c + 1 < ncols) {

@@ -57,8 +57,8 @@ public struct Segmentation: Sendable, Hashable {
                 }
             }
             return Segmentation(column: column, edges: nil, labels: labels)
-        case .numeric(let values):
-            let present = values.filter { !$0.isNaN }.sorted()
+        case .numeric, .decimal:
+            let present = c.presentValues.sorted()
             guard !present.isEmpty else { throw DecisionError("'\(column)' has no values in '\(reference.name)'") }
             if let k = bins {
                 guard k >= 2, k <= 100 else { throw DecisionError("bins must be between 2 and 100, got \(k)") }
@@ -99,8 +99,8 @@ public struct Segmentation: Sendable, Hashable {
         case .categorical(let codes, let levels):
             let k = Int(codes[r])
             return k >= 0 && k < levels.count ? levels[k] : Self.missingLabel
-        case .numeric(let v):
-            let x = v[r]
+        case .numeric, .decimal:
+            let x = c.value(r) ?? .nan   // one row read from the codes for a decimal column
             if x.isNaN { return Self.missingLabel }
             if let edges {
                 let i = edges.firstIndex { x <= $0 } ?? edges.count

@@ -27,7 +27,8 @@ public enum CrossValidation {
         var rng = LearningRandom(seed: seed)
         var assignment = [Int](repeating: 0, count: n)
         if stratify {
-            guard try spec.resolvedTask(in: data) == .classification, let t = data.column(named: spec.target) else {
+            // A decimal target decoded once (the keys are read per row).
+            guard try spec.resolvedTask(in: data) == .classification, let t = data.column(named: spec.target)?.float64 else {
                 throw LearningError.invalidOption("stratify needs a classification target; '\(spec.target)' is a regression target")
             }
             var groups: [String: [Int]] = [:]
@@ -35,6 +36,7 @@ public enum CrossValidation {
                 let key: String
                 switch t.storage {
                 case .numeric(let v): key = v[r].isNaN ? "" : Preprocessor.classLabel(v[r])
+                case .decimal(let d): key = d.value(r).isNaN ? "" : Preprocessor.classLabel(d.value(r))   // not reached
                 case .categorical(let c, let levels): key = c[r] < 0 ? "" : levels[Int(c[r])]
                 }
                 groups[key, default: []].append(r)

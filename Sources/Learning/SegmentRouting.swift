@@ -37,8 +37,8 @@ extension TrainedModel {
         switch c.storage {
         case .categorical(let codes, let levels):
             return codes.map { $0 >= 0 && Int($0) < levels.count ? levels[Int($0)] : nil }
-        case .numeric(let v):
-            return v.map { x in x.isNaN ? nil : (x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(x)) }
+        case .numeric, .decimal:
+            return (c.doubles ?? []).map { x in x.isNaN ? nil : (x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(x)) }
         }
     }
 

@@ -100,6 +100,7 @@ extension Dataset {
         let cols = columns.map { c -> Column in
             switch c.storage {
             case .numeric(let v): return Column(name: c.name, type: c.type, storage: .numeric(rows.map { v[$0] }))
+            case .decimal(let d): return Column(name: c.name, type: c.type, storage: .decimal(d.selecting(rows)))
             case .categorical(let codes, let levels):
                 return Column(name: c.name, type: c.type, storage: .categorical(codes: rows.map { codes[$0] }, levels: levels))
             }

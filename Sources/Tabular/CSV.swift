@@ -201,8 +201,13 @@ public enum CSVLoader {
             bp = storage.base
             if let windows {
                 for k in 0..<min(ncols, windows.bases.count) where bp[k].kind != .categorical {
-                    bp[k].window = windows.bases[k] + windows.offset
-                    bp[k].windowCapacity = windows.capacity
+                    if windows.compact[k] && bp[k].scale >= 0 {
+                        bp[k].codeWindow = windows.bases[k].assumingMemoryBound(to: Int32.self) + windows.offset
+                        bp[k].windowCapacity = windows.capacity
+                    } else if !windows.compact[k] && bp[k].scale < 0 {
+                        bp[k].window = windows.bases[k].assumingMemoryBound(to: Double.self) + windows.offset
+                        bp[k].windowCapacity = windows.capacity
+                    }
                 }
             }
             if rowKernel && fastNumbers { kernel.prepare(bp, count: ncols) }
@@ -575,10 +580,11 @@ struct RowKernel {
     private(set) var ready = false
     private var ncols = 0
     private var stride = 0
-    private var block: UnsafeMutablePointer<Double>?
+    private var block: UnsafeMutableRawPointer?
     private var forcedInteger: UnsafeMutablePointer<UInt8>?
+    private var scales: UnsafeMutablePointer<Int8>?
     private var seen: UnsafeMutablePointer<UInt8>?
-    private var out: UnsafeMutablePointer<UnsafeMutablePointer<Double>?>?
+    private var out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
 
     /// About 128 KiB of block (it stays in the cache between the kernel and the append).
     static let blockValues = 16_384
@@ -591,16 +597,20 @@ struct RowKernel {
         guard count > 0 else { return }
         ncols = count
         stride = min(1024, max(8, Self.blockValues / count))
-        let b = UnsafeMutablePointer<Double>.allocate(capacity: count * stride)
+        // Eight bytes a slot: a column's part holds Doubles or (decimal codes) Int32s.
+        let b = UnsafeMutableRawPointer.allocate(byteCount: count * stride * 8, alignment: 16)
         let f = UnsafeMutablePointer<UInt8>.allocate(capacity: count)
         let s = UnsafeMutablePointer<UInt8>.allocate(capacity: count)
-        let o = UnsafeMutablePointer<UnsafeMutablePointer<Double>?>.allocate(capacity: count)
+        let sc = UnsafeMutablePointer<Int8>.allocate(capacity: count)
+        let o = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: count)
         for k in 0..<count {
             f[k] = builders[k].forced == .integer ? 1 : 0
             s[k] = 0
+            sc[k] = -1
             o[k] = nil
         }
         block = b
+        scales = sc
         forcedInteger = f
         seen = s
         out = o
@@ -619,21 +629,22 @@ struct RowKernel {
     /// taken and the offset after the last one.
     mutating func run(_ base: UnsafePointer<UInt8>, at: Int, rowLimit: Int, end: Int, sep: UInt8,
                       into builders: UnsafeMutablePointer<ColumnBuilder>) -> (rows: Int, stop: Int) {
-        guard let block, let forcedInteger, let seen, let out else { return (0, at) }
+        guard let block, let forcedInteger, let scales, let seen, let out else { return (0, at) }
         // In place when every column's window has room for a row (the kernel may write one
         // partial row at index `rows` < maxRows, which a later value overwrites).
         var room = Int.max
         for k in 0..<ncols {
             room = min(room, builders[k].windowRoom)
             out[k] = builders[k].windowNext
+            scales[k] = Int8(builders[k].scale)   // a Swift-read row may have changed it
         }
         let direct = room > 0
         if !direct {
-            for k in 0..<ncols { out[k] = block + k * stride }
+            for k in 0..<ncols { out[k] = block + k * stride * 8 }
         }
         var stop = at
         let rows = ck_csv_numeric_rows(base, at, direct ? min(rowLimit, at + Self.directBytes) : rowLimit, end, sep,
-                                       ncols, forcedInteger, seen, out, direct ? room : stride, &stop)
+                                       ncols, forcedInteger, scales, seen, out, direct ? room : stride, &stop)
         for k in 0..<ncols {
             let flags = Int(seen[k])
             seen[k] = 0
@@ -644,8 +655,10 @@ struct RowKernel {
                                              fraction: flags & Int(CK_CSV_SEEN_FRACTION) != 0)
                 if direct {
                     builders[k].windowCount += rows
+                } else if builders[k].scale >= 0 {
+                    builders[k].appendCodes(UnsafeBufferPointer(start: (block + k * stride * 8).assumingMemoryBound(to: Int32.self), count: rows))
                 } else {
-                    builders[k].values.append(contentsOf: UnsafeBufferPointer(start: block + k * stride, count: rows))
+                    builders[k].appendValues(UnsafeBufferPointer(start: (block + k * stride * 8).assumingMemoryBound(to: Double.self), count: rows))
                 }
             }
         }
@@ -655,10 +668,12 @@ struct RowKernel {
     mutating func free() {
         block?.deallocate()
         forcedInteger?.deallocate()
+        scales?.deallocate()
         seen?.deallocate()
         out?.deallocate()
         block = nil
         forcedInteger = nil
+        scales = nil
         seen = nil
         out = nil
         ready = false
@@ -708,6 +723,14 @@ struct ColumnBuilder {
     var window: UnsafeMutablePointer<Double>?
     var windowCount = 0
     var windowCapacity = 0
+    /// Decimal storage (`DecimalCodes`): `scale` 0…9 while every value so far has an exact code,
+    /// in `codeWindow` (the two-thread path's window, as `window`) then `decimals`; −1: Float64
+    /// in `window` / `values`. Columns with a forced type start (and stay) in Float64; the first
+    /// value without a code at any scale ≤ 9 (or after a rescale that would overflow), and a
+    /// boolean or date kind, turn the column to Float64 (codes decoded, exactly).
+    var scale: Int
+    var codeWindow: UnsafeMutablePointer<Int32>?
+    var decimals: [Int32] = []
     var codes: [Int32] = []
     var lookup: [String: Int32] = [:]
     var levels: [String] = []
@@ -715,6 +738,7 @@ struct ColumnBuilder {
     init(name: String, forced: ColumnType?) {
         self.name = name
         self.forced = forced
+        scale = forced == nil ? 0 : -1
         switch forced {
         case nil: kind = .unknown
         case .integer?: kind = .integer
@@ -729,14 +753,22 @@ struct ColumnBuilder {
     var acceptsFastNumbers: Bool { kind == .integer || kind == .float || kind == .unknown }
 
     /// Values read so far (window and spill).
-    var valueCount: Int { windowCount + values.count }
+    var valueCount: Int { windowCount + values.count + decimals.count }
     /// Free slots left in the window (0 without one).
-    var windowRoom: Int { window == nil ? 0 : windowCapacity - windowCount }
-    var windowNext: UnsafeMutablePointer<Double>? { window.map { $0 + windowCount } }
+    var windowRoom: Int { window == nil && codeWindow == nil ? 0 : windowCapacity - windowCount }
+    var windowNext: UnsafeMutableRawPointer? {
+        if let w = codeWindow { return UnsafeMutableRawPointer(w + windowCount) }
+        return window.map { UnsafeMutableRawPointer($0 + windowCount) }
+    }
 
-    /// Appends one value: to the window while it has room, then to `values`.
+    /// Appends one value: to the window while it has room, then to `values` (as a code while
+    /// the column is decimal).
     @inline(__always)
     mutating func push(_ v: Double) {
+        if scale >= 0 {
+            if let c = DecimalCodes.encode(v, scale: scale) { pushCode(c) } else { pushUncoded(v) }
+            return
+        }
         if windowCount < windowCapacity, let w = window {
             w[windowCount] = v
             windowCount += 1
@@ -745,8 +777,101 @@ struct ColumnBuilder {
         }
     }
 
-    /// Moves the window's values in front of `values` and drops the window.
+    @inline(__always)
+    mutating func pushCode(_ c: Int32) {
+        if windowCount < windowCapacity, let w = codeWindow {
+            w[windowCount] = c
+            windowCount += 1
+        } else {
+            decimals.append(c)
+        }
+    }
+
+    /// A value without a code at the column's scale: a larger scale (existing codes rescaled)
+    /// or Float64.
+    @inline(never)
+    mutating func pushUncoded(_ v: Double) {
+        if let s = DecimalCodes.scaleNeeded(v, from: scale + 1), rescale(to: s),
+           let c = DecimalCodes.encode(v, scale: scale) {
+            pushCode(c)
+            return
+        }
+        toFloat64()
+        push(v)
+    }
+
+    /// Codes at a larger scale (every code times 10^(s − scale)); false, nothing changed, when
+    /// one would overflow.
+    mutating func rescale(to s: Int) -> Bool {
+        guard scale >= 0 else { return false }
+        let k = s - scale
+        if k <= 0 { return true }
+        let window = UnsafeMutableBufferPointer(start: codeWindow, count: codeWindow == nil ? 0 : windowCount)
+        let fits = DecimalCodes.canRescale(UnsafeBufferPointer(window), by: k)
+            && decimals.withUnsafeBufferPointer { DecimalCodes.canRescale($0, by: k) }
+        guard fits else { return false }
+        DecimalCodes.applyRescale(window, by: k)
+        decimals.withUnsafeMutableBufferPointer { DecimalCodes.applyRescale($0, by: k) }
+        scale = s
+        return true
+    }
+
+    /// Decodes the codes (window and spill) into `values` and stores Doubles from now on.
+    mutating func toFloat64() {
+        guard scale >= 0 else { return }
+        var all = [Double]()
+        all.reserveCapacity(max(valueCount, decimals.capacity, windowCapacity))
+        if let w = codeWindow {
+            all.append(contentsOf: DecimalCodes(codes: Array(UnsafeBufferPointer(start: w, count: windowCount)), scale: scale).decoded())
+        }
+        all.append(contentsOf: DecimalCodes(codes: decimals, scale: scale).decoded())
+        values = all
+        decimals = []
+        codeWindow = nil
+        windowCount = 0
+        windowCapacity = 0
+        scale = -1
+    }
+
+    /// Appends a block of codes (the row kernel's): the window's room first, then the spill.
+    mutating func appendCodes(_ block: UnsafeBufferPointer<Int32>) {
+        var from = 0
+        if let w = codeWindow, windowCount < windowCapacity {
+            let n = min(block.count, windowCapacity - windowCount)
+            if let b = block.baseAddress { (w + windowCount).update(from: b, count: n) }
+            windowCount += n
+            from = n
+        }
+        if from < block.count { decimals.append(contentsOf: block[from...]) }
+    }
+
+    /// Appends a block of Doubles: the window's room first, then the spill.
+    mutating func appendValues(_ block: UnsafeBufferPointer<Double>) {
+        var from = 0
+        if let w = window, windowCount < windowCapacity {
+            let n = min(block.count, windowCapacity - windowCount)
+            if let b = block.baseAddress { (w + windowCount).update(from: b, count: n) }
+            windowCount += n
+            from = n
+        }
+        if from < block.count { values.append(contentsOf: block[from...]) }
+    }
+
+    /// Moves the window's values in front of `values` (or `decimals`) and drops the window.
     mutating func materialize() {
+        if let w = codeWindow {
+            if windowCount > 0 {
+                var all = [Int32]()
+                all.reserveCapacity(valueCount)
+                all.append(contentsOf: UnsafeBufferPointer(start: w, count: windowCount))
+                all.append(contentsOf: decimals)
+                decimals = all
+            }
+            codeWindow = nil
+            windowCount = 0
+            windowCapacity = 0
+            return
+        }
         guard let w = window else { return }
         if windowCount > 0 {
             var all = [Double]()
@@ -799,13 +924,29 @@ struct ColumnBuilder {
     mutating func reserve(_ n: Int) {
         // Plain reservations: asking for huge pages here (LargeBuffer) made the first load of
         // the bench file slower (compaction on fault) and raised peak RSS by ~40 MiB.
-        if kind == .categorical { codes.reserveCapacity(n) } else { values.reserveCapacity(n) }
+        if kind == .categorical {
+            codes.reserveCapacity(n)
+        } else if scale >= 0 {
+            decimals.reserveCapacity(n)
+        } else {
+            values.reserveCapacity(n)
+        }
     }
 
     func finish() -> Column {
-        var values = values
-        if let w = window, windowCount > 0 {
-            values = Array(UnsafeBufferPointer(start: w, count: windowCount)) + values
+        if scale >= 0 && (kind == .unknown || kind == .integer || kind == .float) {
+            var codes = decimals
+            if let w = codeWindow, windowCount > 0 {
+                codes = Array(UnsafeBufferPointer(start: w, count: windowCount)) + codes
+            }
+            let type: ColumnType = kind == .integer ? .integer : (kind == .float ? .float : forced ?? .float)
+            return Column(name: name, type: type, storage: .decimal(DecimalCodes(codes: codes, scale: scale)))
+        }
+        var copy = self
+        copy.toFloat64()
+        var values = copy.values
+        if let w = copy.window, copy.windowCount > 0 {
+            values = Array(UnsafeBufferPointer(start: w, count: copy.windowCount)) + values
         }
         switch kind {
         case .categorical:
@@ -885,6 +1026,9 @@ struct ColumnBuilder {
     mutating func demote() -> Bool {
         kind = .demoted
         values = []
+        decimals = []
+        codeWindow = nil
+        scale = -1
         window = nil
         windowCount = 0
         windowCapacity = 0
@@ -906,19 +1050,24 @@ struct ColumnBuilder {
         }
         if let b = parseBool(field, allowDigits: false) {
             kind = .boolean
+            toFloat64()
             push(b)
             return true
         }
         if let (seconds, k) = ISODate.parse(field) {
             kind = k == .date ? .date : .datetime
+            toFloat64()
             push(seconds)
             return true
         }
         // Categorical: earlier rows were all missing.
         kind = .categorical
         codes = [Int32](repeating: -1, count: valueCount)
-        codes.reserveCapacity(max(values.capacity, windowCapacity))
+        codes.reserveCapacity(max(values.capacity, decimals.capacity, windowCapacity))
         values = []
+        decimals = []
+        codeWindow = nil
+        scale = -1
         window = nil
         windowCount = 0
         windowCapacity = 0

@@ -57,12 +57,12 @@ extension CSVLoader {
         let secondRows = firstRows * (n - middle) / max(1, middle - dataStart) + firstRows / 8 + 64
         let caps = capacities ?? (firstRows, secondRows)
         guard caps.first >= 0, caps.second >= 0 else { return nil }
-        let columns = ColumnArrays(columns: head.header.count, capacity: caps.first + caps.second)
+        let columns = ColumnArrays(compact: head.builders.map { $0.scale >= 0 }, capacity: caps.first + caps.second)
         let header = head.header
         DispatchQueue.concurrentPerform(iterations: 2) { part in
             let start = part == 0 ? dataStart : middle
             let limit = part == 0 ? middle : Int.max
-            let windows = ColumnWindows(bases: columns.bases, offset: part == 0 ? 0 : caps.first,
+            let windows = ColumnWindows(bases: columns.bases, compact: columns.compact, offset: part == 0 ? 0 : caps.first,
                                         capacity: part == 0 ? caps.first : caps.second)
             let r = try? parsePass(shared.buffer, file: file, sep: sep, options: options, forcedCategorical: [],
                                    releasePages: releasePages, knownHeader: header, startAt: start, limit: limit,
@@ -97,6 +97,7 @@ extension CSVLoader {
         let right: UnsafeMutableBufferPointer<ColumnBuilder>
         let ok: UnsafeMutableBufferPointer<Bool>
         let columns: UnsafeMutableBufferPointer<[Double]>
+        let codeColumns: UnsafeMutableBufferPointer<[Int32]>
     }
 
     /// Appends each column of `right` to the same column of `left`, the columns shared out over
@@ -107,18 +108,22 @@ extension CSVLoader {
     /// categorical).
     static func mergeColumns(_ left: inout [ColumnBuilder], _ right: inout [ColumnBuilder],
                              columns: ColumnArrays) -> [Bool] {
-        let count = min(left.count, right.count, columns.arrays.count)
+        let count = min(left.count, right.count, columns.arrays.count, columns.codeArrays.count)
         var ok = [Bool](repeating: false, count: count)
         left.withUnsafeMutableBufferPointer { lp in
             right.withUnsafeMutableBufferPointer { rp in
                 ok.withUnsafeMutableBufferPointer { op in
                     columns.arrays.withUnsafeMutableBufferPointer { cp in
-                        let shared = SendableBuilders(left: lp, right: rp, ok: op, columns: cp)
-                        DispatchQueue.concurrentPerform(iterations: count) { k in
-                            // Distinct k on each call: no element is touched by two threads.
-                            shared.ok[k] = shared.left[k].merge(shared.right[k], column: &shared.columns[k])
-                            shared.right[k] = ColumnBuilder(name: "", forced: nil)
-                            shared.columns[k] = []
+                        columns.codeArrays.withUnsafeMutableBufferPointer { dp in
+                            let shared = SendableBuilders(left: lp, right: rp, ok: op, columns: cp, codeColumns: dp)
+                            DispatchQueue.concurrentPerform(iterations: count) { k in
+                                // Distinct k on each call: no element is touched by two threads.
+                                shared.ok[k] = shared.left[k].merge(shared.right[k], column: &shared.columns[k],
+                                                                    codeColumn: &shared.codeColumns[k])
+                                shared.right[k] = ColumnBuilder(name: "", forced: nil)
+                                shared.columns[k] = []
+                                shared.codeColumns[k] = []
+                            }
                         }
                     }
                 }
@@ -131,7 +136,9 @@ extension CSVLoader {
 /// One part of every column's final storage, for one thread's pass: column k's values go to
 /// `bases[k] + offset`, at most `capacity` of them (then they spill into the builder's array).
 struct ColumnWindows: @unchecked Sendable {
-    let bases: [UnsafeMutablePointer<Double>]
+    /// Doubles, or Int32 decimal codes where `compact[k]`.
+    let bases: [UnsafeMutableRawPointer]
+    let compact: [Bool]
     let offset: Int
     let capacity: Int
 }
@@ -142,25 +149,43 @@ struct ColumnWindows: @unchecked Sendable {
 /// are neither copied nor resized while the passes write through `bases`; the merge hands each
 /// one, cut to the rows read, to its column.
 final class ColumnArrays: @unchecked Sendable {
+    /// Column k is `arrays[k]` (Doubles) or, where `compact[k]` (a decimal column, see
+    /// `ColumnBuilder.scale`), `codeArrays[k]`; the other one is empty.
     var arrays: [[Double]]
-    let bases: [UnsafeMutablePointer<Double>]
+    var codeArrays: [[Int32]]
+    let compact: [Bool]
+    let bases: [UnsafeMutableRawPointer]
     let capacity: Int
 
-    init(columns: Int, capacity: Int) {
+    init(compact: [Bool], capacity: Int) {
         let size = max(1, capacity)
         var arrays: [[Double]] = []
-        var bases: [UnsafeMutablePointer<Double>] = []
-        arrays.reserveCapacity(columns)
-        bases.reserveCapacity(columns)
-        for _ in 0..<columns {
-            var a = [Double](unsafeUninitializedCapacity: size) { _, initialized in initialized = size }
-            if let p = a.withUnsafeMutableBufferPointer({ $0.baseAddress }) {
-                arrays.append(a)
-                bases.append(p)
+        var codeArrays: [[Int32]] = []
+        var bases: [UnsafeMutableRawPointer] = []
+        var kept: [Bool] = []
+        for c in compact {
+            if c {
+                var a = [Int32](unsafeUninitializedCapacity: size) { _, initialized in initialized = size }
+                if let p = a.withUnsafeMutableBufferPointer({ $0.baseAddress }) {
+                    codeArrays.append(a)
+                    arrays.append([])
+                    bases.append(UnsafeMutableRawPointer(p))
+                    kept.append(true)
+                }
+            } else {
+                var a = [Double](unsafeUninitializedCapacity: size) { _, initialized in initialized = size }
+                if let p = a.withUnsafeMutableBufferPointer({ $0.baseAddress }) {
+                    arrays.append(a)
+                    codeArrays.append([])
+                    bases.append(UnsafeMutableRawPointer(p))
+                    kept.append(false)
+                }
             }
         }
         self.arrays = arrays
+        self.codeArrays = codeArrays
         self.bases = bases
+        self.compact = kept
         self.capacity = size
     }
 }
@@ -181,8 +206,44 @@ extension ColumnBuilder {
     /// further in it: when both parts hold numbers and everything fits, the values are moved
     /// into place there and `column` becomes this builder's array (`column` is then empty);
     /// otherwise both parts are copied out of their windows first.
-    mutating func merge(_ other: ColumnBuilder, column: inout [Double]) -> Bool {
+    mutating func merge(_ other: ColumnBuilder, column: inout [Double], codeColumn: inout [Int32]) -> Bool {
         let total = valueCount + other.valueCount
+        if scale >= 0, other.scale >= 0, kind != .demoted, other.kind != .demoted, kind != .categorical,
+           other.kind != .categorical, let k = numericKind(kind, other.kind), total <= codeColumn.count,
+           let w = codeWindow, let ow = other.codeWindow, ow == w + windowCapacity,
+           decimals.isEmpty || windowCount == windowCapacity {
+            // Both halves decimal: the smaller scale's codes rescaled to the larger (exact), or
+            // both decoded below when that would overflow.
+            var other = other
+            let target = max(scale, other.scale)
+            if rescale(to: target), other.rescale(to: target) {
+                let placed = codeColumn.withUnsafeMutableBufferPointer { buf -> Bool in
+                    guard let start = buf.baseAddress, start == w else { return false }
+                    let dest = start + valueCount
+                    if dest != ow { memmove(dest, ow, other.windowCount * MemoryLayout<Int32>.stride) }
+                    decimals.withUnsafeBufferPointer { spill in
+                        if let s = spill.baseAddress { (start + windowCount).update(from: s, count: spill.count) }
+                    }
+                    other.decimals.withUnsafeBufferPointer { spill in
+                        if let s = spill.baseAddress { (dest + other.windowCount).update(from: s, count: spill.count) }
+                    }
+                    return true
+                }
+                if placed {
+                    codeColumn.removeLast(codeColumn.count - total)
+                    decimals = []
+                    swap(&decimals, &codeColumn)
+                    codeWindow = nil
+                    windowCount = 0
+                    windowCapacity = 0
+                    kind = k
+                    return true
+                }
+            }
+            materialize()
+            other.materialize()
+            return merge(other)
+        }
         if kind != .demoted, other.kind != .demoted, kind != .categorical, other.kind != .categorical,
            let k = numericKind(kind, other.kind), total <= column.count,
            let w = window, let ow = other.window, ow == w + windowCapacity,
@@ -239,16 +300,18 @@ extension ColumnBuilder {
             codes.append(contentsOf: other.codes.lazy.map { $0 < 0 ? -1 : remap[Int($0)] })
             return true
         case (.categorical, .unknown):
-            codes.append(contentsOf: repeatElement(-1, count: other.values.count))
+            codes.append(contentsOf: repeatElement(-1, count: other.valueCount))
             return true
         case (.unknown, .categorical):
-            var merged = [Int32](repeating: -1, count: values.count)
-            merged.reserveCapacity(values.count + other.codes.count)
+            var merged = [Int32](repeating: -1, count: valueCount)
+            merged.reserveCapacity(valueCount + other.codes.count)
             merged.append(contentsOf: other.codes)
             codes = merged
             levels = other.levels
             lookup = other.lookup
             values = []
+            decimals = []
+            scale = -1
             kind = .categorical
             return true
         case (.categorical, _), (_, .categorical):
@@ -256,6 +319,17 @@ extension ColumnBuilder {
         default:
             guard let k = numericKind(kind, other.kind) else { return false }
             kind = k
+            var other = other
+            if scale >= 0 && other.scale >= 0 {
+                // Both decimal: one scale (exact rescale) or, when a code would overflow, Float64.
+                let target = max(scale, other.scale)
+                if rescale(to: target), other.rescale(to: target) {
+                    decimals.append(contentsOf: other.decimals)
+                    return true
+                }
+            }
+            toFloat64()
+            other.toFloat64()
             values.append(contentsOf: other.values)
             return true
         }

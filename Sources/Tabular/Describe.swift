@@ -66,8 +66,8 @@ extension Dataset {
         var d = ColumnDescription(name: column.name, type: column.type, missing: column.missingCount,
                                   stats: nil, topCategories: [], distinct: 0, dateRange: nil)
         switch column.storage {
-        case .numeric(let values):
-            let present = values.filter { !$0.isNaN }
+        case .numeric, .decimal:
+            let present = column.presentValues
             d.stats = numericStats(present, bins: bins)
             if let s = d.stats, column.type == .date || column.type == .datetime {
                 let format = column.type == .date ? ISODate.formatDate : ISODate.formatDateTime
@@ -134,8 +134,8 @@ extension Dataset {
         case .categorical(let codes, let levels):
             let c = codes[row]
             return c < 0 ? "NA" : levels[Int(c)]
-        case .numeric(let values):
-            let v = values[row]
+        case .numeric, .decimal:
+            let v = column.value(row) ?? .nan
             if v.isNaN { return "NA" }
             switch column.type {
             case .integer:

@@ -62,8 +62,16 @@ public struct KSResult: Sendable, Hashable, Codable {
 extension Column {
     /// The non-missing numeric values (empty for a categorical column).
     public var presentValues: [Double] {
-        guard case .numeric(let v) = storage else { return [] }
-        return v.filter { !$0.isNaN }
+        switch storage {
+        case .numeric(let v): return v.filter { !$0.isNaN }
+        case .decimal(let d):
+            // Straight from the codes (no decoded copy of the whole column).
+            var out: [Double] = []
+            out.reserveCapacity(d.codes.count)
+            for code in d.codes where code != DecimalCodes.missing { out.append(DecimalCodes.decode(code, scale: d.scale)) }
+            return out
+        case .categorical: return []
+        }
     }
 
     /// Drift summary of this column.
@@ -75,7 +83,7 @@ extension Column {
                               mean: nil, std: nil, min: nil, max: nil, edges: [], binProportions: [],
                               categories: [], otherCount: 0)
         switch storage {
-        case .numeric:
+        case .numeric, .decimal:
             let values = presentValues.sorted()
             guard let lo = values.first, let hi = values.last else { return s }
             let m = Double(values.count)

@@ -70,6 +70,14 @@ extension Dataset {
                     let bits: UInt64 = v.isNaN ? 0x7FF8_0000_0000_0000 : (v == 0 ? 0 : v.bitPattern)
                     buffer.append(u64: bits, to: &hasher)
                 }
+            case .decimal(let d):
+                // The decoded values' bits (the same bytes as the Float64 column's; a code is
+                // never −0).
+                for code in d.codes {
+                    let v = DecimalCodes.decode(code, scale: d.scale)
+                    let bits: UInt64 = v.isNaN ? 0x7FF8_0000_0000_0000 : (v == 0 ? 0 : v.bitPattern)
+                    buffer.append(u64: bits, to: &hasher)
+                }
             case .categorical(let codes, let levels):
                 let encoded = levels.map { Array($0.utf8) }
                 for code in codes {

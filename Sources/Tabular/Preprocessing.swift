@@ -179,7 +179,8 @@ public struct Preprocessor: Codable, Sendable, Hashable {
         if features.isEmpty { throw PreprocessingError.noFeatures }
         var columns: [Column] = []
         for name in features {
-            guard let c = data.column(named: name) else {
+            // Decimal columns decoded once here (the statistics read Doubles).
+            guard let c = data.column(named: name)?.float64 else {
                 throw PreprocessingError.unknownColumn(name: name, dataset: data.name)
             }
             columns.append(c)
@@ -188,11 +189,12 @@ public struct Preprocessor: Codable, Sendable, Hashable {
         var usable = [Bool](repeating: true, count: data.rowCount)
         var classes: [String]? = nil
         if let target {
-            guard let t = data.column(named: target) else {
+            guard let t = data.column(named: target)?.float64 else {
                 throw PreprocessingError.unknownColumn(name: target, dataset: data.name)
             }
             switch t.storage {
             case .numeric(let v): for r in 0..<v.count where v[r].isNaN { usable[r] = false }
+            case .decimal: break   // decoded above
             case .categorical(let codes, _): for r in 0..<codes.count where codes[r] < 0 { usable[r] = false }
             }
             switch t.storage {
@@ -207,6 +209,7 @@ public struct Preprocessor: Codable, Sendable, Hashable {
                 var seen = [Bool](repeating: false, count: levels.count)
                 for r in 0..<codes.count where usable[r] { seen[Int(codes[r])] = true }
                 classes = levels.indices.filter { seen[$0] }.map { levels[$0] }
+            case .decimal: break   // decoded above
             }
         }
         // One pass per numeric column: infinities are errors; missing values drop the row (drop),
@@ -249,6 +252,8 @@ public struct Preprocessor: Codable, Sendable, Hashable {
                 case .none, .drop: fill = nil
                 }
                 return Feature(name: c.name, type: c.type, kind: .numeric(mean: mean, std: std, fill: fill))
+            case .decimal:
+                return try feature(c.float64, cleanSum: cleanSum)   // not reached: decoded on entry
             case .categorical(let codes, let levels):
                 var seen = [Bool](repeating: false, count: levels.count)
                 for r in 0..<codes.count where usable[r] && codes[r] >= 0 { seen[Int(codes[r])] = true }
@@ -303,7 +308,7 @@ public struct Preprocessor: Codable, Sendable, Hashable {
         for f in features {
             guard let c = data.column(named: f.name) else { out.append(.missingColumn(f.name)); continue }
             switch (f.kind, c.storage) {
-            case (.numeric, .numeric): break
+            case (.numeric, .numeric), (.numeric, .decimal): break
             case (.categorical(let vocab), .categorical(let codes, let levels)):
                 let vocabSet = Set(vocab)
                 var used = [Bool](repeating: false, count: levels.count)
@@ -312,7 +317,7 @@ public struct Preprocessor: Codable, Sendable, Hashable {
                 if !new.isEmpty { out.append(.newCategories(column: f.name, levels: new)) }
             case (.numeric, .categorical):
                 out.append(.typeChanged(column: f.name, from: "numeric", to: "categorical"))
-            case (.categorical, .numeric):
+            case (.categorical, .numeric), (.categorical, .decimal):
                 out.append(.typeChanged(column: f.name, from: "categorical", to: "numeric"))
             }
         }
@@ -327,7 +332,7 @@ public struct Preprocessor: Codable, Sendable, Hashable {
     /// Class labels of the target in `data` that are not among the fitted classes (empty for
     /// regression or when the target column is absent).
     public func unseenClasses(in data: Dataset) -> [String] {
-        guard let classes, let target, let t = data.column(named: target) else { return [] }
+        guard let classes, let target, let t = data.column(named: target)?.float64 else { return [] }
         let known = Set(classes)
         var seen = Set<String>()
         var out: [String] = []
@@ -335,6 +340,7 @@ public struct Preprocessor: Codable, Sendable, Hashable {
             let label: String
             switch t.storage {
             case .numeric(let v): label = Preprocessor.classLabel(v[r])
+            case .decimal(let d): label = Preprocessor.classLabel(d.value(r))   // not reached: decoded above
             case .categorical(let c, let levels): label = levels[Int(c[r])]
             }
             if !known.contains(label) && seen.insert(label).inserted { out.append(label) }
@@ -358,13 +364,14 @@ public struct Preprocessor: Codable, Sendable, Hashable {
     public func prepare(_ data: Dataset, requireTarget: Bool = false, fittedOn: Bool = false) throws -> PreparedDesign {
         var columns: [Column] = []
         for f in features {
-            guard let c = data.column(named: f.name) else {
+            // Decimal columns decoded once here (the encoders read Doubles).
+            guard let c = data.column(named: f.name)?.float64 else {
                 throw PreprocessingError.unknownColumn(name: f.name, dataset: data.name)
             }
             switch (f.kind, c.storage) {
             case (.numeric, .categorical):
                 throw PreprocessingError.columnTypeChanged(column: f.name, expected: "numeric", found: "categorical")
-            case (.categorical, .numeric):
+            case (.categorical, .numeric), (.categorical, .decimal):
                 throw PreprocessingError.columnTypeChanged(column: f.name, expected: "categorical", found: "numeric")
             default: break
             }
@@ -374,10 +381,11 @@ public struct Preprocessor: Codable, Sendable, Hashable {
         var keep = [Bool](repeating: true, count: n)
         var targetColumn: Column? = nil
         if let target {
-            if let t = data.column(named: target) {
+            if let t = data.column(named: target)?.float64 {
                 targetColumn = t
                 switch t.storage {
                 case .numeric(let v): for r in 0..<n where v[r].isNaN { keep[r] = false }
+                case .decimal(let d): for r in 0..<n where d.codes[r] == DecimalCodes.missing { keep[r] = false }
                 case .categorical(let codes, _): for r in 0..<n where codes[r] < 0 { keep[r] = false }
                 }
                 if classes == nil, case .categorical = t.storage {
@@ -459,6 +467,8 @@ public struct Preprocessor: Codable, Sendable, Hashable {
                 for (j, l) in (classes ?? []).enumerated() { index[l] = j }
                 let map: [Int] = levels.map { index[$0] ?? -1 }
                 y = (0..<rows).map { Double(map[Int(codes[source($0)])]) }
+            case .decimal:
+                break   // not reached: decoded above
             }
         }
         return PreparedDesign(rows: rows, cols: designWidth, y: y, unseenCategoryCount: unseen,

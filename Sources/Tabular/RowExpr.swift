@@ -132,6 +132,13 @@ struct RowExprCompiler {
                 case .date, .datetime: return .date { r in v[r] }
                 default: return .number { r in v[r] }
                 }
+            case .decimal(let d):
+                // Each row's code read directly (the column is never decoded as a whole).
+                switch col.type {
+                case .boolean: return .bool { r in d.codes[r] == DecimalCodes.missing ? nil : d.codes[r] != 0 }
+                case .date, .datetime: return .date { r in d.value(r) }
+                default: return .number { r in d.value(r) }
+                }
             }
         case .number(let x): return .number { _ in x }
         case .string(let s): return .stringLiteral(s)

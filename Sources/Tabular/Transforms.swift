@@ -17,6 +17,8 @@ extension Column {
         switch storage {
         case .numeric(let v):
             return Column(name: name, type: type, storage: .numeric(indices.map { v[$0] }))
+        case .decimal(let d):
+            return Column(name: name, type: type, storage: .decimal(d.selecting(indices)))
         case .categorical(let c, let levels):
             return Column(name: name, type: type, storage: .categorical(codes: indices.map { c[$0] }, levels: levels))
         }
@@ -66,10 +68,11 @@ extension Dataset {
             switch t.storage {
             case .categorical(let codes, _):
                 for r in 0..<n { groups[Double(codes[r]), default: []].append(r) }
-            case .numeric(let v):
+            case .numeric, .decimal:
                 guard t.type == .boolean || t.type == .integer else {
                     throw TabularError.column(targetName, message: "cannot stratify on a \(t.type.rawValue) target (needs classes)")
                 }
+                let v = t.doubles ?? []   // decoded once
                 for r in 0..<n { groups[v[r].isNaN ? -.infinity : v[r], default: []].append(r) }
             }
             var rng = SeededRandom(seed: seed)
@@ -100,7 +103,7 @@ extension Dataset {
     /// ISO string (or a number of seconds since 1970).
     public func split(by columnName: String, at value: SplitValue, names: (String, String)) throws -> (Dataset, Dataset) {
         let c = try requireColumn(columnName)
-        guard case .numeric(let v) = c.storage else {
+        guard let v = c.doubles else {   // decoded once
             throw TabularError.column(columnName, message: "cannot split by a categorical column (needs numbers or dates)")
         }
         let threshold: Double
@@ -193,6 +196,23 @@ extension Dataset {
             switch (c.storage, o.storage) {
             case let (.numeric(x), .numeric(y)):
                 cols.append(Column(name: c.name, type: c.type == o.type ? c.type : .float, storage: .numeric(x + y)))
+            case let (.decimal(x), .decimal(y)):
+                // One scale when the codes allow it (an exact rescale), else Float64.
+                let type = c.type == o.type ? c.type : ColumnType.float
+                let s = max(x.scale, y.scale)
+                var xc = x.codes, yc = y.codes
+                let fits = xc.withUnsafeBufferPointer { DecimalCodes.canRescale($0, by: s - x.scale) }
+                    && yc.withUnsafeBufferPointer { DecimalCodes.canRescale($0, by: s - y.scale) }
+                if fits {
+                    xc.withUnsafeMutableBufferPointer { DecimalCodes.applyRescale($0, by: s - x.scale) }
+                    yc.withUnsafeMutableBufferPointer { DecimalCodes.applyRescale($0, by: s - y.scale) }
+                    cols.append(Column(name: c.name, type: type, storage: .decimal(DecimalCodes(codes: xc + yc, scale: s))))
+                } else {
+                    cols.append(Column(name: c.name, type: type, storage: .numeric(x.decoded() + y.decoded())))
+                }
+            case (.numeric, .decimal), (.decimal, .numeric):
+                cols.append(Column(name: c.name, type: c.type == o.type ? c.type : .float,
+                                   storage: .numeric((c.doubles ?? []) + (o.doubles ?? []))))
             case let (.categorical(xc, xl), .categorical(yc, yl)):
                 var levels = xl
                 var index: [String: Int32] = [:]

@@ -36,6 +36,8 @@ extension Dataset {
         for i in out.columns.indices {
             switch (out.columns[i].storage, other.columns[i].storage) {
             case (.numeric(let a), .numeric(let b)): out.columns[i].storage = .numeric(a + b)
+            case (.decimal, _), (_, .decimal):
+                out.columns[i].storage = .numeric((out.columns[i].doubles ?? []) + (other.columns[i].doubles ?? []))
             case (.categorical(let a, let l), .categorical(let b, _)): out.columns[i].storage = .categorical(codes: a + b, levels: l)
             default: break
             }

@@ -28,6 +28,9 @@ import Testing
         columns.map { c in
             switch c.storage {
             case .numeric(let v): return "\(c.name) \(c.type) " + v.map { String($0.bitPattern, radix: 16) }.joined(separator: " ")
+            case .decimal(let d):
+                // The storage too: halves reconciled at the merge must give the serial codes and scale.
+                return "\(c.name) \(c.type) decimal \(d.scale) " + d.decoded().map { String($0.bitPattern, radix: 16) }.joined(separator: " ")
             case .categorical(let codes, let levels): return "\(c.name) \(c.type) \(codes) \(levels)"
             }
         }

@@ -139,10 +139,14 @@ enum {
 /// a column with forcedInteger[c] ≠ 0, …). Returns the rows taken; *stop is the offset after
 /// the last one. seen[c] gets CK_CSV_SEEN_* flags, possibly also from fields of the row it
 /// stopped at that were complete (a number and its separator), which the Swift loop's own fast
-/// path then reads to the same values and kinds.
+/// path then reads to the same values and kinds. scale[c] ≥ 0 (0…9): column c is stored as
+/// decimal codes (Tabular's DecimalCodes) and out[c] is an int32_t array: each value becomes
+/// ±mantissa·10^(scale+exp10) when that is exact and below 2^31 in magnitude (INT32_MIN for an
+/// empty field), otherwise the row stops the call (more decimals than the scale, −0, overflow);
+/// scale[c] < 0: out[c] is a double array as described.
 long ck_csv_numeric_rows(const unsigned char *buf, long pos, long rowLimit, long end,
                          unsigned char sep, long ncols, const unsigned char *forcedInteger,
-                         unsigned char *seen, double *const *out, long maxRows,
+                         const signed char *scale, unsigned char *seen, void *const *out, long maxRows,
                          long *stop);
 
 /// Line ends in buf[from..<to) (end: the buffer's length): LF, and CR not followed by LF, so a

@@ -380,13 +380,13 @@ let headCommand = CommandSpec(
                 if c.isMissing(r) { return .missing }
                 switch c.type {
                 case .integer:
-                    if let v = c.doubles?[r], abs(v) < 9.0e15 { return .int(Int(v)) }
+                    if let v = c.value(r), abs(v) < 9.0e15 { return .int(Int(v)) }
                     return .text(d.formattedValue(row: r, column: k))
                 case .float:
-                    if let v = c.doubles?[r] { return .number(v) }
+                    if let v = c.value(r) { return .number(v) }
                     return .missing
                 case .boolean:
-                    return .bool((c.doubles?[r] ?? 0) != 0)
+                    return .bool((c.value(r) ?? 0) != 0)
                 case .date, .datetime, .categorical:
                     return .text(d.formattedValue(row: r, column: k))
                 }

@@ -25,20 +25,7 @@ public struct DecimalCodes: Sendable, Hashable {
 
     /// 10^s as a Double (exact for s ≤ 22).
     @inline(__always)
-    public static func power(_ s: Int) -> Double {
-        switch s {
-        case 0: return 1e0
-        case 1: return 1e1
-        case 2: return 1e2
-        case 3: return 1e3
-        case 4: return 1e4
-        case 5: return 1e5
-        case 6: return 1e6
-        case 7: return 1e7
-        case 8: return 1e8
-        default: return 1e9
-        }
-    }
+    public static func power(_ s: Int) -> Double { NumberParser.pow10(min(max(s, 0), 9)) }
 
     @inline(__always)
     public static func decode(_ code: Int32, scale: Int) -> Double {

@@ -30,6 +30,8 @@ func runAdviseScenarios(_ o: Options) throws {
                 print("    " + a.arm.padding(16) + "advise " + String(format: "%-10.4g", r.estimates[a] ?? .nan)
                       + " FINAL " + String(format: "%.4g", r.finalLoss[a] ?? .nan))
             }
+            print("    " + "trivial".padding(16) + "advise " + String(format: "%-10.4g", r.estimatedBaseline)
+                  + " FINAL " + String(format: "%.4g", r.finalBaseline))
         }
     }
     for split in [AdviseScenario.Split.tune, .score] where only == nil || only == split {

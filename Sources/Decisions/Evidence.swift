@@ -94,6 +94,11 @@ public enum AdviseRules {
     /// rows (a proper scoring rule: a finer, less noisy signal than the 0/1 error on the same
     /// rows), the trivial predictor being the fit rows' class frequencies.
     public static let classifierBrier = true
+    /// "No signal" (keep, update nothing) only while keep itself is within noise of the best
+    /// candidate. When keep is worse beyond noise, the held-out rows show that the current model
+    /// has lost what it had even though no candidate beats the trivial predictor beyond noise, so
+    /// the usual pick among the candidates applies and the verdict says the signal is weak.
+    public static let noSignalNeedsKeepTied = true
 }
 
 /// Per-row losses of a model on a dataset: squared errors (regression) or 0/1 errors
@@ -473,11 +478,19 @@ public enum AdviseEngine {
         // No signal: the best is no better than the trivial predictor beyond noise.
         if baseline.count == n, baseline.allSatisfy({ $0.isFinite }) {
             let bl = RowLosses.loss(mean(baseline), classification: cls)
-            if within(baseline, bl, of: e.candidates[best].rowLosses, bestLoss) {
+            let keepTied = e.candidates.contains { $0.action == .keep && $0.loss != nil && $0.tied }
+            if within(baseline, bl, of: e.candidates[best].rowLosses, bestLoss), keepTied || !AdviseRules.noSignalNeedsKeepTied {
                 e.verdict = .noSignal
                 e.pick = e.candidates.firstIndex { $0.action == .keep && $0.loss != nil }
                 e.reasons.append("no signal: predicting \(cls ? (AdviseRules.classifierBrier ? "the class frequencies" : "the majority class") : "the mean") gives \(show(bl)), within noise of the best; no update is worth its cost — check the features and the target")
                 return
+            }
+        }
+        if baseline.count == n, baseline.allSatisfy({ $0.isFinite }) {
+            let bl = RowLosses.loss(mean(baseline), classification: cls)
+            if within(baseline, bl, of: e.candidates[best].rowLosses, bestLoss) {
+                let keep = e.candidates.first { $0.action == .keep }?.loss ?? .nan
+                e.reasons.append("weak signal: predicting \(cls ? (AdviseRules.classifierBrier ? "the class frequencies" : "the majority class") : "the mean") gives \(show(bl)), within noise of the best, but keep (\(show(keep))) is worse beyond noise: the current model no longer fits NEW, so an update is recommended")
             }
         }
         let tied = run.filter { e.candidates[$0].tied }

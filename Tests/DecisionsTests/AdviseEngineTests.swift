@@ -96,6 +96,40 @@ import Testing
         #expect(oldPlusNewWorse.verdict == .keep, "\(oldPlusNewWorse.reasons)")
     }
 
+    /// `AdviseRules.noSignalNeedsKeepTied`: the trivial predictor within noise of the best gives
+    /// "no signal" (keep) only while keep is within noise of the best too; with keep worse
+    /// beyond noise the usual pick applies and the verdict says the signal is weak.
+    @Test func noSignalNeedsKeepWithinNoise() {
+        var rng = SeededRandom(seed: 22)
+        let n = 400
+        let base = (0..<n).map { _ in abs(rng.nextGaussian()) * 10 + 5 }
+        func candidate(_ a: Action, _ losses: [Double]) -> CandidateEstimate {
+            var c = CandidateEstimate(action: a, loss: RowLosses.loss(losses.reduce(0, +) / Double(n), classification: false),
+                                      low: nil, high: nil, cost: TrainingCost(wallSeconds: 0, examplesProcessed: 0, estimatedFLOPs: 0),
+                                      skipped: nil)
+            c.rowLosses = losses
+            return c
+        }
+        func decided(_ cs: [CandidateEstimate], trivial: [Double]) -> Evidence {
+            var e = Evidence(protocolText: "test", heldOutRows: n, candidates: cs, baselineLoss: 0, classification: false,
+                             verdict: .keep, best: nil, pick: nil, reasons: [], insufficient: false, costRatio: nil)
+            AdviseEngine.decide(&e, baseline: trivial, seed: 1)
+            return e
+        }
+        let worse = base.map { $0 * 3 + 10 }
+        // The trivial predictor as good as the best, keep far worse: an update, marked weak.
+        let broken = decided([candidate(.keep, worse), candidate(.finetune, base.map { $0 * 1.3 + 2 }),
+                              candidate(.retrainNew, base)], trivial: base.map { $0 * 0.995 })
+        #expect(broken.verdict == .retrainNew, "\(broken.reasons)")
+        #expect(broken.reasons.contains { $0.hasPrefix("weak signal:") }, "\(broken.reasons)")
+        // The trivial predictor as good as the best and keep tied with it: no signal.
+        let none = decided([candidate(.keep, base.map { $0 * 1.002 }), candidate(.retrainNew, base)], trivial: base.map { $0 * 0.995 })
+        #expect(none.verdict == .noSignal, "\(none.reasons)")
+        // The trivial predictor worse beyond noise: neither no signal nor a weak-signal note.
+        let signal = decided([candidate(.keep, worse), candidate(.retrainNew, base)], trivial: worse.map { $0 * 1.2 })
+        #expect(signal.verdict == .retrainNew && !signal.reasons.contains { $0.hasPrefix("weak signal:") }, "\(signal.reasons)")
+    }
+
     /// Classifiers are compared by the Brier score of their probabilities: each row's score is
     /// Σ_c (p_c − [y = c])² of the model's own probabilities, the error rate rides along, and
     /// the trivial predictor is the fit rows' class frequencies.

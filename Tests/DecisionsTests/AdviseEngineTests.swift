@@ -64,6 +64,23 @@ import Testing
         #expect(e.candidates.first { $0.action == .retrainAll }?.skipped == "not loaded")
     }
 
+    /// A regression candidate with these per-row squared errors.
+    static func candidate(_ a: Action, _ losses: [Double]) -> CandidateEstimate {
+        var c = CandidateEstimate(action: a, loss: RowLosses.loss(losses.reduce(0, +) / Double(losses.count), classification: false),
+                                  low: nil, high: nil, cost: TrainingCost(wallSeconds: 0, examplesProcessed: 0, estimatedFLOPs: 0),
+                                  skipped: nil)
+        c.rowLosses = losses
+        return c
+    }
+
+    /// `AdviseEngine.decide` on these candidates and the trivial predictor's per-row losses.
+    static func decided(_ cs: [CandidateEstimate], trivial: [Double]) -> Evidence {
+        var e = Evidence(protocolText: "test", heldOutRows: trivial.count, candidates: cs, baselineLoss: 0, classification: false,
+                         verdict: .keep, best: nil, pick: nil, reasons: [], insufficient: false, costRatio: nil)
+        AdviseEngine.decide(&e, baseline: trivial, seed: 1)
+        return e
+    }
+
     /// `AdviseRules.partialTieToOldPlusNew`: keep and old + NEW within noise of the best while
     /// another candidate is worse beyond noise → old + NEW; every candidate tied → keep; old + NEW
     /// not tied → keep.
@@ -71,28 +88,16 @@ import Testing
         var rng = SeededRandom(seed: 21)
         let n = 400
         let base = (0..<n).map { _ in abs(rng.nextGaussian()) * 10 + 5 }
-        func candidate(_ a: Action, _ losses: [Double]) -> CandidateEstimate {
-            var c = CandidateEstimate(action: a, loss: RowLosses.loss(losses.reduce(0, +) / Double(n), classification: false),
-                                      low: nil, high: nil, cost: TrainingCost(wallSeconds: 0, examplesProcessed: 0, estimatedFLOPs: 0),
-                                      skipped: nil)
-            c.rowLosses = losses
-            return c
-        }
         let trivial = base.map { $0 * 4 + 20 }
-        func decided(_ cs: [CandidateEstimate]) -> Evidence {
-            var e = Evidence(protocolText: "test", heldOutRows: n, candidates: cs, baselineLoss: 0, classification: false,
-                             verdict: .keep, best: nil, pick: nil, reasons: [], insufficient: false, costRatio: nil)
-            AdviseEngine.decide(&e, baseline: trivial, seed: 1)
-            return e
-        }
+        func decided(_ cs: [CandidateEstimate]) -> Evidence { Self.decided(cs, trivial: trivial) }
         let near = base.map { $0 * 0.998 }, worse = base.map { $0 * 1.5 + 3 }
-        let partial = decided([candidate(.keep, base), candidate(.finetune, base.map { $0 * 1.001 }),
-                               candidate(.retrainNew, worse), candidate(.retrainAll, near)])
+        let partial = decided([Self.candidate(.keep, base), Self.candidate(.finetune, base.map { $0 * 1.001 }),
+                               Self.candidate(.retrainNew, worse), Self.candidate(.retrainAll, near)])
         #expect(partial.verdict == .retrainAll, "\(partial.reasons)")
         #expect(partial.reasons.contains { $0.contains("not every candidate is") })
-        let allTie = decided([candidate(.keep, base), candidate(.retrainNew, base.map { $0 * 1.002 }), candidate(.retrainAll, near)])
+        let allTie = decided([Self.candidate(.keep, base), Self.candidate(.retrainNew, base.map { $0 * 1.002 }), Self.candidate(.retrainAll, near)])
         #expect(allTie.verdict == .keep, "\(allTie.reasons)")
-        let oldPlusNewWorse = decided([candidate(.keep, base), candidate(.finetune, near), candidate(.retrainAll, worse)])
+        let oldPlusNewWorse = decided([Self.candidate(.keep, base), Self.candidate(.finetune, near), Self.candidate(.retrainAll, worse)])
         #expect(oldPlusNewWorse.verdict == .keep, "\(oldPlusNewWorse.reasons)")
     }
 
@@ -103,30 +108,17 @@ import Testing
         var rng = SeededRandom(seed: 22)
         let n = 400
         let base = (0..<n).map { _ in abs(rng.nextGaussian()) * 10 + 5 }
-        func candidate(_ a: Action, _ losses: [Double]) -> CandidateEstimate {
-            var c = CandidateEstimate(action: a, loss: RowLosses.loss(losses.reduce(0, +) / Double(n), classification: false),
-                                      low: nil, high: nil, cost: TrainingCost(wallSeconds: 0, examplesProcessed: 0, estimatedFLOPs: 0),
-                                      skipped: nil)
-            c.rowLosses = losses
-            return c
-        }
-        func decided(_ cs: [CandidateEstimate], trivial: [Double]) -> Evidence {
-            var e = Evidence(protocolText: "test", heldOutRows: n, candidates: cs, baselineLoss: 0, classification: false,
-                             verdict: .keep, best: nil, pick: nil, reasons: [], insufficient: false, costRatio: nil)
-            AdviseEngine.decide(&e, baseline: trivial, seed: 1)
-            return e
-        }
         let worse = base.map { $0 * 3 + 10 }
         // The trivial predictor as good as the best, keep far worse: an update, marked weak.
-        let broken = decided([candidate(.keep, worse), candidate(.finetune, base.map { $0 * 1.3 + 2 }),
-                              candidate(.retrainNew, base)], trivial: base.map { $0 * 0.995 })
+        let broken = Self.decided([Self.candidate(.keep, worse), Self.candidate(.finetune, base.map { $0 * 1.3 + 2 }),
+                                  Self.candidate(.retrainNew, base)], trivial: base.map { $0 * 0.995 })
         #expect(broken.verdict == .retrainNew, "\(broken.reasons)")
         #expect(broken.reasons.contains { $0.hasPrefix("weak signal:") }, "\(broken.reasons)")
         // The trivial predictor as good as the best and keep tied with it: no signal.
-        let none = decided([candidate(.keep, base.map { $0 * 1.002 }), candidate(.retrainNew, base)], trivial: base.map { $0 * 0.995 })
+        let none = Self.decided([Self.candidate(.keep, base.map { $0 * 1.002 }), Self.candidate(.retrainNew, base)], trivial: base.map { $0 * 0.995 })
         #expect(none.verdict == .noSignal, "\(none.reasons)")
         // The trivial predictor worse beyond noise: neither no signal nor a weak-signal note.
-        let signal = decided([candidate(.keep, worse), candidate(.retrainNew, base)], trivial: worse.map { $0 * 1.2 })
+        let signal = Self.decided([Self.candidate(.keep, worse), Self.candidate(.retrainNew, base)], trivial: worse.map { $0 * 1.2 })
         #expect(signal.verdict == .retrainNew && !signal.reasons.contains { $0.hasPrefix("weak signal:") }, "\(signal.reasons)")
     }
 

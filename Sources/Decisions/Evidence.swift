@@ -475,22 +475,21 @@ public enum AdviseEngine {
         let b = e.candidates[best]
         e.reasons.append("\(b.action.rawValue) has the lowest held-out \(name): \(show(bestLoss)) (95 % \(show(b.low ?? .nan))–\(show(b.high ?? .nan))) on \(e.heldOutRows) rows no candidate was fitted on"
                           + (block > 1 ? " (noise from a block bootstrap in time order, blocks of \(block) rows)" : ""))
-        // No signal: the best is no better than the trivial predictor beyond noise.
-        if baseline.count == n, baseline.allSatisfy({ $0.isFinite }) {
-            let bl = RowLosses.loss(mean(baseline), classification: cls)
-            let keepTied = e.candidates.contains { $0.action == .keep && $0.loss != nil && $0.tied }
-            if within(baseline, bl, of: e.candidates[best].rowLosses, bestLoss), keepTied || !AdviseRules.noSignalNeedsKeepTied {
-                e.verdict = .noSignal
-                e.pick = e.candidates.firstIndex { $0.action == .keep && $0.loss != nil }
-                e.reasons.append("no signal: predicting \(cls ? (AdviseRules.classifierBrier ? "the class frequencies" : "the majority class") : "the mean") gives \(show(bl)), within noise of the best; no update is worth its cost — check the features and the target")
-                return
-            }
-        }
+        // No signal: the best is no better than the trivial predictor beyond noise — and keep
+        // is within noise of the best too (`noSignalNeedsKeepTied`); with keep worse beyond
+        // noise, the usual pick follows with a "weak signal" note.
         if baseline.count == n, baseline.allSatisfy({ $0.isFinite }) {
             let bl = RowLosses.loss(mean(baseline), classification: cls)
             if within(baseline, bl, of: e.candidates[best].rowLosses, bestLoss) {
-                let keep = e.candidates.first { $0.action == .keep }?.loss ?? .nan
-                e.reasons.append("weak signal: predicting \(cls ? (AdviseRules.classifierBrier ? "the class frequencies" : "the majority class") : "the mean") gives \(show(bl)), within noise of the best, but keep (\(show(keep))) is worse beyond noise: the current model no longer fits NEW, so an update is recommended")
+                let trivial = "predicting \(cls ? (AdviseRules.classifierBrier ? "the class frequencies" : "the majority class") : "the mean") gives \(show(bl)), within noise of the best"
+                let keep = e.candidates.first { $0.action == .keep && $0.loss != nil }
+                if keep?.tied == true || !AdviseRules.noSignalNeedsKeepTied {
+                    e.verdict = .noSignal
+                    e.pick = e.candidates.firstIndex { $0.action == .keep && $0.loss != nil }
+                    e.reasons.append("no signal: \(trivial); no update is worth its cost — check the features and the target")
+                    return
+                }
+                e.reasons.append("weak signal: \(trivial), but keep (\(show(keep?.loss ?? .nan))) is worse beyond noise: the current model no longer fits NEW, so an update is recommended")
             }
         }
         let tied = run.filter { e.candidates[$0].tied }
